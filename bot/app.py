@@ -1,0 +1,141 @@
+"""The app factory: wires settings into resources, routes and workers. No import-time effects."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from bot.callback import OfficialAccountEndpoint, WeChatCallbacks
+from bot.executors import build_executors
+from bot.gateway import Gateway
+from bot.health import healthz
+from bot.keys import (
+    CACHE,
+    HTTP,
+    KEYWORD_TABLES,
+    METRICS,
+    OUTBOX_WORKER,
+    SESSIONS,
+    SETTINGS,
+    WECHAT_CALLBACKS,
+)
+from bot.keyword_tables import load_tables
+from bot.late_replies import LateReplies
+from bot.metrics import Metrics
+from bot.outbox_worker import OutboxWorker
+from bot.resources import cache_ctx, database_ctx, http_ctx
+from bot.settings import Settings
+from fakewechat.app import create_fake_app
+from fakewechat.state import FakeWeChat
+from handlers import fallback, keyword_reply
+from handlers.context import HandlerDeps
+from handlers.router import Router
+from storage.outbox import Outbox
+from storage.types import utc_now
+
+
+def build_router() -> Router:
+    """The feature routers in the order they are asked; the fallback always answers."""
+    root = Router("root")
+    root.include(keyword_reply.router)
+    root.include(fallback.router)
+    return root
+
+
+async def _keyword_tables_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[KEYWORD_TABLES] = await load_tables(app[SETTINGS])
+    yield
+
+
+def _outbox_worker_ctx(run_worker: bool) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        executors = build_executors(app[SETTINGS], app[HTTP], app[CACHE])
+        worker = OutboxWorker(Outbox(app[SESSIONS]), executors, app[METRICS])
+        app[OUTBOX_WORKER] = worker
+        task = asyncio.create_task(worker.run_forever(), name="outbox") if run_worker else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    return ctx
+
+
+def _callbacks_ctx(
+    clock: Callable[[], datetime], rng: random.Random
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        deps = HandlerDeps(
+            cache=app[CACHE],
+            matcher_for=app[KEYWORD_TABLES].matcher_for,
+            clock=clock,
+            rng=rng,
+        )
+        late = LateReplies(app[SESSIONS])
+        gateway = Gateway(
+            build_router(), deps, app[SESSIONS], late, app[METRICS], app[OUTBOX_WORKER].wake
+        )
+        endpoints = {account.name: OfficialAccountEndpoint.of(account) for account in settings.wechat}
+        app[WECHAT_CALLBACKS] = WeChatCallbacks(
+            endpoints, gateway, app[METRICS], clock=lambda: clock().timestamp()
+        )
+        try:
+            yield
+        finally:
+            await late.drain()
+
+    return ctx
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[METRICS].render(), content_type="text/plain")
+
+
+async def _wechat(request: web.Request) -> web.StreamResponse:
+    return await request.app[WECHAT_CALLBACKS].handle(request)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    rng: random.Random | None = None,
+    run_outbox_worker: bool = True,
+    fake_api: FakeWeChat | None = None,
+) -> web.Application:
+    """The bot as an aiohttp application; tests pass a clock, a seeded rng or a fake API state."""
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    app.cleanup_ctx.extend(
+        [
+            database_ctx,
+            cache_ctx,
+            http_ctx,
+            _keyword_tables_ctx,
+            _outbox_worker_ctx(run_outbox_worker),
+            _callbacks_ctx(clock, rng or random.Random()),
+        ]
+    )
+    app.router.add_route("GET", "/wechat/{name}", _wechat)
+    app.router.add_route("POST", "/wechat/{name}", _wechat)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", _metrics)
+    if settings.server.mount_fake_api or fake_api is not None:
+        app.add_subapp("/_fake", create_fake_app(fake_api or demo_fake_state(settings)))
+    return app
+
+
+def demo_fake_state(settings: Settings) -> FakeWeChat:
+    """A fake API that knows the configured accounts, for the demo and the simulator."""
+    state = FakeWeChat()
+    for account in settings.wechat:
+        state.add_account(account.app_id, account.app_secret.reveal())
+    return state

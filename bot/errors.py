@@ -1,0 +1,28 @@
+"""The one error hierarchy of wxbot's edge: each error carries its fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class WxbotError(Exception):
+    """Base of every error wxbot raises on purpose."""
+
+
+class SettingsError(WxbotError):
+    """A config file or environment value that cannot be used."""
+
+    def __init__(self, source: Path | str, key: str, reason: str) -> None:
+        self.source = str(source)
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{self.source}: {key}: {reason}")
+
+
+class CallbackRejected(WxbotError):
+    """A callback request refused at the edge, with the HTTP status to answer."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+        super().__init__(f"{status}: {reason}")

@@ -1,0 +1,41 @@
+"""Outbox job kinds and the API calls that carry them out."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from bot.outbox_worker import Executor
+from bot.settings import Settings
+from handlers.customer_service import CUSTOM_SEND
+from storage.cache import Cache
+from wxapi.credentials import OfficialAccountCredentials
+from wxapi.errors import ApiError
+from wxapi.official_account import OfficialAccountClient
+
+
+def official_account_clients(
+    settings: Settings, http: aiohttp.ClientSession, cache: Cache
+) -> dict[str, OfficialAccountClient]:
+    return {
+        account.name: OfficialAccountClient(
+            http,
+            cache,
+            OfficialAccountCredentials(account.app_id, account.app_secret.reveal()),
+            api_base=account.api_base,
+        )
+        for account in settings.wechat
+    }
+
+
+def build_executors(
+    settings: Settings, http: aiohttp.ClientSession, cache: Cache
+) -> dict[str, Executor]:
+    clients = official_account_clients(settings, http, cache)
+
+    async def custom_send(target: str, payload: dict[str, object]) -> None:
+        client = clients.get(target)
+        if client is None:
+            raise ApiError(0, f"account {target!r} is no longer configured", CUSTOM_SEND)
+        await client.send_custom_message(payload)
+
+    return {CUSTOM_SEND: custom_send}

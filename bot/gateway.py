@@ -1,0 +1,119 @@
+"""From an accepted callback to the reply XML: dedup, dispatch, store, render.
+
+The order matters: a retry is recognised before any work; the handler runs
+under a deadline so the answer always leaves before WeChat's 5 s; the event
+and everything it caused are committed before the answer goes out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from bot.limits import (
+    DEDUP_KEY,
+    DEDUP_TTL_S,
+    HANDLER_BUDGET_S,
+    PENDING,
+    REPLY_KEY,
+    RETRY_REPLY_POLL_S,
+    RETRY_REPLY_WAIT_S,
+)
+from bot.late_replies import LateReplies
+from bot.metrics import Metrics
+from bot.wechat_xml import render_reply
+from handlers.context import Context, HandlerDeps
+from handlers.messages import Inbound, ReplyValue
+from handlers.router import UNHANDLED, Router
+from storage.database import SessionFactory
+from storage.interactions import Effects, record_interaction
+
+log = logging.getLogger(__name__)
+
+
+class Gateway:
+    """Processes accepted official-account messages; shared by every request of the app."""
+
+    def __init__(
+        self,
+        router: Router,
+        deps: HandlerDeps,
+        sessions: SessionFactory,
+        late_replies: LateReplies,
+        metrics: Metrics,
+        on_stored: Callable[[], None],
+    ) -> None:
+        self._router = router
+        self._deps = deps
+        self._sessions = sessions
+        self._late = late_replies
+        self._metrics = metrics
+        self._on_stored = on_stored
+
+    async def process(self, msg: Inbound) -> str:
+        """The plaintext reply XML for `msg` ("" for none); the same XML for its retries."""
+        cache = self._deps.cache
+        key = msg.dedup_key
+        if not await cache.set_if_absent(f"{DEDUP_KEY}:{key}", PENDING, DEDUP_TTL_S):
+            self._metrics.callbacks.labels(msg.account, "retry").inc()
+            return await self._reply_of_earlier_attempt(key)
+        try:
+            reply = await self._process_new(msg)
+        except BaseException:
+            # Not stored: forget the mark so WeChat's retry is processed afresh.
+            await cache.delete(f"{DEDUP_KEY}:{key}")
+            raise
+        await cache.set(f"{REPLY_KEY}:{key}", reply, DEDUP_TTL_S)
+        return reply
+
+    async def _reply_of_earlier_attempt(self, key: str) -> str:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RETRY_REPLY_WAIT_S
+        while True:
+            reply = await self._deps.cache.get(f"{REPLY_KEY}:{key}")
+            if reply is not None or loop.time() >= deadline:
+                return reply or ""
+            await asyncio.sleep(RETRY_REPLY_POLL_S)
+
+    async def _process_new(self, msg: Inbound) -> str:
+        ctx = Context(self._deps)
+        value, finished = await self._dispatch_within_budget(msg, ctx)
+        stored = await record_interaction(
+            self._sessions, msg.record(), ctx.effects() if finished else Effects()
+        )
+        if stored is None:
+            # The cache had forgotten (restart, expiry) but the database remembers.
+            self._metrics.callbacks.labels(msg.account, "retry").inc()
+            return ""
+        self._on_stored()
+        self._metrics.callbacks.labels(msg.account, "accepted").inc()
+        if ctx.rule is not None:
+            self._metrics.keyword_hits.labels(msg.account, ctx.rule).inc()
+        return render_reply(value, msg)
+
+    async def _dispatch_within_budget(self, msg: Inbound, ctx: Context) -> tuple[ReplyValue, bool]:
+        """The handler's reply, or (None, False) when it overran and will reply later."""
+        task = asyncio.ensure_future(self._dispatch(msg, ctx))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), HANDLER_BUDGET_S), True
+        except TimeoutError:
+            log.warning(
+                "handler overran %.1fs account=%s key=%s; replying via customer service",
+                HANDLER_BUDGET_S,
+                msg.account,
+                msg.dedup_key,
+            )
+            self._metrics.callbacks.labels(msg.account, "late").inc()
+            self._late.follow(task, msg, ctx)
+            return None, False
+
+    async def _dispatch(self, msg: Inbound, ctx: Context) -> ReplyValue:
+        try:
+            result = await self._router.dispatch(msg, ctx)
+        except Exception:
+            # The follower still gets a safe answer (none); the event is still stored.
+            log.exception("handler failed account=%s key=%s", msg.account, msg.dedup_key)
+            self._metrics.callbacks.labels(msg.account, "handler_error").inc()
+            return None
+        return None if result is UNHANDLED else result

@@ -1,0 +1,68 @@
+"""Limits and error codes the fake enforces, as documented for the real servers.
+
+Codes marked "unverified" could not be confirmed in the public docs; they are
+named here so a correction touches one line.
+"""
+
+from typing import Final
+
+TOKEN_TTL_S: Final = 7200
+# `cgi-bin/token` keeps the previous token alive this long after a new fetch.
+TOKEN_OVERLAP_S: Final = 300
+# `stable_token` in normal mode hands out a new token this long before expiry.
+STABLE_RENEW_BEFORE_S: Final = 300
+STABLE_FORCE_PER_DAY_MAX: Final = 20
+STABLE_FORCE_INTERVAL_S: Final = 30
+
+TAGS_PER_ACCOUNT_MAX: Final = 100
+TAGS_PER_USER_MAX: Final = 20
+TAG_NAME_MAX_BYTES: Final = 30
+BATCH_TAGGING_MAX: Final = 50
+# Tag ids 0-2 are system tags (2 is 星标组); custom tags are numbered from 100.
+FIRST_CUSTOM_TAG_ID: Final = 100
+STAR_TAG_ID: Final = 2
+
+SERVICE_WINDOW_S: Final = 48 * 3600
+CUSTOM_MESSAGES_PER_INTERACTION_MAX: Final = 5
+
+DUPLICATE_CHECK_DEFAULT_S: Final = 1800
+CARD_RESPONSE_CODE_TTL_S: Final = 72 * 3600
+CORP_TAGS_MAX: Final = 3000
+WEBHOOK_PER_MINUTE_MAX: Final = 20
+WEBHOOK_WINDOW_S: Final = 60
+
+# --- error codes -----------------------------------------------------------
+SYSTEM_BUSY: Final = -1
+INVALID_CREDENTIAL: Final = 40001  # OA: unknown token (WeCom: wrong corpsecret)
+INVALID_GRANT_TYPE: Final = 40002
+INVALID_OPENID: Final = 40003
+INVALID_MSGTYPE: Final = 40008
+INVALID_APPID: Final = 40013  # also WeCom's invalid corpid
+WECOM_INVALID_TOKEN: Final = 40014  # WeCom reports an unknown token as 40014
+INVALID_OPENID_LIST: Final = 40032
+INVALID_PARAMETER: Final = 40058  # WeCom generic; used for spent response codes (unverified)
+WECOM_INVALID_TAG_ID: Final = 40068
+WECOM_INVALID_TAG_NAME: Final = 40071
+WECOM_INVALID_EXTERNAL_USERID: Final = 40096
+INVALID_APPSECRET: Final = 40125
+MISSING_TOKEN: Final = 41001
+MISSING_CORPID: Final = 41002
+MISSING_SECRET: Final = 41004
+TOKEN_EXPIRED: Final = 42001
+DATA_FORMAT_ERROR: Final = 47001
+QUOTA_DAILY: Final = 45009
+QUOTA_MINUTE: Final = 45011
+OUT_OF_SERVICE_WINDOW: Final = 45015
+CUSTOM_SEND_LIMIT: Final = 45047
+TOO_MANY_TAGS: Final = 45056
+TAG_NAME_DUPLICATE: Final = 45157
+TAG_NAME_TOO_LONG: Final = 45158
+INVALID_TAG_ID: Final = 45159
+USER_TAGS_FULL: Final = 45059
+WECOM_ALL_TARGETS_INVALID: Final = 81013
+WECOM_NO_FOLLOW_RELATION: Final = 84061
+WECOM_INVALID_WEBHOOK: Final = 93000
+WECOM_AGENT_MISMATCH: Final = 301002
+# The group-robot flood answer: the team's notes say 130101, reports seen in
+# the wild say 45009 "api freq out of limit"; unverified, so kept in one place.
+WEBHOOK_RATE_LIMITED: Final = 45009

@@ -1,0 +1,89 @@
+"""Customer-service sends within WeChat's windows, queued through the outbox.
+
+Each follower interaction opens a window (48 h / 5 messages after a message,
+1 minute / 3 messages after an event). A send beyond the window would only
+come back as 45047 or 45015, so it is recorded as skipped, with the reason,
+instead of being queued.
+"""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.limits import (
+    CS_EVENT_KEY,
+    CS_EVENT_WINDOW_MAX,
+    CS_EVENT_WINDOW_S,
+    CS_MESSAGE_KEY,
+    CS_MESSAGE_WINDOW_MAX,
+    CS_MESSAGE_WINDOW_S,
+)
+from handlers.messages import ImageReply, Inbound, Reply, ReplyValue, TextReply
+from storage.interactions import JobRequest
+
+CUSTOM_SEND = "wechat.custom_send"
+
+
+def _window(msg: Inbound) -> tuple[str, float, int]:
+    if msg.is_event:
+        return f"{CS_EVENT_KEY}:{msg.account}:{msg.openid}", CS_EVENT_WINDOW_S, CS_EVENT_WINDOW_MAX
+    return (
+        f"{CS_MESSAGE_KEY}:{msg.account}:{msg.openid}",
+        CS_MESSAGE_WINDOW_S,
+        CS_MESSAGE_WINDOW_MAX,
+    )
+
+
+async def open_window(msg: Inbound, ctx: Context) -> None:
+    """Start this interaction's customer-service window with nothing sent yet."""
+    key, ttl_s, _ = _window(msg)
+    await ctx.deps.cache.set(key, "0", ttl_s)
+
+
+def _payload(openid: str, reply: Reply) -> dict[str, object]:
+    if isinstance(reply, TextReply):
+        return {"touser": openid, "msgtype": "text", "text": {"content": reply.text}}
+    if isinstance(reply, ImageReply):
+        return {"touser": openid, "msgtype": "image", "image": {"media_id": reply.media_id}}
+    # Customer-service news carries one article.
+    article = reply.articles[0]
+    return {
+        "touser": openid,
+        "msgtype": "news",
+        "news": {
+            "articles": [
+                {
+                    "title": article.title,
+                    "description": article.description,
+                    "url": article.url,
+                    "picurl": article.picurl,
+                }
+            ]
+        },
+    }
+
+
+async def send_later(msg: Inbound, ctx: Context, value: ReplyValue, sequence: int) -> None:
+    """Queue a customer-service message to the sender, or record why it cannot be sent."""
+    if value is None:
+        return
+    reply = TextReply(value) if isinstance(value, str) else value
+    key, ttl_s, limit = _window(msg)
+    payload = _payload(msg.openid, reply)
+    within = await ctx.deps.cache.incr(key, ttl_s) <= limit
+    note = None if within else f"customer-service window allows {limit} messages"
+    ctx.jobs.append(
+        _job(msg, payload, sequence, status="pending" if within else "skipped", note=note)
+    )
+
+
+def _job(
+    msg: Inbound, payload: dict[str, object], sequence: int, status: str, note: str | None
+) -> JobRequest:
+    return JobRequest(
+        kind=CUSTOM_SEND,
+        target=msg.account,
+        payload=payload,
+        dedup_key=f"{msg.dedup_key}:cs:{sequence}",
+        status=status,
+        note=note,
+    )

@@ -1,0 +1,115 @@
+"""The database schema. Alembic migrations in storage/migrations create it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UtcDateTime, utc_now
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime}
+
+
+class Profile(Base):
+    """One person across official accounts and WeCom (OneID)."""
+
+    __tablename__ = "profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unionid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    first_channel: Mapped[str | None] = mapped_column(String(64))
+    last_channel: Mapped[str | None] = mapped_column(String(64))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("profiles.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Identity(Base):
+    """An id under which a profile is known: an openid of one account, an external_userid."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("kind", "app", "value", name="uq_identity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    app: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(128))
+    subscribed: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ProfileTag(Base):
+    __tablename__ = "profile_tags"
+    __table_args__ = (UniqueConstraint("profile_id", "tag", name="uq_profile_tag"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(16), default="behavior")
+    source: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime | None] = mapped_column()
+
+
+class PointEntry(Base):
+    """Lead points as a ledger, so windows such as "points in 30 days" can be computed."""
+
+    __tablename__ = "point_entries"
+    __table_args__ = (Index("ix_point_entries_profile_time", "profile_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"))
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class InboundEvent(Base):
+    """Every accepted message and event, stored before the callback is answered."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (Index("ix_inbound_events_profile_time", "profile_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique: the database is the last word on WeChat's retries, even if the cache was lost.
+    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
+    account: Mapped[str] = mapped_column(String(64))
+    openid: Mapped[str] = mapped_column(String(128))
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"))
+    msg_type: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str | None] = mapped_column(String(64))
+    event_key: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+    msg_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    rule: Mapped[str | None] = mapped_column(String(128), index=True)
+    variant: Mapped[int | None] = mapped_column(Integer)
+
+
+class OutboxJob(Base):
+    """An outgoing API call that must happen after the reply, retried until done."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    dedup_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    done_at: Mapped[datetime | None] = mapped_column()

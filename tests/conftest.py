@@ -1,0 +1,219 @@
+"""Shared fixtures: storage backends, the fake WeChat API, the bot app and a WeChat player.
+
+Service backends come from the environment: `WXBOT_TEST_DATABASE_URL` (PostgreSQL)
+and `WXBOT_TEST_REDIS_URL` (Redis). When set, every backend-parametrised test
+also runs against them and fails if they are unreachable; when unset, those
+variants are left out and the run's header says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+import redis.asyncio as redis
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
+
+from bot.app import create_app
+from bot.settings import Settings, load_settings
+from bot.wechat_player import WeChatPlayer
+from fakewechat.app import create_fake_app
+from fakewechat.state import FakeWeChat
+from storage.database import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    upgrade_schema_blocking,
+)
+from storage.models import Base
+
+POSTGRES_URL = os.environ.get("WXBOT_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("WXBOT_TEST_REDIS_URL", "")
+
+APP_ID = "wx0123456789abcdef"
+APP_SECRET = "test-app-secret"
+TOKEN = "test-token"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+OLD_AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+
+KEYWORDS_CSV = """\
+rule,trigger,match,keywords,reply,reply_mode,tags,score,priority
+price,text,contains,价格|多少钱,我们的价格表：https://example.com/price,,询价,30,10
+drive,text,word,试驾,欢迎预约试驾||顾问稍后联系您||试驾地址：星光路1号,all,试驾意向,60,
+menu_price,click,exact,MENU_PRICE,点击查看价格,,菜单:价格,10,
+expo,subscribe,exact,spring_expo,欢迎来自春季车展的朋友,,渠道:春季车展,20,
+welcome,subscribe,exact,,欢迎关注,,,,
+rescan,scan,exact,,欢迎回来,,,,
+hello,text,exact,你好,你好呀,,,,
+phone,text,regex,1[3-9]\\d{9},已收到您的电话,,留资,50,
+fallback,default,contains,,抱歉没听懂，回复 价格 / 试驾 试试,,,,
+"""
+
+
+def pytest_report_header() -> list[str]:
+    left_out = [
+        f"{name} (set {variable})"
+        for name, variable, url in (
+            ("postgres", "WXBOT_TEST_DATABASE_URL", POSTGRES_URL),
+            ("redis", "WXBOT_TEST_REDIS_URL", REDIS_URL),
+        )
+        if not url
+    ]
+    if not left_out:
+        return ["service suites: postgres and redis included"]
+    return ["service suites left out: " + ", ".join(left_out)]
+
+
+def _database_params() -> list[object]:
+    params: list[object] = ["sqlite"]
+    if POSTGRES_URL:
+        params.append(pytest.param("postgres", marks=pytest.mark.postgres))
+    return params
+
+
+def _cache_params() -> list[object]:
+    params: list[object] = ["memory"]
+    if REDIS_URL:
+        params.append(pytest.param("redis", marks=pytest.mark.redis))
+    return params
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "wxbot.db"
+    upgrade_schema_blocking(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    upgrade_schema_blocking(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+async def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=_database_params())
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> str:
+    """A migrated, empty database: a fresh SQLite file, or the test PostgreSQL truncated."""
+    if request.param == "sqlite":
+        path = tmp_path / "wxbot.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url = str(request.getfixturevalue("postgres_migrated"))
+    await _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture(params=_cache_params())
+async def redis_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """"" for the in-process cache, or the test Redis, flushed."""
+    if request.param == "memory":
+        yield ""
+        return
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+    yield REDIS_URL
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
+    engine = create_engine(database_url)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def fake_state() -> FakeWeChat:
+    state = FakeWeChat()
+    state.add_account(APP_ID, APP_SECRET)
+    return state
+
+
+@pytest.fixture
+async def fake_api(
+    fake_state: FakeWeChat, aiohttp_server: Callable[[web.Application], Awaitable[TestServer]]
+) -> str:
+    """The fake WeChat API on loopback; its base URL."""
+    server = await aiohttp_server(create_fake_app(fake_state))
+    return str(server.make_url("")).rstrip("/")
+
+
+ConfigWriter = Callable[..., Settings]
+ClientFactory = Callable[
+    [web.Application], Awaitable[TestClient[web.Request, web.Application]]
+]
+
+
+@pytest.fixture
+def write_config(
+    tmp_path: Path, database_url: str, redis_url: str, fake_api: str
+) -> ConfigWriter:
+    """Writes a config (and keyword table) into tmp_path and loads it as the bot would."""
+
+    def write(
+        *, keywords: str = KEYWORDS_CSV, aes_key: str = AES_KEY, previous_aes_key: str = ""
+    ) -> Settings:
+        (tmp_path / "keywords.csv").write_text(keywords, encoding="utf-8")
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f"""
+[storage]
+database_url = "{database_url}"
+redis_url = "{redis_url}"
+
+[[wechat]]
+name = "main"
+app_id = "{APP_ID}"
+app_secret = "{APP_SECRET}"
+token = "{TOKEN}"
+encoding_aes_key = "{aes_key}"
+previous_encoding_aes_key = "{previous_aes_key}"
+api_base = "{fake_api}"
+keywords = "keywords.csv"
+""",
+            encoding="utf-8",
+        )
+        return load_settings(config, {})
+
+    return write
+
+
+@pytest.fixture
+def settings(write_config: ConfigWriter) -> Settings:
+    return write_config()
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings,
+    aiohttp_client: ClientFactory,
+) -> TestClient[web.Request, web.Application]:
+    """The bot app over real HTTP on loopback, on the parametrised backends."""
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+def player() -> WeChatPlayer:
+    return WeChatPlayer(TOKEN, APP_ID, AES_KEY)
