@@ -34,6 +34,7 @@ from fakewechat.state import FakeWeChat
 from handlers import fallback, keyword_reply
 from handlers.context import HandlerDeps
 from handlers.router import Router
+from storage.evaluation import EvaluationStep
 from storage.outbox import Outbox
 from storage.types import utc_now
 
@@ -46,6 +47,11 @@ def build_router() -> Router:
     return root
 
 
+def evaluation_steps(app: web.Application) -> list[EvaluationStep]:
+    """What runs behind the reply for every accepted event, in order."""
+    return []
+
+
 async def _keyword_tables_ctx(app: web.Application) -> AsyncIterator[None]:
     app[KEYWORD_TABLES] = await load_tables(app[SETTINGS])
     yield
@@ -53,7 +59,9 @@ async def _keyword_tables_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def _outbox_worker_ctx(run_worker: bool) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        executors = build_executors(app[SETTINGS], app[HTTP], app[CACHE])
+        executors = build_executors(
+            app[SETTINGS], app[HTTP], app[CACHE], app[SESSIONS], evaluation_steps(app)
+        )
         worker = OutboxWorker(Outbox(app[SESSIONS]), executors, app[METRICS])
         app[OUTBOX_WORKER] = worker
         task = asyncio.create_task(worker.run_forever(), name="outbox") if run_worker else None

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aiohttp
 
 from bot.outbox_worker import Executor
 from bot.settings import Settings
 from handlers.customer_service import CUSTOM_SEND
 from storage.cache import Cache
+from storage.database import SessionFactory
+from storage.evaluation import PROFILE_EVALUATE, EvaluationStep, evaluate_event
 from wxapi.credentials import OfficialAccountCredentials
 from wxapi.errors import ApiError
 from wxapi.official_account import OfficialAccountClient
@@ -28,9 +32,17 @@ def official_account_clients(
 
 
 def build_executors(
-    settings: Settings, http: aiohttp.ClientSession, cache: Cache
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    cache: Cache,
+    sessions: SessionFactory,
+    steps: Sequence[EvaluationStep],
 ) -> dict[str, Executor]:
+    """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
+
+    async def evaluate(target: str, payload: dict[str, object]) -> None:
+        await evaluate_event(sessions, steps, str(payload["dedup_key"]))
 
     async def custom_send(target: str, payload: dict[str, object]) -> None:
         client = clients.get(target)
@@ -38,4 +50,4 @@ def build_executors(
             raise ApiError(0, f"account {target!r} is no longer configured", CUSTOM_SEND)
         await client.send_custom_message(payload)
 
-    return {CUSTOM_SEND: custom_send}
+    return {CUSTOM_SEND: custom_send, PROFILE_EVALUATE: evaluate}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from collections.abc import Callable
 
 from bot.limits import (
@@ -27,6 +28,7 @@ from handlers.context import Context, HandlerDeps
 from handlers.messages import Inbound, ReplyValue
 from handlers.router import UNHANDLED, Router
 from storage.database import SessionFactory
+from storage.evaluation import evaluation_job
 from storage.interactions import Effects, record_interaction
 
 log = logging.getLogger(__name__)
@@ -79,8 +81,11 @@ class Gateway:
     async def _process_new(self, msg: Inbound) -> str:
         ctx = Context(self._deps)
         value, finished = await self._dispatch_within_budget(msg, ctx)
+        effects = ctx.effects() if finished else Effects()
         stored = await record_interaction(
-            self._sessions, msg.record(), ctx.effects() if finished else Effects()
+            self._sessions,
+            msg.record(),
+            replace(effects, jobs=(*effects.jobs, evaluation_job(msg.account, msg.dedup_key))),
         )
         if stored is None:
             # The cache had forgotten (restart, expiry) but the database remembers.

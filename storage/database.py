@@ -49,7 +49,7 @@ def _alembic_config(database_url: str) -> Config:
 
 def upgrade_schema_blocking(database_url: str) -> None:
     """Apply every migration (blocking: Alembic runs its own event loop in env.py)."""
-    command.upgrade(_alembic_config(database_url), "head")
+    command.upgrade(_alembic_config(database_url), "heads")
 
 
 async def upgrade_schema(database_url: str) -> None:

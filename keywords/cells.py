@@ -1,0 +1,90 @@
+"""Parsers for single cells; each raises ValueError with a message meant for ops."""
+
+from __future__ import annotations
+
+import json
+import re
+from enum import StrEnum
+
+from keywords.rules import Article
+
+KEYWORD_SEPARATOR = "|"
+REPLY_SEPARATOR = "||"
+_TRUE = frozenset({"true", "1", "yes", "y", "是"})
+_FALSE = frozenset({"false", "0", "no", "n", "否"})
+_ARTICLE_FIELDS = ("title", "description", "url", "picurl")
+
+
+def parse_choice[E: StrEnum](kind: type[E], cell: str, default: E) -> E:
+    """An enum value, case-insensitive; blank gives `default`."""
+    text = cell.strip().casefold()
+    if not text:
+        return default
+    try:
+        return kind(text)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise ValueError(f"unknown value {cell.strip()!r} (expected one of: {allowed})") from None
+
+
+def parse_int(cell: str) -> int:
+    """A whole number; blank is 0."""
+    text = cell.strip()
+    if not text:
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def parse_bool(cell: str) -> bool:
+    """true/false, 1/0, yes/no or 是/否; blank is true (a new row is meant to work)."""
+    text = cell.strip().casefold()
+    if not text or text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{cell.strip()!r} is not one of true/false, 1/0, yes/no, 是/否")
+
+
+def split_cell(cell: str, separator: str) -> tuple[str, ...]:
+    """Split on `separator`; pieces are trimmed and blank pieces dropped (Excel stray spaces)."""
+    pieces = (piece.strip() for piece in cell.split(separator))
+    return tuple(piece for piece in pieces if piece)
+
+
+def check_pattern(pattern: str) -> None:
+    """Raise ValueError with the `re` error if `pattern` does not compile."""
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"regex {pattern!r} does not compile: {error}") from None
+
+
+def parse_articles(cell: str) -> tuple[Article, ...]:
+    """A news reply: a JSON list of {title, description, url, picurl} objects."""
+    try:
+        items: object = json.loads(cell)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"news reply is not valid JSON: {error}") from None
+    if not isinstance(items, list) or not items:
+        raise ValueError("news reply must be a JSON list of articles")
+    return tuple(_article(number, item) for number, item in enumerate(items, start=1))
+
+
+def _article(number: int, item: object) -> Article:
+    if not isinstance(item, dict):
+        raise ValueError(f"news article {number} is not an object")
+    unknown = sorted(str(key) for key in item if key not in _ARTICLE_FIELDS)
+    if unknown:
+        raise ValueError(f"news article {number} has unknown fields: {', '.join(unknown)}")
+    fields: dict[str, str] = {}
+    for key in _ARTICLE_FIELDS:
+        value = item.get(key, "")
+        if not isinstance(value, str):
+            raise ValueError(f"news article {number}: {key} must be text")
+        fields[key] = value
+    if not fields["title"].strip():
+        raise ValueError(f"news article {number} has no title")
+    return Article(**fields)

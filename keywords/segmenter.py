@@ -1,0 +1,55 @@
+"""A typed adapter over one jieba tokenizer, for `word` keywords.
+
+Each Segmenter owns a `jieba.Tokenizer` instance rather than jieba's global one, so
+learned words stay with the tables that taught them. Its dictionary takes about a
+second to build: call `initialize()` from a thread before serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+import jieba
+
+# jieba cuts only runs of these characters with its dictionary; any other character is
+# a token of its own, so a longer keyword that mixes them can never come out whole.
+_DICTIONARY_RUN = re.compile("[\u4e00-\u9fd5a-zA-Z0-9+#&._%\\-]+")
+
+
+def can_be_word(word: str) -> bool:
+    """Whether jieba could ever emit `word` as one token."""
+    return len(word) == 1 or _DICTIONARY_RUN.fullmatch(word) is not None
+
+
+class Segmenter:
+    """Cuts (normalized) text into jieba words, after learning the table's keywords."""
+
+    def __init__(self) -> None:
+        # jieba logs "Building prefix dict..." at DEBUG to stderr through its own handler.
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        self._tokenizer = jieba.Tokenizer()
+
+    def initialize(self) -> None:
+        """Load the dictionary (slow, blocking: run it in a thread)."""
+        self._tokenizer.initialize()
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """Teach words (brand and product names) so they are never split.
+
+        Words jieba could not emit whole, and words it already knows, are skipped.
+        (Its dictionary also holds every word prefix with frequency 0.) Safe while another thread cuts:
+        jieba only adds dictionary entries, it never removes or iterates them.
+        """
+        for word in words:
+            if can_be_word(word) and not self._tokenizer.FREQ.get(word, 0):
+                self._tokenizer.add_word(word)
+
+    def cut(self, text: str) -> list[str]:
+        """The words of `text`.
+
+        No HMM: it would guess new words from unknown characters, which makes a
+        keyword's firing depend on its neighbours; learned words are found without it.
+        """
+        return [str(word) for word in self._tokenizer.cut(text, HMM=False)]
