@@ -117,9 +117,7 @@ def _callbacks(count: int, run: str) -> list[Callback]:
 async def _load(url: str, callbacks: list[Callback], concurrency: int) -> tuple[float, list[float]]:
     latencies: list[float] = []
     queue = iter(callbacks)
-    async with aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=concurrency)
-    ) as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
 
         async def worker() -> None:
             for callback in queue:
@@ -179,7 +177,9 @@ async def main(args: argparse.Namespace) -> None:
                 process.wait(timeout=10)
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     cache = "redis" if args.redis_url else "in-process"
-    print(f"{args.count} encrypted text messages, concurrency {args.concurrency}, {backend} + {cache}")
+    print(
+        f"{args.count} encrypted text messages, concurrency {args.concurrency}, {backend} + {cache}"
+    )
     _report("baseline", *base)
     _report("full path", *full)
     print(f"ratio full/baseline throughput: {full[0] / base[0]:.2f}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -21,14 +22,18 @@ from bot.keys import (
     OUTBOX_WORKER,
     SESSIONS,
     SETTINGS,
+    TAGGING,
     WECHAT_CALLBACKS,
 )
 from bot.keyword_tables import load_tables
 from bot.late_replies import LateReplies
+from bot.lead_sweeper import lead_steps, leads_ctx, wecom_ctx, wecom_route
+from bot.limits import OUTBOX_STOP_TIMEOUT_S
 from bot.metrics import Metrics
 from bot.outbox_worker import OutboxWorker
 from bot.resources import cache_ctx, database_ctx, http_ctx
 from bot.settings import Settings
+from bot.tagging_runtime import tag_expiry_ctx, tagging_ctx
 from fakewechat.app import create_fake_app
 from fakewechat.state import FakeWeChat
 from handlers import fallback, keyword_reply
@@ -37,6 +42,8 @@ from handlers.router import Router
 from storage.evaluation import EvaluationStep
 from storage.outbox import Outbox
 from storage.types import utc_now
+
+log = logging.getLogger(__name__)
 
 
 def build_router() -> Router:
@@ -49,7 +56,8 @@ def build_router() -> Router:
 
 def evaluation_steps(app: web.Application) -> list[EvaluationStep]:
     """What runs behind the reply for every accepted event, in order."""
-    return []
+    # Lead qualification stays last: it reads the tags, points and phone the others wrote.
+    return [app[TAGGING], *lead_steps(app)]
 
 
 async def _keyword_tables_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -60,7 +68,12 @@ async def _keyword_tables_ctx(app: web.Application) -> AsyncIterator[None]:
 def _outbox_worker_ctx(run_worker: bool) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         executors = build_executors(
-            app[SETTINGS], app[HTTP], app[CACHE], app[SESSIONS], evaluation_steps(app)
+            app[SETTINGS],
+            app[HTTP],
+            app[CACHE],
+            app[SESSIONS],
+            evaluation_steps(app),
+            tagging=app[TAGGING],
         )
         worker = OutboxWorker(Outbox(app[SESSIONS]), executors, app[METRICS])
         app[OUTBOX_WORKER] = worker
@@ -69,8 +82,13 @@ def _outbox_worker_ctx(run_worker: bool) -> Callable[[web.Application], AsyncIte
             yield
         finally:
             if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                worker.stop()
+                try:
+                    await asyncio.wait_for(task, OUTBOX_STOP_TIMEOUT_S)
+                except TimeoutError:
+                    log.warning(
+                        "outbox worker did not stop in %.0fs; cancelled", OUTBOX_STOP_TIMEOUT_S
+                    )
 
     return ctx
 
@@ -88,9 +106,16 @@ def _callbacks_ctx(
         )
         late = LateReplies(app[SESSIONS])
         gateway = Gateway(
-            build_router(), deps, app[SESSIONS], late, app[METRICS], app[OUTBOX_WORKER].wake
+            router=build_router(),
+            deps=deps,
+            sessions=app[SESSIONS],
+            late_replies=late,
+            metrics=app[METRICS],
+            on_stored=app[OUTBOX_WORKER].wake,
         )
-        endpoints = {account.name: OfficialAccountEndpoint.of(account) for account in settings.wechat}
+        endpoints = {
+            account.name: OfficialAccountEndpoint.of(account) for account in settings.wechat
+        }
         app[WECHAT_CALLBACKS] = WeChatCallbacks(
             endpoints, gateway, app[METRICS], clock=lambda: clock().timestamp()
         )
@@ -128,12 +153,19 @@ def create_app(
             cache_ctx,
             http_ctx,
             _keyword_tables_ctx,
+            tagging_ctx(clock),
+            leads_ctx(clock),
             _outbox_worker_ctx(run_outbox_worker),
-            _callbacks_ctx(clock, rng or random.Random()),
+            tag_expiry_ctx(run_outbox_worker),
+            # Reply variants are an A/B split, not a secret: a plain PRNG is right.
+            _callbacks_ctx(clock, rng or random.Random()),  # noqa: S311
+            wecom_ctx(clock, run_sweeper=run_outbox_worker),
         ]
     )
     app.router.add_route("GET", "/wechat/{name}", _wechat)
     app.router.add_route("POST", "/wechat/{name}", _wechat)
+    app.router.add_route("GET", "/wecom/{name}", wecom_route)
+    app.router.add_route("POST", "/wecom/{name}", wecom_route)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", _metrics)
     if settings.server.mount_fake_api or fake_api is not None:
@@ -143,7 +175,11 @@ def create_app(
 
 def demo_fake_state(settings: Settings) -> FakeWeChat:
     """A fake API that knows the configured accounts, for the demo and the simulator."""
-    state = FakeWeChat()
+    state = FakeWeChat(auto_followers=True)
     for account in settings.wechat:
         state.add_account(account.app_id, account.app_secret.reveal())
+    sales = settings.leads.sales if settings.leads else ()
+    members = {rep.userid for rep in sales} | {rep.manager for rep in sales if rep.manager}
+    for wecom in settings.wecom:
+        state.add_corp(wecom.corp_id, {wecom.agent_id: wecom.secret.reveal()}, members=members)
     return state

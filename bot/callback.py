@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.crypto import CallbackCrypto, DecryptError
+from bot.callback_checks import check_timestamp, decrypt_envelope, read_limited
+from bot.crypto import CallbackCrypto
 from bot.errors import CallbackRejected
 from bot.gateway import Gateway
-from bot.limits import TIMESTAMP_TOLERANCE_S
 from bot.metrics import Metrics
 from bot.settings import WeChatAccount
-from bot.wechat_xml import MAX_BODY_BYTES, MalformedXml, parse_envelope, to_inbound
+from bot.wechat_xml import MalformedXml, parse_envelope, to_inbound
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class WeChatCallbacks:
             self._check_url_signature(endpoint, request.query)
             if request.method == "GET":
                 return web.Response(text=request.query.get("echostr", ""))
-            body = await _read_limited(request)
+            body = await read_limited(request)
             text = await self._answer(endpoint, request.query, body)
         except CallbackRejected as exc:
             log.warning(
@@ -76,15 +76,18 @@ class WeChatCallbacks:
         finally:
             self._metrics.callback_seconds.observe(time.perf_counter() - started)
         # An empty body tells WeChat "no reply" as `success` does.
-        return web.Response(text=text or "success", content_type="application/xml" if text else "text/plain")
+        return web.Response(
+            text=text or "success", content_type="application/xml" if text else "text/plain"
+        )
 
-    def _check_url_signature(self, endpoint: OfficialAccountEndpoint, query: Mapping[str, str]) -> None:
+    def _check_url_signature(
+        self, endpoint: OfficialAccountEndpoint, query: Mapping[str, str]
+    ) -> None:
         timestamp = query.get("timestamp", "")
         nonce = query.get("nonce", "")
         if not endpoint.crypto.url_signature_ok(query.get("signature", ""), timestamp, nonce):
             raise CallbackRejected(403, "invalid signature")
-        if not timestamp.isdigit() or abs(self._clock() - int(timestamp)) > TIMESTAMP_TOLERANCE_S:
-            raise CallbackRejected(403, "timestamp outside the allowed window")
+        check_timestamp(timestamp, self._clock())
 
     async def _answer(
         self, endpoint: OfficialAccountEndpoint, query: Mapping[str, str], body: bytes
@@ -95,7 +98,7 @@ class WeChatCallbacks:
             raise CallbackRejected(400, str(exc)) from None
         encrypted = query.get("encrypt_type", "raw") == "aes"
         try:
-            xml = self._decrypt(endpoint, query, envelope) if encrypted else body.decode()
+            xml = decrypt_envelope(endpoint.crypto, query, envelope) if encrypted else body.decode()
             msg = to_inbound(endpoint.account.name, xml)
         except (MalformedXml, UnicodeDecodeError) as exc:
             raise CallbackRejected(400, str(exc)) from None
@@ -103,35 +106,3 @@ class WeChatCallbacks:
         if not (encrypted and reply):
             return reply
         return endpoint.crypto.encrypt_reply(reply, query.get("nonce", ""), query["timestamp"])
-
-    @staticmethod
-    def _decrypt(
-        endpoint: OfficialAccountEndpoint, query: Mapping[str, str], envelope: Mapping[str, str]
-    ) -> str:
-        if not endpoint.crypto.has_aes:
-            raise CallbackRejected(400, "encrypted callback but no encoding_aes_key configured")
-        encrypted = envelope.get("Encrypt")
-        if not encrypted:
-            raise CallbackRejected(400, "missing <Encrypt>")
-        if not endpoint.crypto.message_signature_ok(
-            query.get("msg_signature", ""), query["timestamp"], query.get("nonce", ""), encrypted
-        ):
-            raise CallbackRejected(403, "invalid msg_signature")
-        try:
-            return endpoint.crypto.decrypt(encrypted)
-        except DecryptError as exc:
-            raise CallbackRejected(400, str(exc)) from None
-
-
-async def _read_limited(request: web.Request) -> bytes:
-    """The body, refused before reading when it is larger than any real callback."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise CallbackRejected(400, f"body over {MAX_BODY_BYTES} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(16 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise CallbackRejected(400, f"body over {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -16,6 +16,7 @@ from bot.errors import SettingsError
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings
 from bot.simulate import simulate
+from bot.users_cli import show_user
 from storage.database import upgrade_schema_blocking
 
 
@@ -44,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
+
+    users = commands.add_parser("users", help="user profiles")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    show = users_commands.add_parser(
+        "show", help="a profile: identities, tags with source and time, points, last messages"
+    )
+    show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
     return parser
 
 
@@ -59,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings)
     if args.command == "simulate":
         return asyncio.run(simulate(settings, args))
+    if args.command == "users":
+        return asyncio.run(show_user(settings, args.who, sys.stdout))
     upgrade_schema_blocking(settings.storage.database_url)
     sys.stdout.write("database schema is up to date\n")
     return 0

@@ -6,12 +6,15 @@ from collections.abc import Sequence
 
 import aiohttp
 
+from bot.lead_alerts import lead_executors
 from bot.outbox_worker import Executor
 from bot.settings import Settings
+from bot.tagging_executors import tagging_executors
 from handlers.customer_service import CUSTOM_SEND
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.evaluation import PROFILE_EVALUATE, EvaluationStep, evaluate_event
+from tagging.step import Tagging
 from wxapi.credentials import OfficialAccountCredentials
 from wxapi.errors import ApiError
 from wxapi.official_account import OfficialAccountClient
@@ -37,6 +40,8 @@ def build_executors(
     cache: Cache,
     sessions: SessionFactory,
     steps: Sequence[EvaluationStep],
+    *,
+    tagging: Tagging | None = None,
 ) -> dict[str, Executor]:
     """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
@@ -50,4 +55,13 @@ def build_executors(
             raise ApiError(0, f"account {target!r} is no longer configured", CUSTOM_SEND)
         await client.send_custom_message(payload)
 
-    return {CUSTOM_SEND: custom_send, PROFILE_EVALUATE: evaluate}
+    return {
+        CUSTOM_SEND: custom_send,
+        PROFILE_EVALUATE: evaluate,
+        **lead_executors(settings, http, cache, sessions),
+        **(
+            tagging_executors(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)
+            if tagging is not None
+            else {}
+        ),
+    }

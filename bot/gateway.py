@@ -9,19 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
-from bot.limits import (
-    DEDUP_KEY,
-    DEDUP_TTL_S,
-    HANDLER_BUDGET_S,
-    PENDING,
-    REPLY_KEY,
-    RETRY_REPLY_POLL_S,
-    RETRY_REPLY_WAIT_S,
-)
+from bot.dedup import answer_once
 from bot.late_replies import LateReplies
+from bot.limits import HANDLER_BUDGET_S
 from bot.metrics import Metrics
 from bot.wechat_xml import render_reply
 from handlers.context import Context, HandlerDeps
@@ -39,6 +32,7 @@ class Gateway:
 
     def __init__(
         self,
+        *,
         router: Router,
         deps: HandlerDeps,
         sessions: SessionFactory,
@@ -55,28 +49,12 @@ class Gateway:
 
     async def process(self, msg: Inbound) -> str:
         """The plaintext reply XML for `msg` ("" for none); the same XML for its retries."""
-        cache = self._deps.cache
-        key = msg.dedup_key
-        if not await cache.set_if_absent(f"{DEDUP_KEY}:{key}", PENDING, DEDUP_TTL_S):
+        reply, fresh = await answer_once(
+            self._deps.cache, msg.dedup_key, lambda: self._process_new(msg)
+        )
+        if not fresh:
             self._metrics.callbacks.labels(msg.account, "retry").inc()
-            return await self._reply_of_earlier_attempt(key)
-        try:
-            reply = await self._process_new(msg)
-        except BaseException:
-            # Not stored: forget the mark so WeChat's retry is processed afresh.
-            await cache.delete(f"{DEDUP_KEY}:{key}")
-            raise
-        await cache.set(f"{REPLY_KEY}:{key}", reply, DEDUP_TTL_S)
         return reply
-
-    async def _reply_of_earlier_attempt(self, key: str) -> str:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + RETRY_REPLY_WAIT_S
-        while True:
-            reply = await self._deps.cache.get(f"{REPLY_KEY}:{key}")
-            if reply is not None or loop.time() >= deadline:
-                return reply or ""
-            await asyncio.sleep(RETRY_REPLY_POLL_S)
 
     async def _process_new(self, msg: Inbound) -> str:
         ctx = Context(self._deps)

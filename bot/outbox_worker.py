@@ -7,6 +7,7 @@ outbox's row leases keep them from taking the same job twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -34,15 +35,23 @@ def backoff_s(attempts: int) -> float:
 class OutboxWorker:
     """Drains the outbox; `wake()` after an enqueue avoids waiting for the next poll."""
 
-    def __init__(
-        self, outbox: Outbox, executors: Mapping[str, Executor], metrics: Metrics
-    ) -> None:
+    def __init__(self, outbox: Outbox, executors: Mapping[str, Executor], metrics: Metrics) -> None:
         self._outbox = outbox
         self._executors = executors
         self._metrics = metrics
         self._wakeup = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        """Finish the batch in flight, then return from `run_forever`.
+
+        Cancelling mid-call instead could leave an API call made but not
+        recorded (sent twice after restart) and a database connection half closed.
+        """
+        self._stopping = True
         self._wakeup.set()
 
     async def run_once(self) -> int:
@@ -52,19 +61,17 @@ class OutboxWorker:
         return len(jobs)
 
     async def run_forever(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 claimed = await self.run_once()
             except Exception:
                 # The database may be briefly away; the jobs wait there safely.
                 log.exception("outbox batch failed; retrying")
                 claimed = 0
-            if claimed < OUTBOX_BATCH:
+            if claimed < OUTBOX_BATCH and not self._stopping:
                 self._wakeup.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), OUTBOX_IDLE_POLL_S)
-                except TimeoutError:
-                    pass
 
     async def _run(self, job: ClaimedJob) -> None:
         executor = self._executors.get(job.kind)
@@ -84,7 +91,9 @@ class OutboxWorker:
         reason = str(error)
         if error.retryable and job.attempts < OUTBOX_MAX_ATTEMPTS:
             delay = backoff_s(job.attempts)
-            log.warning("outbox job %d (%s) will retry in %.0fs: %s", job.id, job.kind, delay, reason)
+            log.warning(
+                "outbox job %d (%s) will retry in %.0fs: %s", job.id, job.kind, delay, reason
+            )
             await self._outbox.retry(job.id, reason, delay)
             self._metrics.outbox_jobs.labels(job.kind, "retry").inc()
         else:

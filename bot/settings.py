@@ -17,8 +17,11 @@ from pathlib import Path
 from bot.errors import SettingsError
 from bot.secret import Secret
 from bot.toml_reader import TomlTable
+from leads.policy import FollowupTiers, LeadPolicy, SalesRep
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
+AES_KEY_CHARS = 43
+AES_KEY_BYTES = 32
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
@@ -52,9 +55,28 @@ class WeChatAccount:
 
 
 @dataclass(frozen=True)
+class WeComApp:
+    """One self-built WeCom app: API credentials and its callback keys."""
+
+    name: str
+    corp_id: str
+    agent_id: int
+    secret: Secret
+    token: Secret
+    encoding_aes_key: Secret
+    api_base: str
+
+
+@dataclass(frozen=True)
 class KeywordSettings:
     # Rules that apply to every account, after each account's own rules.
     shared: Path | None
+
+
+@dataclass(frozen=True)
+class TaggingSettings:
+    # The tagging rules file (counters, tiers, touch channels, expiry); None: defaults only.
+    rules: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +86,13 @@ class Settings:
     storage: StorageSettings
     wechat: tuple[WeChatAccount, ...]
     keywords: KeywordSettings
+    wecom: tuple[WeComApp, ...] = ()
+    tagging: TaggingSettings = TaggingSettings()
+    # None when the config has no [leads] section: no lead alerts, no commands.
+    leads: LeadPolicy | None = None
+
+    def wecom_app(self, name: str) -> WeComApp | None:
+        return next((app for app in self.wecom if app.name == name), None)
 
     def account(self, name: str) -> WeChatAccount | None:
         return next((account for account in self.wechat if account.name == name), None)
@@ -79,12 +108,16 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(source, "file", f"is not valid TOML: {exc}") from None
     root = TomlTable(data, "", source)
+    wecom = _wecom_apps(root, env)
     settings = Settings(
         source=source,
         server=_server(root.table("server")),
         storage=_storage(root.table("storage"), env),
         wechat=_accounts(root, source.parent, env),
         keywords=_keywords(root.table("keywords"), source.parent),
+        tagging=_tagging(root.table("tagging"), source.parent),
+        wecom=wecom,
+        leads=_leads(root.table("leads"), wecom) if "leads" in data else None,
     )
     root.finish()
     return settings
@@ -134,7 +167,7 @@ def _aes_key(table: TomlTable, key: str, env: Mapping[str, str]) -> Secret:
             decoded = base64.b64decode(value + "=", validate=True)
         except binascii.Error:
             decoded = b""
-        if len(value) != 43 or len(decoded) != 32:
+        if len(value) != AES_KEY_CHARS or len(decoded) != AES_KEY_BYTES:
             raise table.error(key, "must be the 43-character EncodingAESKey from the console")
     return secret
 
@@ -167,3 +200,89 @@ def _keywords(table: TomlTable, base: Path) -> KeywordSettings:
     shared = table.text("shared", "")
     table.finish()
     return KeywordSettings(shared=base / shared if shared else None)
+
+
+def _wecom_apps(root: TomlTable, env: Mapping[str, str]) -> tuple[WeComApp, ...]:
+    apps: list[WeComApp] = []
+    for table in root.tables("wecom"):
+        name = table.text("name")
+        if not _NAME.match(name):
+            raise table.error("name", "must be 1-32 letters, digits, '-' or '_'")
+        if any(app.name == name for app in apps):
+            raise table.error("name", f"duplicate WeCom app name {name!r}")
+        aes_key = _aes_key(table, "encoding_aes_key", env)
+        if not aes_key:
+            # WeCom callbacks are always encrypted.
+            raise table.error("encoding_aes_key", "is required")
+        apps.append(
+            WeComApp(
+                name=name,
+                corp_id=table.text("corp_id"),
+                agent_id=table.integer("agent_id", minimum=1),
+                secret=_secret(table, "secret", env, None),
+                token=_secret(table, "token", env, None),
+                encoding_aes_key=aes_key,
+                api_base=table.text("api_base", "https://qyapi.weixin.qq.com").rstrip("/"),
+            )
+        )
+        table.finish()
+    return tuple(apps)
+
+
+def _leads(table: TomlTable, wecom: tuple[WeComApp, ...]) -> LeadPolicy:
+    app = table.text("wecom")
+    if not any(candidate.name == app for candidate in wecom):
+        raise table.error("wecom", f"names no configured [[wecom]] app: {app!r}")
+    followup = FollowupTiers(
+        remind_days=table.integer("followup_days", 3, minimum=1),
+        manager_days=table.integer("followup_manager_days", 5, minimum=1),
+        pool_days=table.integer("followup_pool_days", 7, minimum=1),
+    )
+    if not followup.remind_days <= followup.manager_days <= followup.pool_days:
+        raise table.error(
+            "followup_pool_days",
+            "tiers must not decrease: followup_days <= followup_manager_days <= followup_pool_days",
+        )
+    policy = LeadPolicy(
+        wecom=app,
+        qualify_score=table.integer("qualify_score", 100, minimum=1),
+        phone_score=table.integer("phone_score", 50, minimum=0),
+        claim_minutes=table.integer("claim_minutes", 30, minimum=1),
+        dormant_days=table.integer("dormant_days", 90, minimum=1),
+        followup=followup,
+        daily_claim_cap=table.integer("daily_claim_cap", 20, minimum=1),
+        sales=_sales(table),
+    )
+    table.finish()
+    return policy
+
+
+def _sales(leads: TomlTable) -> tuple[SalesRep, ...]:
+    reps: list[SalesRep] = []
+    for table in leads.tables("sales"):
+        userid = table.text("userid")
+        if any(rep.userid == userid for rep in reps):
+            raise table.error("userid", f"duplicate salesperson {userid!r}")
+        max_open = table.integer("max_open", 0, minimum=0)
+        reps.append(
+            SalesRep(
+                userid=userid,
+                name=table.text("name", userid),
+                tags=table.texts("tags"),
+                max_open=max_open or None,
+                manager=table.text("manager", "") or None,
+            )
+        )
+        table.finish()
+    return tuple(reps)
+
+
+def _tagging(table: TomlTable, base: Path) -> TaggingSettings:
+    rules = table.text("rules", "")
+    table.finish()
+    if not rules:
+        return TaggingSettings()
+    path = base / rules
+    if not path.is_file():
+        raise table.error("rules", f"{path} does not exist")
+    return TaggingSettings(rules=path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from http import HTTPStatus
 
 import aiohttp
 
@@ -32,9 +33,7 @@ async def simulate(settings: Settings, args: argparse.Namespace) -> int:
     if args.aes and not account.encoding_aes_key:
         sys.stderr.write(f"account {account.name} has no encoding_aes_key for --aes\n")
         return 2
-    player = WeChatPlayer(
-        account.token.reveal(), account.app_id, account.encoding_aes_key.reveal()
-    )
+    player = WeChatPlayer(account.token.reveal(), account.app_id, account.encoding_aes_key.reveal())
     callback = _callback(player, args)
     base = args.url or f"http://{settings.server.host}:{settings.server.port}"
     async with (
@@ -44,7 +43,7 @@ async def simulate(settings: Settings, args: argparse.Namespace) -> int:
         ) as response,
     ):
         answer = await response.text()
-        if response.status != 200:
+        if response.status != HTTPStatus.OK:
             sys.stderr.write(f"the bot answered HTTP {response.status}: {answer}\n")
             return 1
     reply = player.read_reply(callback, answer)

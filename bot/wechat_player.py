@@ -52,7 +52,8 @@ class WeChatPlayer:
         self._key = encoding_aes_key
         self._account_id = account_id
         self._clock = clock
-        self._msg_ids = itertools.count(int(clock() * 1000) * 1000)
+        # MsgIds are 64-bit; a random start keeps two players from colliding.
+        self._msg_ids = itertools.count(secrets.randbelow(2**62))
 
     def _stamp(self) -> tuple[str, str]:
         return str(int(self._clock())), str(secrets.randbelow(10**9))
@@ -113,7 +114,9 @@ class WeChatPlayer:
         encrypted = cipher.encrypt(xml, self._app_id).decode()
         query["encrypt_type"] = "aes"
         query["msg_signature"] = signature_of(self._token, timestamp, nonce, encrypted)
-        body = f"<xml>{_element('ToUserName', self._account_id)}{_element('Encrypt', encrypted)}</xml>"
+        body = (
+            f"<xml>{_element('ToUserName', self._account_id)}{_element('Encrypt', encrypted)}</xml>"
+        )
         return Callback(query, body.encode(), aes=True)
 
     def read_reply(self, callback: Callback, answer: str) -> Mapping[str, str]:

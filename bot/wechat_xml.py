@@ -11,8 +11,8 @@ import xmltodict
 from wechatpy import parse_message
 from wechatpy.replies import ArticlesReply, ImageReply, TextReply
 
-from handlers.messages import Inbound, NewsReply, Reply, ReplyValue
 from handlers.messages import ImageReply as ImageValue
+from handlers.messages import Inbound, NewsReply, Reply, ReplyValue
 from handlers.messages import TextReply as TextValue
 
 MAX_BODY_BYTES = 64 * 1024
@@ -95,4 +95,11 @@ def render_reply(value: ReplyValue, inbound: Inbound) -> str:
     return str(ArticlesReply(articles=articles, **common).render())
 
 
-__all__ = ["MAX_BODY_BYTES", "MalformedXml", "NewsReply", "parse_envelope", "render_reply", "to_inbound"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MalformedXml",
+    "NewsReply",
+    "parse_envelope",
+    "render_reply",
+    "to_inbound",
+]

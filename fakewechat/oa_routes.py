@@ -13,7 +13,10 @@ _SYSTEM_TAGS = {limits.STAR_TAG_ID: "星标组"}
 
 
 def _follower(call: Call, openid: object) -> Follower | None:
-    return call.state.followers.get((call.token.owner, str(openid)))
+    follower = call.state.followers.get((call.token.owner, str(openid)))
+    if follower is None and call.state.auto_followers and isinstance(openid, str) and openid:
+        follower = call.state.add_follower(call.token.owner, openid)
+    return follower
 
 
 async def send_custom(call: Call) -> web.Response:

@@ -39,11 +39,15 @@ class FakeWeChat:
         clock: Callable[[], float] = time.time,
         *,
         enforce_service_window: bool = False,
+        auto_followers: bool = False,
     ) -> None:
         self.clock = clock
         # Off by default so simulations can push freely; turn on to get the
         # real 48 h / 5 messages rule (45015, 45047).
         self.enforce_service_window = enforce_service_window
+        # The demo and the simulator cannot pre-register followers: with this on, any
+        # openid of a known account is taken as a follower who just messaged.
+        self.auto_followers = auto_followers
         self.accounts: dict[str, Account] = {}
         self.followers: dict[tuple[str, str], Follower] = {}
         self.corps: dict[str, Corp] = {}

@@ -42,7 +42,9 @@ class Inbound:
         """
         if self.msg_id:
             return f"{self.account}:m:{self.openid}:{self.msg_id}"
-        return f"{self.account}:e:{self.openid}:{self.create_time}:{self.event}:{self.event_key or ''}"
+        return (
+            f"{self.account}:e:{self.openid}:{self.create_time}:{self.event}:{self.event_key or ''}"
+        )
 
     def record(self) -> InboundRecord:
         """The row that stores this message in the event log."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from enum import StrEnum
+from typing import TypeVar
 
 from keywords.rules import Article
 
@@ -14,8 +15,10 @@ _TRUE = frozenset({"true", "1", "yes", "y", "是"})
 _FALSE = frozenset({"false", "0", "no", "n", "否"})
 _ARTICLE_FIELDS = ("title", "description", "url", "picurl")
 
+E = TypeVar("E", bound=StrEnum)
 
-def parse_choice[E: StrEnum](kind: type[E], cell: str, default: E) -> E:
+
+def parse_choice(kind: type[E], cell: str, default: E) -> E:
     """An enum value, case-insensitive; blank gives `default`."""
     text = cell.strip().casefold()
     if not text:

@@ -59,7 +59,9 @@ class _Shadows:
         rule = self.ranked[rank].rule
         found: list[tuple[int, str]] = [(other, "") for other in self.blank]
         for index in self.contains.indexes_in(keyword):  # contains keywords inside `keyword`
-            found.extend((other, self.contains_words[index]) for other in self.contains_ranks[index])
+            found.extend(
+                (other, self.contains_words[index]) for other in self.contains_ranks[index]
+            )
         if rule.match is MatchMode.EXACT:
             found.extend((other, keyword) for other in self.exact.get(keyword, ()))
         if rule.match is MatchMode.WORD:
@@ -91,11 +93,15 @@ def _shadowed_keywords(rules: Sequence[Rule], lines: Sequence[int], source: str)
             for keyword in keywords:
                 winner = shadows.winner(rank, normalize(keyword))
                 if winner is not None:
-                    problems.append(_shadow_problem(source, item, keyword, ranked[winner[0]], winner[1]))
+                    problems.append(
+                        _shadow_problem(source, item, keyword, ranked[winner[0]], winner[1])
+                    )
     return problems
 
 
-def _shadow_problem(source: str, item: _Ranked, keyword: str, winner: _Ranked, word: str) -> Problem:
+def _shadow_problem(
+    source: str, item: _Ranked, keyword: str, winner: _Ranked, word: str
+) -> Problem:
     what = f"keyword {keyword!r}" if keyword else f"this blank-keyword {item.rule.trigger} rule"
     how = f"its {winner.rule.match} keyword {word!r}" if word else "blank keywords (any)"
     message = (

@@ -38,9 +38,9 @@ class Segmenter:
     def add_words(self, words: Iterable[str]) -> None:
         """Teach words (brand and product names) so they are never split.
 
-        Words jieba could not emit whole, and words it already knows, are skipped.
-        (Its dictionary also holds every word prefix with frequency 0.) Safe while another thread cuts:
-        jieba only adds dictionary entries, it never removes or iterates them.
+        Words jieba could not emit whole, and words it already knows, are skipped (its
+        dictionary also holds every word prefix, with frequency 0). Safe while another
+        thread cuts: jieba only adds dictionary entries, it never removes or iterates them.
         """
         for word in words:
             if can_be_word(word) and not self._tokenizer.FREQ.get(word, 0):

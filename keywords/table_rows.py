@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 from keywords import cells
 from keywords.checks import check_table
@@ -24,6 +25,7 @@ COLUMNS = (
 )  # fmt: skip
 HEADER_LINE = 1
 Row = tuple[int, Sequence[str]]  # (CSV line or sheet row, cells as text)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class _RowReader:
         self.values = values
         self.findings = findings
 
-    def cell[T](self, column: str, parse: Callable[[str], T], default: T) -> T:
+    def cell(self, column: str, parse: Callable[[str], T], default: T) -> T:
         try:
             return parse(self.values.get(column, ""))
         except ValueError as error:
@@ -143,9 +145,13 @@ class _RowReader:
         name = self.values.get("rule", "").strip()
         if not name:
             self.findings.error(self.line, "rule", "the rule name is empty")
-        trigger = self.cell("trigger", lambda c: cells.parse_choice(Trigger, c, Trigger.TEXT), Trigger.TEXT)
+        trigger = self.cell(
+            "trigger", lambda c: cells.parse_choice(Trigger, c, Trigger.TEXT), Trigger.TEXT
+        )
         match = self.cell(
-            "match", lambda c: cells.parse_choice(MatchMode, c, default_match(trigger)), MatchMode.CONTAINS
+            "match",
+            lambda c: cells.parse_choice(MatchMode, c, default_match(trigger)),
+            MatchMode.CONTAINS,
         )
         reply_type = self.cell(
             "reply_type", lambda c: cells.parse_choice(ReplyType, c, ReplyType.TEXT), ReplyType.TEXT
@@ -178,7 +184,7 @@ class _RowReader:
         cell = self.values.get("keywords", "")
         if match is MatchMode.REGEX:
             # The whole cell is one pattern: its `|` is the regex's own alternation.
-            keywords = (cell.strip(),) if cell.strip() else ()
+            keywords: tuple[str, ...] = (cell.strip(),) if cell.strip() else ()
             for pattern in keywords:
                 self.verify("keywords", partial(cells.check_pattern, pattern))
         else:
@@ -248,12 +254,12 @@ def _require(condition: bool, rule: Rule, reason: str) -> None:
         raise ValueError(f"rule {rule.name!r} cannot be written to a table: {reason}")
 
 
-def _require_pieces(
-    rule: Rule, column: str, pieces: Iterable[str], separator: str | None
-) -> None:
+def _require_pieces(rule: Rule, column: str, pieces: Iterable[str], separator: str | None) -> None:
     for piece in pieces:
         _require(
-            bool(piece) and piece == piece.strip() and (separator is None or separator not in piece),
+            bool(piece)
+            and piece == piece.strip()
+            and (separator is None or separator not in piece),
             rule,
             f"{column} item {piece!r} is blank, padded or contains {separator!r}",
         )

@@ -37,7 +37,9 @@ async def evaluate_event(
 ) -> None:
     """Run every step for the stored event; a missing event is a no-op (nothing to react to)."""
     async with sessions.begin() as session:
-        event = await session.scalar(select(InboundEvent).where(InboundEvent.dedup_key == dedup_key))
+        event = await session.scalar(
+            select(InboundEvent).where(InboundEvent.dedup_key == dedup_key)
+        )
         if event is None:
             return
         for step in steps:

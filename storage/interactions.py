@@ -139,7 +139,11 @@ async def grant_points(session: AsyncSession, profile_id: int, points: Sequence[
     return total
 
 
-def add_jobs(session: AsyncSession, jobs: Sequence[JobRequest]) -> None:
+def add_jobs(
+    session: AsyncSession, jobs: Sequence[JobRequest], now: datetime | None = None
+) -> None:
+    """Add outbox rows, due at once (`now`, defaulting to the real time)."""
+    due = now or utc_now()
     session.add_all(
         OutboxJob(
             kind=job.kind,
@@ -148,6 +152,8 @@ def add_jobs(session: AsyncSession, jobs: Sequence[JobRequest]) -> None:
             dedup_key=job.dedup_key,
             status=job.status,
             last_error=job.note,
+            next_attempt_at=due,
+            created_at=due,
         )
         for job in jobs
     )

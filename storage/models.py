@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -11,7 +12,7 @@ from storage.types import UtcDateTime, utc_now
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UtcDateTime}
+    type_annotation_map: ClassVar[dict[type, type]] = {datetime: UtcDateTime}
 
 
 class Profile(Base):

@@ -40,7 +40,7 @@ class Outbox:
 
     async def enqueue(self, jobs: list[JobRequest]) -> None:
         async with self._sessions.begin() as session:
-            add_jobs(session, jobs)
+            add_jobs(session, jobs, self._clock())
 
     async def claim(self, limit: int, lease_s: float) -> list[ClaimedJob]:
         now = self._clock()

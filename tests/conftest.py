@@ -28,6 +28,7 @@ from storage.database import (
     SessionFactory,
     create_engine,
     create_session_factory,
+    upgrade_schema,
     upgrade_schema_blocking,
 )
 from storage.models import Base
@@ -91,12 +92,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_migrated() -> str:
-    upgrade_schema_blocking(POSTGRES_URL)
-    return POSTGRES_URL
-
-
 async def _truncate_postgres(url: str) -> None:
     engine = create_engine(url)
     try:
@@ -116,14 +111,15 @@ async def database_url(
         path = tmp_path / "wxbot.db"
         shutil.copyfile(sqlite_template, path)
         return f"sqlite+aiosqlite:///{path}"
-    url = str(request.getfixturevalue("postgres_migrated"))
-    await _truncate_postgres(url)
-    return url
+    # Alembic runs its own event loop, so it migrates in a thread (a no-op once done).
+    await upgrade_schema(POSTGRES_URL)
+    await _truncate_postgres(POSTGRES_URL)
+    return POSTGRES_URL
 
 
 @pytest.fixture(params=_cache_params())
 async def redis_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
-    """"" for the in-process cache, or the test Redis, flushed."""
+    """ "" for the in-process cache, or the test Redis, flushed."""
     if request.param == "memory":
         yield ""
         return
@@ -161,20 +157,21 @@ async def fake_api(
 
 
 ConfigWriter = Callable[..., Settings]
-ClientFactory = Callable[
-    [web.Application], Awaitable[TestClient[web.Request, web.Application]]
-]
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 
 
 @pytest.fixture
-def write_config(
-    tmp_path: Path, database_url: str, redis_url: str, fake_api: str
-) -> ConfigWriter:
+def write_config(tmp_path: Path, database_url: str, redis_url: str, fake_api: str) -> ConfigWriter:
     """Writes a config (and keyword table) into tmp_path and loads it as the bot would."""
 
     def write(
-        *, keywords: str = KEYWORDS_CSV, aes_key: str = AES_KEY, previous_aes_key: str = ""
+        *,
+        keywords: str = KEYWORDS_CSV,
+        aes_key: str = AES_KEY,
+        previous_aes_key: str = "",
+        extra: str = "",
     ) -> Settings:
+        """`extra` is more TOML (a feature's sections), with `{fake_api}` filled in."""
         (tmp_path / "keywords.csv").write_text(keywords, encoding="utf-8")
         config = tmp_path / "config.toml"
         config.write_text(
@@ -192,7 +189,8 @@ encoding_aes_key = "{aes_key}"
 previous_encoding_aes_key = "{previous_aes_key}"
 api_base = "{fake_api}"
 keywords = "keywords.csv"
-""",
+"""
+            + extra.replace("{fake_api}", fake_api),
             encoding="utf-8",
         )
         return load_settings(config, {})

@@ -37,7 +37,9 @@ async def stored_events(bot: BotClient) -> list[InboundEvent]:
 
 async def tags_of_all(bot: BotClient) -> list[tuple[str, str]]:
     async with bot.app[SESSIONS]() as session:
-        rows = await session.execute(select(ProfileTag.tag, ProfileTag.source).order_by(ProfileTag.id))
+        rows = await session.execute(
+            select(ProfileTag.tag, ProfileTag.source).order_by(ProfileTag.id)
+        )
         return [(tag, source) for tag, source in rows]
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
+from bot.app import create_app
+from bot.settings import load_settings
 from bot.wechat_player import Callback, WeChatPlayer
 from tests.bot.helpers import BotClient, exchange, send, stored_events, tags_of_all, total_score
-from bot.app import create_app
 from tests.conftest import AES_KEY, APP_ID, OLD_AES_KEY, TOKEN, ClientFactory, ConfigWriter
 
 
@@ -223,7 +225,10 @@ async def test_word_and_regex_rules(bot: BotClient, player: WeChatPlayer) -> Non
 async def test_unsupported_message_types_are_stored_without_reply(
     bot: BotClient, player: WeChatPlayer
 ) -> None:
-    xml = player.text("o_user", "x").replace("<MsgType><![CDATA[text]]></MsgType>", "<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://x/p.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId>")
+    xml = player.text("o_user", "x").replace(
+        "<MsgType><![CDATA[text]]></MsgType>",
+        "<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://x/p.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId>",
+    )
     assert await exchange(bot, player, xml) == {}
     assert [e.msg_type for e in await stored_events(bot)] == ["image"]
 
@@ -232,3 +237,28 @@ async def test_healthz_reports_ok(bot: BotClient) -> None:
     response = await bot.get("/healthz")
     assert response.status == 200
     assert (await response.json())["status"] == "ok"
+
+
+async def test_healthz_names_the_failing_part(
+    write_config: ConfigWriter, aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    settings = write_config()
+    config = tmp_path / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            f'redis_url = "{settings.storage.redis_url}"', 'redis_url = "redis://127.0.0.1:1/0"'
+        ),
+        encoding="utf-8",
+    )
+    bot = await aiohttp_client(create_app(load_settings(config, {})))
+    response = await bot.get("/healthz")
+    assert response.status == 503
+    assert (await response.json())["failing"] == {"cache": "ConnectionError"}
+
+
+async def test_metrics_count_callbacks(bot: BotClient, player: WeChatPlayer) -> None:
+    await exchange(bot, player, player.text("o_user", "价格"))
+    metrics = await (await bot.get("/metrics")).text()
+    assert 'wxbot_callbacks_total{account="main",outcome="accepted"} 1.0' in metrics
+    assert 'wxbot_keyword_hits_total{account="main",rule="price"} 1.0' in metrics

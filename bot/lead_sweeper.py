@@ -1,0 +1,83 @@
+"""Wiring of the leads feature into the app: its objects, its route and its sweeper task."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from bot.keys import CACHE, LEADS, OUTBOX_WORKER, SESSIONS, SETTINGS, WECOM_CALLBACKS
+from bot.lead_runtime import LeadsRuntime, LeadSweeper
+from bot.wecom_callback import StaffDesk, WeComCallbacks, WeComEndpoint
+from bot.wecom_commands import StaffCommands
+from leads.contacts import ContactLinker
+from leads.desk import LeadDesk
+from leads.intake import LeadIntake
+from leads.limits import SWEEP_INTERVAL_S
+from leads.timers import LeadTimers
+from storage.evaluation import EvaluationStep
+
+
+def leads_ctx(clock: Callable[[], datetime]) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Builds the leads objects before the outbox worker, which runs the lead step."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        policy = app[SETTINGS].leads
+        if policy is not None:
+            intake = LeadIntake(policy, clock)
+            app[LEADS] = LeadsRuntime(intake, LeadDesk(intake, clock), LeadTimers(intake, clock))
+        yield
+
+    return ctx
+
+
+def lead_steps(app: web.Application) -> list[EvaluationStep]:
+    """The qualification step, when leads are configured (it must run last)."""
+    runtime = app.get(LEADS)
+    return [] if runtime is None else [runtime.intake.step]
+
+
+def wecom_ctx(
+    clock: Callable[[], datetime], *, run_sweeper: bool = True
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The WeCom callbacks and the background sweeper (after the outbox worker)."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        wake = app[OUTBOX_WORKER].wake
+        runtime = app.get(LEADS)
+        staff = None
+        task = None
+        if runtime is not None:
+            policy = runtime.intake.policy
+            staff = StaffDesk(StaffCommands(runtime.desk), ContactLinker(policy, clock))
+            runtime.sweeper = LeadSweeper(runtime.timers, app[SESSIONS], app[CACHE], wake)
+            if run_sweeper:
+                # Spread the processes' sweeps so they rarely contend for the lock.
+                interval = SWEEP_INTERVAL_S * (1 + random.random() / 10)  # noqa: S311
+                task = asyncio.create_task(runtime.sweeper.run_forever(interval), name="leads")
+        endpoints = {app_.name: WeComEndpoint.of(app_) for app_ in settings.wecom}
+        app[WECOM_CALLBACKS] = WeComCallbacks(
+            endpoints,
+            staff=staff,
+            sessions=app[SESSIONS],
+            cache=app[CACHE],
+            on_stored=wake,
+            clock=lambda: clock().timestamp(),
+        )
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    return ctx
+
+
+async def wecom_route(request: web.Request) -> web.StreamResponse:
+    """`GET|POST /wecom/{name}`."""
+    return await request.app[WECOM_CALLBACKS].handle(request)

@@ -1,0 +1,66 @@
+"""The tagging engine's place in the app: rules loaded at start, expired tags swept."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from bot.keys import OUTBOX_WORKER, SESSIONS, SETTINGS, TAGGING
+from bot.tagging_limits import EXPIRY_SWEEP_BATCH, EXPIRY_SWEEP_INTERVAL_S
+from storage.database import SessionFactory
+from tagging.rules import RuleSet
+from tagging.rules_file import load_rules
+from tagging.step import Tagging
+
+log = logging.getLogger(__name__)
+
+
+def tagging_ctx(clock: Callable[[], datetime]) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Load `[tagging] rules` (in a thread: file I/O) before the outbox worker needs them."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        path = app[SETTINGS].tagging.rules
+        rules = await asyncio.to_thread(load_rules, path) if path is not None else RuleSet()
+        app[TAGGING] = Tagging(rules, clock)
+        yield
+
+    return ctx
+
+
+async def sweep_expired_tags(sessions: SessionFactory, tagging: Tagging) -> int:
+    """Expire every due tag, a batch per transaction; how many expired."""
+    total = 0
+    while True:
+        async with sessions.begin() as session:
+            count = await tagging.sweep_expired(session, EXPIRY_SWEEP_BATCH)
+        total += count
+        if count < EXPIRY_SWEEP_BATCH:
+            return total
+
+
+def tag_expiry_ctx(run: bool) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Every process sweeps now and then; DELETE … RETURNING keeps them from doubling up."""
+
+    async def loop(app: web.Application) -> None:
+        while True:
+            try:
+                if await sweep_expired_tags(app[SESSIONS], app[TAGGING]):
+                    app[OUTBOX_WORKER].wake()
+            except Exception:
+                log.exception("tag expiry sweep failed; next try in %.0fs", EXPIRY_SWEEP_INTERVAL_S)
+            await asyncio.sleep(EXPIRY_SWEEP_INTERVAL_S)
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(loop(app), name="tag-expiry") if run else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    return ctx

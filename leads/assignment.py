@@ -1,0 +1,44 @@
+"""Who gets a new lead: tag matches first, then round robin among those with room."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from leads.policy import LeadPolicy, SalesRep
+
+
+@dataclass(frozen=True)
+class TeamLoad:
+    """The team's state as assignment sees it, derived from the leads tables."""
+
+    # Open leads per salesperson.
+    open_counts: Mapping[str, int]
+    # A number that grows with each assignment (the timeline's event id) per
+    # salesperson; the smallest went longest without a lead.
+    last_assigned: Mapping[str, int]
+
+
+def has_room(rep: SalesRep, load: TeamLoad) -> bool:
+    return rep.max_open is None or load.open_counts.get(rep.userid, 0) < rep.max_open
+
+
+def pick_owner(
+    policy: LeadPolicy,
+    lead_tags: Collection[str],
+    load: TeamLoad,
+    exclude: Collection[str] = (),
+) -> SalesRep | None:
+    """The salesperson for a lead, or None for the pool (nobody has room)."""
+    available = [rep for rep in policy.sales if rep.userid not in exclude and has_room(rep, load)]
+    matched = [rep for rep in available if set(rep.tags) & set(lead_tags)]
+    candidates = matched or available
+    if not candidates:
+        return None
+    # Round robin without a stored cursor: whoever was assigned longest ago,
+    # then config order for people never assigned.
+    order = {rep.userid: index for index, rep in enumerate(policy.sales)}
+    return min(
+        candidates,
+        key=lambda rep: (load.last_assigned.get(rep.userid, 0), order[rep.userid]),
+    )

@@ -1,0 +1,115 @@
+"""Customers added in WeCom ("contact me" links) joined to their profile and lead."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leads.lifecycle import OPEN_STATES
+from leads.limits import CONTACT_ADDED_POINTS, CONTACT_ADDED_TAG, CONTACT_STATE_TAG_PREFIX
+from leads.policy import LeadPolicy
+from storage import leads_repo as repo
+from storage.interactions import PointGrant, TagGrant, grant_points, grant_tags
+from storage.models import Identity
+from storage.wecom_contacts import EXTERNAL_USERID as EXTERNAL
+from storage.wecom_contacts import link_external_contact
+
+log = logging.getLogger(__name__)
+
+
+class ContactLinker:
+    """Links an external contact to a profile (by unionid), tags it and notes it on the lead."""
+
+    def __init__(self, policy: LeadPolicy, clock: Callable[[], datetime]) -> None:
+        self.policy = policy
+        self._clock = clock
+
+    async def added(
+        self,
+        session: AsyncSession,
+        userid: str,
+        external_userid: str,
+        state: str,
+        contact: Mapping[str, object],
+    ) -> int:
+        """Handle `add_external_contact` with `externalcontact/get`'s answer; the profile id."""
+        app = self.policy.wecom
+        known = await session.scalar(
+            select(Identity.subscribed).where(
+                Identity.kind == EXTERNAL, Identity.app == app, Identity.value == external_userid
+            )
+        )
+        profile_id = await link_external_contact(
+            session,
+            app,
+            external_userid,
+            at=self._clock(),
+            unionid=_unionid(contact),
+            staff_userid=userid,
+            state=state or None,
+        )
+        source = f"wecom:contact_way:{state or '-'}"
+        if not known:
+            # First add (or re-add after a delete): the "contact me" tags and points.
+            tags = [TagGrant(CONTACT_ADDED_TAG, source)]
+            if state:
+                tags.append(TagGrant(CONTACT_STATE_TAG_PREFIX + state, source, "attribute"))
+            await grant_tags(session, profile_id, tags)
+            await grant_points(session, profile_id, [PointGrant(CONTACT_ADDED_POINTS, source)])
+        await session.execute(
+            update(Identity)
+            .where(
+                Identity.kind == EXTERNAL, Identity.app == app, Identity.value == external_userid
+            )
+            .values(subscribed=True)
+        )
+        await self._note_on_lead(session, profile_id, userid, external_userid, state)
+        return profile_id
+
+    async def _note_on_lead(
+        self, session: AsyncSession, profile_id: int, userid: str, external: str, state: str
+    ) -> None:
+        lead = await repo.lead_of_profile(session, profile_id)
+        if lead is None:
+            return
+        now = self._clock()
+        lead.external_userid = external
+        lead.active_at = now
+        if lead.owner is None and lead.state in OPEN_STATES and self.policy.rep(userid):
+            # Whoever the customer added is the natural owner of a pool lead.
+            lead.owner = userid
+            lead.assigned_at = lead.claimed_at = lead.followed_up_at = now
+        await repo.add_event(session, lead, "contact_added", userid, now, detail=state or None)
+        log.info("lead #%d: customer added %s in WeCom", lead.id, userid)
+
+    async def removed(
+        self, session: AsyncSession, userid: str, external_userid: str, change: str
+    ) -> None:
+        """`del_external_contact` (staff removed) or `del_follow_user` (customer removed)."""
+        identity = await session.scalar(
+            select(Identity).where(
+                Identity.kind == EXTERNAL,
+                Identity.app == self.policy.wecom,
+                Identity.value == external_userid,
+            )
+        )
+        if identity is None:
+            return
+        identity.subscribed = False
+        lead = await repo.lead_of_profile(session, identity.profile_id)
+        if lead is not None:
+            await repo.add_event(
+                session, lead, "contact_deleted", userid, self._clock(), detail=change
+            )
+
+
+def _unionid(contact: Mapping[str, object]) -> str | None:
+    details = contact.get("external_contact")
+    if isinstance(details, dict):
+        unionid = details.get("unionid")
+        return str(unionid) if unionid else None
+    return None

@@ -1,0 +1,192 @@
+"""Queries over the leads tables, for the leads package and the WeCom edge.
+
+Plain functions over an `AsyncSession` the caller owns, so a whole command or
+timer step commits as one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.interactions import JobRequest
+from storage.lead_models import Lead, LeadEvent
+from storage.models import Identity, InboundEvent, OutboxJob, ProfileTag
+from storage.types import utc_now
+from storage.upsert import insert_unless_exists
+
+SYSTEM = "system"
+
+
+async def lead_by_id(session: AsyncSession, lead_id: int) -> Lead | None:
+    """The lead, row-locked on PostgreSQL so concurrent commands serialise on it."""
+    return await session.scalar(select(Lead).where(Lead.id == lead_id).with_for_update())
+
+
+async def lead_of_profile(session: AsyncSession, profile_id: int) -> Lead | None:
+    return await session.scalar(select(Lead).where(Lead.profile_id == profile_id).with_for_update())
+
+
+async def create_lead(
+    session: AsyncSession, profile_id: int, state: str, now: datetime, channel: str | None
+) -> Lead | None:
+    """A new lead for the profile; None when it already has one (a lead is made once)."""
+    lead_id = await insert_unless_exists(
+        session,
+        Lead.__table__,  # type: ignore[arg-type]
+        {
+            "profile_id": profile_id,
+            "state": state,
+            "escalation": 0,
+            "active_at": now,
+            "channel": channel,
+            "locked": False,
+            "created_at": now,
+        },
+        ("profile_id",),
+    )
+    return None if lead_id is None else await session.get(Lead, lead_id)
+
+
+async def add_event(
+    session: AsyncSession,
+    lead: Lead,
+    kind: str,
+    actor: str,
+    now: datetime,
+    *,
+    from_state: str | None = None,
+    detail: str | None = None,
+) -> LeadEvent:
+    """Record one timeline entry with the lead's state and owner after the change."""
+    event = LeadEvent(
+        lead_id=lead.id,
+        kind=kind,
+        actor=actor,
+        from_state=from_state,
+        to_state=lead.state,
+        owner=lead.owner,
+        detail=detail,
+        created_at=now,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def open_counts(session: AsyncSession, states: Sequence[str]) -> dict[str, int]:
+    rows = await session.execute(
+        select(Lead.owner, func.count())
+        .where(Lead.owner.is_not(None), Lead.state.in_(states))
+        .group_by(Lead.owner)
+    )
+    return {str(owner): int(count) for owner, count in rows}
+
+
+async def last_assignments(session: AsyncSession, kinds: Sequence[str]) -> dict[str, int]:
+    rows = await session.execute(
+        select(LeadEvent.owner, func.max(LeadEvent.id))
+        .where(LeadEvent.kind.in_(kinds), LeadEvent.owner.is_not(None))
+        .group_by(LeadEvent.owner)
+    )
+    return {str(owner): int(last) for owner, last in rows}
+
+
+async def count_events(
+    session: AsyncSession,
+    kinds: Sequence[str],
+    since: datetime,
+    *,
+    actor: str | None = None,
+    owner: str | None = None,
+    to_state: str | None = None,
+) -> int:
+    """Timeline entries of these kinds since a time, optionally by actor, owner or state."""
+    query = select(func.count()).where(LeadEvent.kind.in_(kinds), LeadEvent.created_at >= since)
+    if to_state is not None:
+        query = query.where(LeadEvent.to_state == to_state)
+    if actor is not None:
+        query = query.where(LeadEvent.actor == actor)
+    if owner is not None:
+        query = query.where(LeadEvent.owner == owner)
+    return int(await session.scalar(query) or 0)
+
+
+async def passed_over(session: AsyncSession, lead_id: int, kind: str) -> set[str]:
+    """Who let this lead time out before (their userid is the event's detail)."""
+    rows = await session.scalars(
+        select(LeadEvent.detail).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == kind)
+    )
+    return {detail for detail in rows if detail}
+
+
+async def timeline(session: AsyncSession, lead_id: int, limit: int) -> list[LeadEvent]:
+    rows = await session.scalars(
+        select(LeadEvent)
+        .where(LeadEvent.lead_id == lead_id)
+        .order_by(LeadEvent.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(rows)))
+
+
+async def leads_owned(
+    session: AsyncSession, owner: str | None, states: Sequence[str]
+) -> list[Lead]:
+    """Leads of one salesperson (None: the pool) in the given states, oldest first."""
+    owned = Lead.owner.is_(None) if owner is None else Lead.owner == owner
+    rows = await session.scalars(
+        select(Lead).where(owned, Lead.state.in_(states)).order_by(Lead.id)
+    )
+    return list(rows)
+
+
+async def recent_messages(session: AsyncSession, profile_id: int, limit: int) -> list[str]:
+    """The person's last messages with text, oldest first."""
+    rows = await session.scalars(
+        select(InboundEvent.content)
+        .where(InboundEvent.profile_id == profile_id, InboundEvent.content.is_not(None))
+        .order_by(InboundEvent.id.desc())
+        .limit(limit)
+    )
+    return [text for text in reversed(list(rows)) if text]
+
+
+async def profile_tags(session: AsyncSession, profile_id: int) -> list[str]:
+    rows = await session.scalars(
+        select(ProfileTag.tag).where(ProfileTag.profile_id == profile_id).order_by(ProfileTag.id)
+    )
+    return list(rows)
+
+
+async def first_openid(session: AsyncSession, profile_id: int) -> str | None:
+    return await session.scalar(
+        select(Identity.value)
+        .where(Identity.profile_id == profile_id, Identity.kind == "openid")
+        .order_by(Identity.id)
+        .limit(1)
+    )
+
+
+async def schedule_job(session: AsyncSession, job: JobRequest, due_at: datetime) -> bool:
+    """Queue an outbox job to run no earlier than `due_at`; False when its key is queued."""
+    job_id = await insert_unless_exists(
+        session,
+        OutboxJob.__table__,  # type: ignore[arg-type]
+        {
+            "kind": job.kind,
+            "target": job.target,
+            "payload": json.dumps(job.payload, ensure_ascii=False),
+            "dedup_key": job.dedup_key,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": due_at,
+            "created_at": utc_now(),
+        },
+        ("dedup_key",),
+    )
+    return job_id is not None

@@ -1,0 +1,88 @@
+"""Linking a WeCom customer (external contact) to the profile of the person behind it.
+
+For the leads feature's WeCom callbacks: call `link_external_contact` when a
+customer is added (the contact way's `State` is the channel) or first seen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.interactions import JobRequest, add_jobs, resolve_profile
+from storage.models import Identity, Profile
+from storage.profiles import canonical_id, channel_change, link_unionid
+from storage.tagging_models import WeComRelation
+from storage.timeline import IDENTITY_LINKED, Change, record
+from storage.upsert import insert_unless_exists
+
+EXTERNAL_USERID = "external_userid"
+# Re-derive a profile's rule tags and mirror all its tags to every identity.
+PROFILE_REFRESH = "profile.refresh"
+
+
+async def link_external_contact(
+    session: AsyncSession,
+    app: str,
+    external_userid: str,
+    *,
+    at: datetime,
+    unionid: str | None = None,
+    staff_userid: str | None = None,
+    state: str | None = None,
+) -> int:
+    """The profile id of a WeCom customer, linking and merging as far as we can tell.
+
+    `app` is the `[[wecom]] name`; `unionid` (from `externalcontact/get`) joins
+    the customer to their official-account profile; `staff_userid` is the
+    member who added them (corp tags live on that relation); `state` is the
+    contact way's State, recorded as the channel. Queues a `profile.refresh`
+    job so the profile's tags reach the new relation as corp tags.
+    """
+    known = await session.scalar(
+        select(Identity.profile_id).where(
+            Identity.kind == EXTERNAL_USERID, Identity.app == app, Identity.value == external_userid
+        )
+    )
+    profile_id = await canonical_id(
+        session, await resolve_profile(session, EXTERNAL_USERID, app, external_userid)
+    )
+    if known is None:
+        detail = f"WeCom {app} external_userid {external_userid}"
+        await record(session, profile_id, Change(IDENTITY_LINKED, at, source=app, detail=detail))
+    if staff_userid:
+        values = {
+            "corp": app,
+            "external_userid": external_userid,
+            "userid": staff_userid,
+            "state": state,
+            "created_at": at,
+        }
+        table = WeComRelation.__table__
+        await insert_unless_exists(session, table, values, ("corp", "external_userid", "userid"))  # type: ignore[arg-type]
+    if unionid:
+        merge = await link_unionid(session, profile_id, unionid, at=at, source=f"wecom:{app}")
+        profile_id = merge.survivor if merge else profile_id
+    if state:
+        profile = await session.get(Profile, profile_id)
+        if profile is not None:
+            change = channel_change(profile, state, at, source=f"wecom:{app}")
+            await record(session, profile_id, change)
+    add_jobs(session, [refresh_job(profile_id)])
+    return profile_id
+
+
+def refresh_job(profile_id: int) -> JobRequest:
+    return JobRequest(PROFILE_REFRESH, target="profile", payload={"profile_id": profile_id})
+
+
+async def relations_of(session: AsyncSession, app: str, external_userid: str) -> list[str]:
+    """The staff userids who have this customer as a contact."""
+    rows = await session.scalars(
+        select(WeComRelation.userid)
+        .where(WeComRelation.corp == app, WeComRelation.external_userid == external_userid)
+        .order_by(WeComRelation.id)
+    )
+    return list(rows)

@@ -1,0 +1,60 @@
+"""Contact details a follower leaves in a message: Chinese mobile numbers and WeChat IDs.
+
+People type numbers every way ("138 1234 5678", "+86-138-1234-5678",
+full-width digits from a Chinese keyboard), so the text is NFKC-normalised
+first and separators are allowed between digits. A run of digits longer than
+a mobile number (an order number, a tracking code) is not a phone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_SEP = r"[ \-\u00a0]?"
+# The +86/0086/86 prefix, then 1[3-9] and nine more digits, each optionally
+# after one separator; no digit may touch either end.
+_MOBILE = re.compile(
+    r"(?<![\d+])"
+    rf"(?:(?:\+|00)?86{_SEP}|\(\+?86\){_SEP})?"
+    rf"(1{_SEP}[3-9](?:{_SEP}\d){{9}})"
+    rf"(?!{_SEP}\d)"
+)
+# A WeChat ID is 6-20 letters, digits, '_' or '-', starting with a letter. So
+# many words look like one that an ID is taken only after a cue like "微信".
+_WECHAT_ID = re.compile(
+    r"(?<![a-z])(?:微信号?|威信|薇信|v信|vx|wx|weixin|wechat)\s*(?:号|id)?\s*(?:是|为|:|：)?\s*"
+    r"([a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """What one message revealed, normalised: phones as 11 digits, IDs as typed."""
+
+    phones: tuple[str, ...] = ()
+    wechat_ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.phones or self.wechat_ids)
+
+
+def extract_phones(text: str) -> tuple[str, ...]:
+    """Every Chinese mobile number in `text`, as 11 digits, in order, without repeats."""
+    normal = unicodedata.normalize("NFKC", text)
+    found = ("".join(_DIGITS.findall(match.group(1))) for match in _MOBILE.finditer(normal))
+    return tuple(dict.fromkeys(found))
+
+
+def extract_wechat_ids(text: str) -> tuple[str, ...]:
+    """WeChat IDs announced in `text` ("微信号：abc_123"), in order, without repeats."""
+    normal = unicodedata.normalize("NFKC", text)
+    return tuple(dict.fromkeys(match.group(1) for match in _WECHAT_ID.finditer(normal)))
+
+
+def extract_contacts(text: str) -> ContactDetails:
+    """Phones and WeChat IDs in one message."""
+    return ContactDetails(phones=extract_phones(text), wechat_ids=extract_wechat_ids(text))

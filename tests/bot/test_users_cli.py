@@ -1,0 +1,74 @@
+"""`wxbot users show`: a profile found by openid, phone or id, printed for ops."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.app import create_app
+from bot.cli import main
+from bot.keys import SESSIONS
+from bot.settings import Settings
+from bot.users_cli import show_user
+from bot.wechat_player import WeChatPlayer
+from fakewechat.state import FakeWeChat
+from tests.bot.helpers import exchange
+from tests.bot.tag_sync_helpers import drain, tagging_config
+from tests.conftest import APP_ID, ClientFactory, ConfigWriter
+from tests.tagging.events import profile_of
+
+
+@pytest.fixture
+async def known_user(
+    write_config: ConfigWriter,
+    tmp_path: Path,
+    aiohttp_client: ClientFactory,
+    player: WeChatPlayer,
+    fake_state: FakeWeChat,
+) -> tuple[Settings, int]:
+    fake_state.add_follower(APP_ID, "o_fan")
+    settings = write_config(extra=tagging_config(tmp_path, "[contact]\nphone_points = 50\n"))
+    bot = await aiohttp_client(create_app(settings, run_outbox_worker=False))
+    await exchange(bot, player, player.event("o_fan", "subscribe", "qrscene_spring_expo"))
+    await exchange(bot, player, player.text("o_fan", "价格多少？我电话 13800138000"))
+    await drain(bot.app)
+    profile_id = await profile_of(bot.app[SESSIONS], "o_fan")
+    assert profile_id is not None
+    await bot.close()
+    return settings, profile_id
+
+
+@pytest.mark.parametrize("query", ["o_fan", "+86 138-0013-8000", "13800138000", "#ID", "ID"])
+async def test_show_finds_the_profile_every_way(
+    known_user: tuple[Settings, int], query: str
+) -> None:
+    settings, profile_id = known_user
+    out = io.StringIO()
+    assert await show_user(settings, query.replace("ID", str(profile_id)), out) == 0
+    shown = out.getvalue()
+    assert shown.startswith(f"Profile #{profile_id}")
+    assert "phone     13800138000" in shown
+    assert "first spring_expo, last spring_expo" in shown
+    assert "openid          main" in shown
+    for tag in ("询价", "留资", "渠道:春季车展"):
+        assert tag in shown
+    assert "keyword:price" in shown
+    assert "价格多少" in shown  # last messages
+    assert "tag_added" in shown  # timeline
+    assert "points    100" in shown  # follow via expo 20 + price 30 + phone 50
+
+
+async def test_unknown_user_is_exit_code_1(known_user: tuple[Settings, int]) -> None:
+    out = io.StringIO()
+    assert await show_user(known_user[0], "nobody", out) == 1
+    assert "no profile matches" in out.getvalue()
+
+
+def test_cli_parses_users_show(
+    known_user: tuple[Settings, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings, profile_id = known_user
+    assert main(["--config", str(settings.source), "users", "show", "o_fan"]) == 0
+    assert f"Profile #{profile_id}" in capsys.readouterr().out

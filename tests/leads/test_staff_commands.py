@@ -1,0 +1,105 @@
+"""Every chat-ops command, Chinese and English, and its refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.wechat_player import WeChatPlayer
+from storage.lead_models import Lead
+from tests.leads.helpers import LeadsBot
+
+
+async def lead_for_zhangsan(bot: LeadsBot, player: WeChatPlayer) -> Lead:
+    lead = await bot.new_lead(player, "o_cmd", "我想预约试驾，电话13800138000")
+    assert lead.owner == "zhangsan"
+    return lead
+
+
+@pytest.mark.parametrize("word", ["帮助", "help"])
+async def test_help_lists_the_commands(leads_bot: LeadsBot, word: str) -> None:
+    reply = await leads_bot.staff_says("lisi", word)
+    assert "我的线索" in reply and "transfer" in reply
+
+
+async def test_claim_then_mine_shows_state_and_age(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    lead = await lead_for_zhangsan(leads_bot, player)
+    assert "待认领" in await leads_bot.staff_says("zhangsan", "mine")
+    assert "已认领" in await leads_bot.staff_says("zhangsan", f"认领 {lead.id}")
+    assert "已经是你的" in await leads_bot.staff_says("zhangsan", f"claim #{lead.id}")
+    mine = await leads_bot.staff_says("zhangsan", "我的线索")
+    assert f"#{lead.id} 待跟进" in mine and "分钟" in mine and "待认领" not in mine
+    assert "没有未结线索" in await leads_bot.staff_says("lisi", "mine")
+
+
+async def test_claim_errors(leads_bot: LeadsBot, player: WeChatPlayer) -> None:
+    lead = await lead_for_zhangsan(leads_bot, player)
+    assert "已分配给 张三" in await leads_bot.staff_says("lisi", f"认领 {lead.id}")
+    assert "没有线索 #999" in await leads_bot.staff_says("lisi", "认领 999")
+    assert "编号" in await leads_bot.staff_says("lisi", "认领")
+
+
+async def test_status_moves_through_the_lifecycle_and_records_who(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    lead = await lead_for_zhangsan(leads_bot, player)
+    for word, label in [("联系中", "联系中"), ("unclear", "未明确意向"), ("intent", "明确意向"),
+                        ("预约", "预约支付")]:  # fmt: skip
+        assert f"→ {label}" in await leads_bot.staff_says("zhangsan", f"状态 {lead.id} {word}")
+    assert "不是你的" in await leads_bot.staff_says("lisi", f"status {lead.id} lost")
+    # The owner's manager may act on the lead.
+    assert "→ 流失" in await leads_bot.staff_says("boss", f"status {lead.id} lost")
+    events = await leads_bot.events(lead.id)
+    assert [actor for kind, actor, _ in events if kind == "state"] == ["zhangsan"] * 4 + ["boss"]
+    assert (await leads_bot.lead(lead.id)).state == "lost"
+
+
+async def test_note_is_recorded_and_shown_in_the_timeline(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    lead = await lead_for_zhangsan(leads_bot, player)
+    assert "记下备注" in await leads_bot.staff_says("zhangsan", f"备注 {lead.id} 周六到店 看白色款")
+    assert "不是你的" in await leads_bot.staff_says("lisi", f"note {lead.id} hi")
+    shown = await leads_bot.staff_says("lisi", f"线索 {lead.id}")
+    assert "13800138000" in shown and "周六到店 看白色款" in shown
+    assert "o_cmd" in shown and "我想预约试驾" in shown and "成为线索" in shown
+
+
+async def test_transfer_hands_over_and_alerts_the_new_owner(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    lead = await lead_for_zhangsan(leads_bot, player)
+    assert "不在销售名单" in await leads_bot.staff_says("zhangsan", f"转给 {lead.id} ghost")
+    assert "不是你的" in await leads_bot.staff_says("lisi", f"transfer {lead.id} lisi")
+    assert "已转给 李四" in await leads_bot.staff_says("zhangsan", f"转给 {lead.id} lisi")
+    [alert] = await leads_bot.wait_alert("lisi")
+    assert "zhangsan 转给你" in str(alert.payload)
+    assert (await leads_bot.lead(lead.id)).owner == "lisi"
+
+
+async def test_transfer_to_someone_full_is_refused(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    await leads_bot.new_lead(player, "o_a", "电话13800138001")
+    await leads_bot.new_lead(player, "o_b", "电话13800138002")
+    await leads_bot.new_lead(player, "o_c", "电话13800138003")  # wangwu's one
+    assert "已满" in await leads_bot.staff_says("zhangsan", "转给 1 wangwu")
+
+
+async def test_today_counts_own_and_team(leads_bot: LeadsBot, player: WeChatPlayer) -> None:
+    lead = await lead_for_zhangsan(leads_bot, player)
+    await leads_bot.staff_says("zhangsan", f"claim {lead.id}")
+    reply = await leads_bot.staff_says("zhangsan", "今日")
+    assert "我：新分配 1 · 认领 1" in reply and "团队：新线索 1" in reply
+
+
+async def test_won_locks_the_person_until_a_manager_unlocks(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    lead = await lead_for_zhangsan(leads_bot, player)
+    assert "勿扰锁定" in await leads_bot.staff_says("zhangsan", f"状态 {lead.id} 成交")
+    assert "锁定" in await leads_bot.staff_says("zhangsan", f"状态 {lead.id} 联系中")
+    assert "只有主管" in await leads_bot.staff_says("zhangsan", f"解锁 {lead.id}")
+    assert "已解锁" in await leads_bot.staff_says("boss", f"unlock {lead.id}")
+    assert not (await leads_bot.lead(lead.id)).locked
