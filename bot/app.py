@@ -10,6 +10,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from bot.admin_api import KeywordAdminApi
 from bot.callback import OfficialAccountEndpoint, WeChatCallbacks
 from bot.executors import build_executors
 from bot.gateway import Gateway
@@ -25,7 +26,7 @@ from bot.keys import (
     TAGGING,
     WECHAT_CALLBACKS,
 )
-from bot.keyword_tables import load_tables
+from bot.keyword_reload import keyword_tables_ctx
 from bot.late_replies import LateReplies
 from bot.lead_sweeper import lead_steps, leads_ctx, wecom_ctx, wecom_route
 from bot.limits import OUTBOX_STOP_TIMEOUT_S
@@ -58,11 +59,6 @@ def evaluation_steps(app: web.Application) -> list[EvaluationStep]:
     """What runs behind the reply for every accepted event, in order."""
     # Lead qualification stays last: it reads the tags, points and phone the others wrote.
     return [app[TAGGING], *lead_steps(app)]
-
-
-async def _keyword_tables_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[KEYWORD_TABLES] = await load_tables(app[SETTINGS])
-    yield
 
 
 def _outbox_worker_ctx(run_worker: bool) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -152,7 +148,7 @@ def create_app(
             database_ctx,
             cache_ctx,
             http_ctx,
-            _keyword_tables_ctx,
+            keyword_tables_ctx,
             tagging_ctx(clock),
             leads_ctx(clock),
             _outbox_worker_ctx(run_outbox_worker),
@@ -168,6 +164,7 @@ def create_app(
     app.router.add_route("POST", "/wecom/{name}", wecom_route)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", _metrics)
+    app.router.add_routes(KeywordAdminApi().routes())
     if settings.server.mount_fake_api or fake_api is not None:
         app.add_subapp("/_fake", create_fake_app(fake_api or demo_fake_state(settings)))
     return app

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.errors import SettingsError
+from bot.keywords_cli import add_keywords_parser, run_keywords
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings
 from bot.simulate import simulate
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
         "show", help="a profile: identities, tags with source and time, points, last messages"
     )
     show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
+    add_keywords_parser(commands)
     return parser
 
 
@@ -67,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings)
     if args.command == "simulate":
         return asyncio.run(simulate(settings, args))
+    if args.command == "keywords":
+        return run_keywords(settings, args)
     if args.command == "users":
         return asyncio.run(show_user(settings, args.who, sys.stdout))
     upgrade_schema_blocking(settings.storage.database_url)

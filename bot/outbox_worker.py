@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import defaultdict
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -57,8 +58,16 @@ class OutboxWorker:
     async def run_once(self) -> int:
         """Claim and run one batch of due jobs; returns how many were claimed."""
         jobs = await self._outbox.claim(OUTBOX_BATCH, OUTBOX_LEASE_S)
-        await asyncio.gather(*(self._run(job) for job in jobs))
+        queues: dict[tuple[str, str, object], list[ClaimedJob]] = defaultdict(list)
+        for job in jobs:
+            queues[(job.kind, job.target, job.payload.get("touser"))].append(job)
+        await asyncio.gather(*(self._run_in_order(queue) for queue in queues.values()))
         return len(jobs)
+
+    async def _run_in_order(self, jobs: list[ClaimedJob]) -> None:
+        # Messages to one person arrive in the order they were queued.
+        for job in jobs:
+            await self._run(job)
 
     async def run_forever(self) -> None:
         while not self._stopping:

@@ -80,6 +80,15 @@ class TaggingSettings:
 
 
 @dataclass(frozen=True)
+class AdminSettings:
+    # Bearer token of the admin HTTP API (/admin/api/...); empty: the API is off.
+    token: Secret = Secret("")
+
+
+ADMIN_TOKEN_MIN_CHARS = 16  # a short token can be guessed over the network
+
+
+@dataclass(frozen=True)
 class Settings:
     source: Path
     server: ServerSettings
@@ -90,6 +99,7 @@ class Settings:
     tagging: TaggingSettings = TaggingSettings()
     # None when the config has no [leads] section: no lead alerts, no commands.
     leads: LeadPolicy | None = None
+    admin: AdminSettings = AdminSettings()
 
     def wecom_app(self, name: str) -> WeComApp | None:
         return next((app for app in self.wecom if app.name == name), None)
@@ -118,6 +128,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         tagging=_tagging(root.table("tagging"), source.parent),
         wecom=wecom,
         leads=_leads(root.table("leads"), wecom) if "leads" in data else None,
+        admin=_admin(root.table("admin"), env),
     )
     root.finish()
     return settings
@@ -275,6 +286,14 @@ def _sales(leads: TomlTable) -> tuple[SalesRep, ...]:
         )
         table.finish()
     return tuple(reps)
+
+
+def _admin(table: TomlTable, env: Mapping[str, str]) -> AdminSettings:
+    token = _secret(table, "token", env, "")
+    if token and len(token.reveal()) < ADMIN_TOKEN_MIN_CHARS:
+        raise table.error("token", f"must be at least {ADMIN_TOKEN_MIN_CHARS} characters")
+    table.finish()
+    return AdminSettings(token=token)
 
 
 def _tagging(table: TomlTable, base: Path) -> TaggingSettings:

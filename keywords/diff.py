@@ -53,9 +53,7 @@ def diff_tables(old: Sequence[Rule], new: Sequence[Rule]) -> TableDiff:
     after = {rule.name: rule for rule in new}
     added = tuple(rule.name for rule in new if rule.name not in before)
     removed = tuple(rule.name for rule in old if rule.name not in after)
-    changed = tuple(
-        rule.name for rule in new if rule.name in before and before[rule.name] != rule
-    )
+    changed = tuple(rule.name for rule in new if rule.name in before and before[rule.name] != rule)
     kept_before = [rule.name for rule in old if rule.name in after]
     kept_after = [rule.name for rule in new if rule.name in before]
     return TableDiff(added, removed, changed, reordered=kept_before != kept_after)

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from keywords.normalize import normalize
 from keywords.stop_words import STOP_WORDS
@@ -42,7 +43,7 @@ def content_words(text: str, cut: Cut) -> list[str | None]:
 def _pairs(words: list[str | None]) -> list[tuple[str, str]]:
     return [
         (first, second)
-        for first, second in zip(words, words[1:], strict=False)
+        for first, second in pairwise(words)
         if first is not None and second is not None
     ]
 

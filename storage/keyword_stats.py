@@ -52,7 +52,9 @@ async def missed_texts(
         return [content for content in await session.scalars(query) if content]
 
 
-async def rule_hits(sessions: SessionFactory, since: datetime, account: str | None) -> dict[str, int]:
+async def rule_hits(
+    sessions: SessionFactory, since: datetime, account: str | None
+) -> dict[str, int]:
     """Rule name → how many events it answered."""
     query = (
         select(InboundEvent.rule, func.count())
@@ -65,11 +67,16 @@ async def rule_hits(sessions: SessionFactory, since: datetime, account: str | No
         return {str(rule): int(count) for rule, count in await session.execute(query)}
 
 
-async def exposures(sessions: SessionFactory, since: datetime, account: str | None) -> list[Exposure]:
+async def exposures(
+    sessions: SessionFactory, since: datetime, account: str | None
+) -> list[Exposure]:
     """Every variant sent (random mode), oldest first."""
     query = (
         select(
-            InboundEvent.rule, InboundEvent.variant, InboundEvent.profile_id, InboundEvent.received_at
+            InboundEvent.rule,
+            InboundEvent.variant,
+            InboundEvent.profile_id,
+            InboundEvent.received_at,
         )
         .where(
             InboundEvent.variant.is_not(None),

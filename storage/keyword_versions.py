@@ -129,7 +129,7 @@ async def active_version_ids(sessions: SessionFactory) -> Mapping[str, int]:
         rows = await session.execute(
             select(KeywordVersion.account, KeywordVersion.id).where(KeywordVersion.active.is_(True))
         )
-        return {account: version_id for account, version_id in rows}
+        return {str(account): int(version_id) for account, version_id in rows.all()}
 
 
 async def list_versions(

@@ -89,7 +89,10 @@ async def merge_profiles(
     await _move_rows(session, absorbed_id, survivor_id)
     detail = f"absorbed profile #{absorbed_id} ({reason})"
     await record(session, survivor_id, Change(MERGED, at, source=reason, detail=detail))
-    log.info("merged profile #%d into #%d (%s)", absorbed_id, survivor_id, reason)
+    # Only the kind of link: the reason may carry a phone number, which logs never show.
+    log.info(
+        "merged profile #%d into #%d (by %s)", absorbed_id, survivor_id, reason.partition(" ")[0]
+    )
     return Merge(survivor_id, absorbed_id)
 
 

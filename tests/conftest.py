@@ -8,9 +8,10 @@ variants are left out and the run's header says so.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,13 +29,18 @@ from storage.database import (
     SessionFactory,
     create_engine,
     create_session_factory,
-    upgrade_schema,
     upgrade_schema_blocking,
 )
 from storage.models import Base
 
-POSTGRES_URL = os.environ.get("WXBOT_TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("WXBOT_TEST_REDIS_URL", "")
+POSTGRES_SERVER_URL = os.environ.get("WXBOT_TEST_DATABASE_URL", "")
+REDIS_SERVER_URL = os.environ.get("WXBOT_TEST_REDIS_URL", "")
+# Each pytest process gets its own database and Redis DB number, so two runs on one
+# machine (CI and a developer, say) never truncate or flush each other's data.
+POSTGRES_URL = f"{POSTGRES_SERVER_URL}_{os.getpid()}" if POSTGRES_SERVER_URL else ""
+REDIS_URL = (
+    f"{REDIS_SERVER_URL.rsplit('/', 1)[0]}/{1 + os.getpid() % 15}" if REDIS_SERVER_URL else ""
+)
 
 APP_ID = "wx0123456789abcdef"
 APP_SECRET = "test-app-secret"
@@ -84,6 +90,30 @@ def _cache_params() -> list[object]:
     return params
 
 
+async def _recreate_database(server_url: str, url: str, *, drop_only: bool = False) -> None:
+    name = url.rsplit("/", 1)[1]
+    engine = create_engine(server_url)
+    try:
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if not drop_only:
+                await autocommit.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """This process's private PostgreSQL database, migrated; dropped at the end."""
+    asyncio.run(_recreate_database(POSTGRES_SERVER_URL, POSTGRES_URL))
+    upgrade_schema_blocking(POSTGRES_URL)
+    try:
+        yield POSTGRES_URL
+    finally:
+        asyncio.run(_recreate_database(POSTGRES_SERVER_URL, POSTGRES_URL, drop_only=True))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (migrating per test is slow)."""
@@ -102,19 +132,26 @@ async def _truncate_postgres(url: str) -> None:
         await engine.dispose()
 
 
+@pytest.fixture
+def postgres_ready(request: pytest.FixtureRequest) -> str:
+    """The private database when PostgreSQL is configured ("" otherwise).
+
+    A plain (sync) fixture, so the session fixture behind it runs outside the event loop.
+    """
+    return str(request.getfixturevalue("postgres_database")) if POSTGRES_URL else ""
+
+
 @pytest.fixture(params=_database_params())
 async def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, postgres_ready: str
 ) -> str:
     """A migrated, empty database: a fresh SQLite file, or the test PostgreSQL truncated."""
     if request.param == "sqlite":
         path = tmp_path / "wxbot.db"
         shutil.copyfile(sqlite_template, path)
         return f"sqlite+aiosqlite:///{path}"
-    # Alembic runs its own event loop, so it migrates in a thread (a no-op once done).
-    await upgrade_schema(POSTGRES_URL)
-    await _truncate_postgres(POSTGRES_URL)
-    return POSTGRES_URL
+    await _truncate_postgres(postgres_ready)
+    return postgres_ready
 
 
 @pytest.fixture(params=_cache_params())

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from bot.app import create_app
-from bot.settings import load_settings
+from bot.health import healthz
+from bot.keys import CACHE, ENGINE
+from storage.cache import open_cache
+from storage.database import create_engine
 from bot.wechat_player import Callback, WeChatPlayer
 from tests.bot.helpers import BotClient, exchange, send, stored_events, tags_of_all, total_score
 from tests.conftest import AES_KEY, APP_ID, OLD_AES_KEY, TOKEN, ClientFactory, ConfigWriter
@@ -239,22 +242,21 @@ async def test_healthz_reports_ok(bot: BotClient) -> None:
     assert (await response.json())["status"] == "ok"
 
 
-async def test_healthz_names_the_failing_part(
-    write_config: ConfigWriter, aiohttp_client: ClientFactory, tmp_path: Path
-) -> None:
-    settings = write_config()
-    config = tmp_path / "config.toml"
-    text = config.read_text(encoding="utf-8")
-    config.write_text(
-        text.replace(
-            f'redis_url = "{settings.storage.redis_url}"', 'redis_url = "redis://127.0.0.1:1/0"'
-        ),
-        encoding="utf-8",
-    )
-    bot = await aiohttp_client(create_app(load_settings(config, {})))
-    response = await bot.get("/healthz")
-    assert response.status == 503
-    assert (await response.json())["failing"] == {"cache": "ConnectionError"}
+async def test_healthz_names_each_failing_part(aiohttp_client: ClientFactory) -> None:
+    # The real handler against services that truly do not answer (nothing listens on port 1).
+    app = web.Application()
+    app[ENGINE] = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    app[CACHE] = open_cache("redis://127.0.0.1:1/0")
+    app.router.add_get("/healthz", healthz)
+    client = await aiohttp_client(app)
+    try:
+        response = await client.get("/healthz")
+        assert response.status == 503
+        failing = (await response.json())["failing"]
+        assert set(failing) == {"database", "cache"}
+    finally:
+        await app[ENGINE].dispose()
+        await app[CACHE].close()
 
 
 async def test_metrics_count_callbacks(bot: BotClient, player: WeChatPlayer) -> None:

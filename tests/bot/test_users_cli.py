@@ -67,8 +67,12 @@ async def test_unknown_user_is_exit_code_1(known_user: tuple[Settings, int]) -> 
 
 
 def test_cli_parses_users_show(
-    known_user: tuple[Settings, int], capsys: pytest.CaptureFixture[str]
+    known_user: tuple[Settings, int],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # main() installs process-wide logging handlers; keep them out of the other tests.
+    monkeypatch.setattr("bot.cli.setup_logging", lambda level: None)
     settings, profile_id = known_user
     assert main(["--config", str(settings.source), "users", "show", "o_fan"]) == 0
     assert f"Profile #{profile_id}" in capsys.readouterr().out

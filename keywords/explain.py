@@ -1,0 +1,47 @@
+"""Why a rule fires: the answer behind `wxbot keywords test`, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from keywords.matcher import KeywordMatcher, Match, Signal
+from keywords.rules import ReplyMode, ReplyType
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The winning match (None: no rule fires, the fallback answers) and every rule
+    that also fired on the signal but lost on priority or row order."""
+
+    signal: Signal
+    winner: Match | None
+    beaten: tuple[Match, ...]
+
+    @property
+    def replies(self) -> tuple[str, ...]:
+        """What may go out: one variant at random, or all of them in order."""
+        if self.winner is None or self.winner.rule.reply_type is ReplyType.NONE:
+            return ()
+        return self.winner.rule.replies
+
+    @property
+    def reply_note(self) -> str:
+        if self.winner is None:
+            return "no rule fires: the fallback answers"
+        rule = self.winner.rule
+        if rule.reply_type is ReplyType.NONE:
+            return "no reply (tags and points only)"
+        if rule.reply_mode is ReplyMode.ALL and len(rule.replies) > 1:
+            return "the first as the reply, the rest through customer service, in order"
+        if len(rule.replies) > 1:
+            return f"one of {len(rule.replies)} variants at random (A/B test)"
+        return f"{rule.reply_type} reply"
+
+
+def explain_signal(matcher: KeywordMatcher, signal: Signal, now: datetime) -> Explanation:
+    """Which rule answers `signal` at `now`, and which rules it beat."""
+    winner = matcher.match(signal, now)
+    every = matcher.explain(signal, now)
+    beaten = tuple(match for match in every if winner is None or match.rule != winner.rule)
+    return Explanation(signal, winner, beaten if winner is not None else ())
