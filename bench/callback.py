@@ -174,7 +174,11 @@ async def main(args: argparse.Namespace) -> None:
         finally:
             for process in processes:
                 process.terminate()
-                process.wait(timeout=10)
+            for process in processes:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     cache = "redis" if args.redis_url else "in-process"
     print(

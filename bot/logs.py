@@ -22,10 +22,13 @@ class PhoneMaskingFilter(logging.Filter):
 
 
 def setup_logging(level: str = "INFO") -> None:
+    """Log to stderr with phone masking, unless logging is already set up (embedding, tests)."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     handler.addFilter(PhoneMaskingFilter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("jieba").setLevel(logging.WARNING)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import defaultdict
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 
 from bot.limits import (

@@ -11,7 +11,7 @@ import binascii
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import SettingsError
@@ -82,7 +82,7 @@ class TaggingSettings:
 @dataclass(frozen=True)
 class AdminSettings:
     # Bearer token of the admin HTTP API (/admin/api/...); empty: the API is off.
-    token: Secret = Secret("")
+    token: Secret = field(default_factory=lambda: Secret(""))
 
 
 ADMIN_TOKEN_MIN_CHARS = 16  # a short token can be guessed over the network

@@ -89,7 +89,7 @@ class WeChatPlayer:
         fields: Mapping[str, str | int],
         create_time: int | None = None,
     ) -> str:
-        head = {
+        head: dict[str, str | int] = {
             "ToUserName": self._account_id,
             "FromUserName": openid,
             "CreateTime": create_time if create_time is not None else int(self._clock()),

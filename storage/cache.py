@@ -157,9 +157,10 @@ class RedisCache:
 
     async def incr(self, key: str, ttl_s: float) -> int:
         async with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.pexpire(key, max(1, int(ttl_s * 1000)), nx=True)
-            count, _ = await pipe.execute()
+            # Queued commands return the pipeline itself; only execute() is awaited.
+            _ = pipe.incr(key)
+            _ = pipe.pexpire(key, max(1, int(ttl_s * 1000)), nx=True)
+            count, _expiry_set = await pipe.execute()
         return int(count)
 
     async def publish(self, channel: str, message: str) -> None:
@@ -180,7 +181,7 @@ class RedisCache:
         async def unsubscribe() -> None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
 
         return unsubscribe
 

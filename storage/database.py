@@ -38,7 +38,7 @@ def create_engine(database_url: str) -> AsyncEngine:
         engine = create_async_engine(database_url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(database_url, pool_size=10, max_overflow=10, pool_recycle=1800)
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.database import SessionFactory
 from storage.models import Identity, InboundEvent, OutboxJob, PointEntry, Profile, ProfileTag
@@ -71,33 +72,46 @@ class Effects:
     channel: str | None = None
 
 
-async def resolve_profile(session: AsyncSession, kind: str, app: str, value: str) -> int:
-    """The profile id behind an identity, creating both on first sight."""
-    found = await session.scalar(
+async def _identity_profile(
+    connection: AsyncConnection, kind: str, app: str, value: str
+) -> int | None:
+    return await connection.scalar(
         select(Identity.profile_id).where(
             Identity.kind == kind, Identity.app == app, Identity.value == value
         )
     )
+
+
+async def resolve_profile(session: AsyncSession, kind: str, app: str, value: str) -> int:
+    """The profile id behind an identity, creating both on first sight."""
+    connection = await session.connection()
+    found = await _identity_profile(connection, kind, app, value)
     if found is not None:
         return found
-    profile = Profile()
-    session.add(profile)
-    await session.flush()
+    now = utc_now()
+    profile_id = await connection.scalar(
+        insert(Profile).values(score=0, created_at=now, updated_at=now).returning(Profile.id)
+    )
+    assert profile_id is not None  # noqa: S101 - INSERT … RETURNING always returns the row
     identity_id = await insert_unless_exists(
         session,
         Identity.__table__,  # type: ignore[arg-type]
-        {"profile_id": profile.id, "kind": kind, "app": app, "value": value},
+        {
+            "profile_id": profile_id,
+            "kind": kind,
+            "app": app,
+            "value": value,
+            "created_at": now,
+            "last_seen_at": now,
+            "subscribed": True,
+        },
         ("kind", "app", "value"),
     )
     if identity_id is not None:
-        return profile.id
+        return int(profile_id)
     # Another request created this identity between our select and insert.
-    await session.delete(profile)
-    winner = await session.scalar(
-        select(Identity.profile_id).where(
-            Identity.kind == kind, Identity.app == app, Identity.value == value
-        )
-    )
+    await connection.execute(delete(Profile).where(Profile.id == profile_id))
+    winner = await _identity_profile(connection, kind, app, value)
     if winner is None:
         raise RuntimeError(f"identity {kind}:{app} vanished during creation")
     return winner
@@ -105,36 +119,54 @@ async def resolve_profile(session: AsyncSession, kind: str, app: str, value: str
 
 async def grant_tags(session: AsyncSession, profile_id: int, tags: Sequence[TagGrant]) -> list[str]:
     """Add tags the profile does not have yet; returns the ones newly added."""
-    added: list[str] = []
-    for grant in tags:
-        tag_id = await insert_unless_exists(
-            session,
-            ProfileTag.__table__,  # type: ignore[arg-type]
-            {
-                "profile_id": profile_id,
-                "tag": grant.tag,
-                "category": grant.category,
-                "source": grant.source,
-                "created_at": utc_now(),
-            },
-            ("profile_id", "tag"),
-        )
-        if tag_id is not None:
-            added.append(grant.tag)
-    return added
+    if not tags:
+        return []
+    connection = await session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    now = utc_now()
+    rows = [
+        {
+            "profile_id": profile_id,
+            "tag": grant.tag,
+            "category": grant.category,
+            "source": grant.source,
+            "created_at": now,
+        }
+        for grant in {grant.tag: grant for grant in tags}.values()
+    ]
+    added = await connection.execute(
+        dialect.insert(ProfileTag)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["profile_id", "tag"])
+        .returning(ProfileTag.tag)
+    )
+    return [str(tag) for tag in added.scalars()]
 
 
 async def grant_points(session: AsyncSession, profile_id: int, points: Sequence[PointGrant]) -> int:
     """Record point entries and bump the profile's total; returns the points added."""
-    total = sum(grant.points for grant in points)
     if not points:
         return 0
-    session.add_all(
-        PointEntry(profile_id=profile_id, points=grant.points, reason=grant.reason)
-        for grant in points
+    connection = await session.connection()
+    now = utc_now()
+    await connection.execute(
+        insert(PointEntry).values(
+            [
+                {
+                    "profile_id": profile_id,
+                    "points": grant.points,
+                    "reason": grant.reason,
+                    "created_at": now,
+                }
+                for grant in points
+            ]
+        )
     )
-    await session.execute(
-        update(Profile).where(Profile.id == profile_id).values(score=Profile.score + total)
+    total = sum(grant.points for grant in points)
+    await connection.execute(
+        update(Profile)
+        .where(Profile.id == profile_id)
+        .values(score=Profile.score + total, updated_at=now)
     )
     return total
 
@@ -208,20 +240,19 @@ async def apply_effects(
     await grant_tags(session, profile_id, effects.tags)
     await grant_points(session, profile_id, effects.points)
     add_jobs(session, effects.jobs)
-    identity_changes: dict[str, object] = {"last_seen_at": utc_now()}
+    connection = await session.connection()
     if effects.subscribed is not None:
-        identity_changes["subscribed"] = effects.subscribed
-    await session.execute(
-        update(Identity)
-        .where(
-            Identity.kind == "openid",
-            Identity.app == record.account,
-            Identity.value == record.openid,
+        await connection.execute(
+            update(Identity)
+            .where(
+                Identity.kind == "openid",
+                Identity.app == record.account,
+                Identity.value == record.openid,
+            )
+            .values(subscribed=effects.subscribed, last_seen_at=utc_now())
         )
-        .values(**identity_changes)
-    )
     if effects.channel is not None:
-        await session.execute(
+        await connection.execute(
             update(Profile)
             .where(Profile.id == profile_id)
             .values(

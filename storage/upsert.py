@@ -16,12 +16,14 @@ async def insert_unless_exists(
     conflict_columns: Sequence[str],
 ) -> int | None:
     """Insert a row; its id, or None when a row with the same unique columns exists."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    # Core on the session's connection: the ORM execution path costs more than the query.
+    connection = await session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(table)
         .values(**values)
         .on_conflict_do_nothing(index_elements=list(conflict_columns))
         .returning(table.c.id)
     )
-    row = (await session.execute(statement)).first()
+    row = (await connection.execute(statement)).first()
     return None if row is None else int(row[0])

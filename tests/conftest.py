@@ -76,6 +76,26 @@ def pytest_report_header() -> list[str]:
     return ["service suites left out: " + ", ".join(left_out)]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of state shared between processes run only on backends that share it.
+
+    `shared_redis` needs the Redis variant; `shared_services` needs PostgreSQL and
+    Redis. The other variants are deselected (not skipped): they would prove nothing.
+    """
+    needs = {"shared_redis": {"redis_url": "redis"}}
+    needs["shared_services"] = {"redis_url": "redis", "database_url": "postgres"}
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        wanted = [needs[mark.name] for mark in item.iter_markers() if mark.name in needs]
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        fits = all(params.get(name) == value for want in wanted for name, value in want.items())
+        (kept if fits else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def _database_params() -> list[object]:
     params: list[object] = ["sqlite"]
     if POSTGRES_URL:

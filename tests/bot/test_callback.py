@@ -10,9 +10,9 @@ from aiohttp import web
 from bot.app import create_app
 from bot.health import healthz
 from bot.keys import CACHE, ENGINE
+from bot.wechat_player import Callback, WeChatPlayer
 from storage.cache import open_cache
 from storage.database import create_engine
-from bot.wechat_player import Callback, WeChatPlayer
 from tests.bot.helpers import BotClient, exchange, send, stored_events, tags_of_all, total_score
 from tests.conftest import AES_KEY, APP_ID, OLD_AES_KEY, TOKEN, ClientFactory, ConfigWriter
 

@@ -71,9 +71,9 @@ async def test_message_is_stored_when_the_process_is_killed_after_answering(
         process.wait(timeout=10)
     engine = create_engine(settings.storage.database_url)
     try:
-        async with create_session_factory(engine)() as session:
-            events = list(await session.scalars(select(InboundEvent)))
-            jobs = list(await session.scalars(select(OutboxJob.kind)))
+        async with create_session_factory(engine)() as db:
+            events = list(await db.scalars(select(InboundEvent)))
+            jobs = list(await db.scalars(select(OutboxJob.kind)))
     finally:
         await engine.dispose()
     assert [(e.openid, e.content, e.rule) for e in events] == [("o_killed", "我想试驾", "drive")]

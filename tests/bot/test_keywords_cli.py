@@ -21,9 +21,7 @@ Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def wxbot(
-    write_config: ConfigWriter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> Run:
+def wxbot(write_config: ConfigWriter, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Run:
     """Runs `wxbot --config <test config> ARGS…`; (exit status, stdout, stderr)."""
     write_config()
     config = tmp_path / "config.toml"
@@ -60,9 +58,7 @@ def test_check_reports_each_error_with_line_and_column(
     assert f"t.csv:{expected}" in out
 
 
-def test_check_reports_news_json_hours_and_all_problems_at_once(
-    wxbot: Run, tmp_path: Path
-) -> None:
+def test_check_reports_news_json_hours_and_all_problems_at_once(wxbot: Run, tmp_path: Path) -> None:
     table = (
         "rule,trigger,keywords,reply_type,reply,hours\n"
         "news,text,新闻,news,{not json,\n"
@@ -108,10 +104,22 @@ def test_test_a_table_not_yet_published(wxbot: Run, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "first_line"),
     [
-        (["--click", "MENU_PRICE"], "fires: menu_price: click / exact, keyword 'MENU_PRICE', priority 0"),
-        (["--subscribe", "spring_expo"], "fires: expo: subscribe / exact, keyword 'spring_expo', priority 0"),
-        (["--subscribe"], "fires: welcome: subscribe / exact, any signal (blank keywords), priority 0"),
-        (["随便说说"], "fires: fallback: default / contains, any signal (blank keywords), priority 0"),
+        (
+            ["--click", "MENU_PRICE"],
+            "fires: menu_price: click / exact, keyword 'MENU_PRICE', priority 0",
+        ),
+        (
+            ["--subscribe", "spring_expo"],
+            "fires: expo: subscribe / exact, keyword 'spring_expo', priority 0",
+        ),
+        (
+            ["--subscribe"],
+            "fires: welcome: subscribe / exact, any signal (blank keywords), priority 0",
+        ),
+        (
+            ["随便说说"],
+            "fires: fallback: default / contains, any signal (blank keywords), priority 0",
+        ),
     ],
 )
 def test_test_other_signals(wxbot: Run, args: list[str], first_line: str) -> None:
@@ -167,7 +175,9 @@ def test_unknown_account_and_version(wxbot: Run, tmp_path: Path) -> None:
     assert "unknown account 'nope'" in err
 
 
-async def _seed(database_url: str, rows: list[tuple[str, str | None, str | None, int | None]]) -> None:
+async def _seed(
+    database_url: str, rows: list[tuple[str, str | None, str | None, int | None]]
+) -> None:
     """Stored events: (openid, content or event, rule, variant); events are ":click"."""
     engine = create_engine(database_url)
     try:
@@ -191,9 +201,7 @@ async def _seed(database_url: str, rows: list[tuple[str, str | None, str | None,
         await engine.dispose()
 
 
-def test_misses_groups_unanswered_messages_and_counts_hits(
-    wxbot: Run, database_url: str
-) -> None:
+def test_misses_groups_unanswered_messages_and_counts_hits(wxbot: Run, database_url: str) -> None:
     asyncio.run(_seed(database_url, [
         ("o1", "发票怎么开", None, None),
         ("o2", "发票抬头写什么 13800138000", "fallback", None),

@@ -75,6 +75,7 @@ async def test_a_follower_and_a_wecom_customer_become_one_profile_with_corp_tags
     assert groups == {"wxbot"}
 
 
+@pytest.mark.shared_redis
 async def test_two_bot_processes_share_one_token_on_redis(
     *,
     write_config: ConfigWriter,
@@ -84,8 +85,7 @@ async def test_two_bot_processes_share_one_token_on_redis(
     player: WeChatPlayer,
     redis_url: str,
 ) -> None:
-    if not redis_url:
-        pytest.skip("two processes share a token only through Redis")
+    assert redis_url, "deselected unless the Redis variant (see tests/conftest.py)"
     settings = write_config(extra=tagging_config(tmp_path))
     fake_state.add_follower(APP_ID, "o_two")
     first = await aiohttp_client(create_app(settings, run_outbox_worker=False))

@@ -43,16 +43,14 @@ def _config(base: Path, port: int) -> Path:
     text = (base / "config.toml").read_text(encoding="utf-8")
     text = re.sub(r'api_base = ".*"', f'api_base = "http://127.0.0.1:{port}/_fake"', text)
     path = base / f"config-{port}.toml"
-    path.write_text(
-        f"[server]\nport = {port}\nmount_fake_api = true\n{text}", encoding="utf-8"
-    )
+    path.write_text(f"[server]\nport = {port}\nmount_fake_api = true\n{text}", encoding="utf-8")
     return path
 
 
 def _ask(port: int, player: WeChatPlayer, text: str) -> str:
     callback = player.callback(player.text("o_two_processes", text))
     url = f"http://127.0.0.1:{port}/wechat/main?{urllib.parse.urlencode(callback.query)}"
-    request = urllib.request.Request(url, data=callback.body, method="POST")  # noqa: S310
+    request = urllib.request.Request(url, data=callback.body, method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
         answer = response.read().decode()
     return player.read_reply(callback, answer).get("Content", "")
@@ -63,7 +61,7 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
     while time.monotonic() < deadline:
         assert process.poll() is None, "the bot process exited"
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
                 return
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
@@ -74,8 +72,7 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
 def bots(
     database_url: str, redis_url: str, write_config: ConfigWriter, tmp_path: Path
 ) -> Iterator[tuple[Path, list[int]]]:
-    if not database_url.startswith("postgresql") or not redis_url:
-        pytest.skip("two processes share state only through PostgreSQL and Redis")
+    assert database_url.startswith("postgresql") and redis_url, "shared_services variant only"
     write_config()
     ports = [_free_port(), _free_port()]
     configs = [_config(tmp_path, port) for port in ports]
@@ -99,6 +96,7 @@ def bots(
             process.wait(timeout=15)
 
 
+@pytest.mark.shared_services
 def test_both_processes_switch_without_dropping_a_message(
     bots: tuple[Path, list[int]], tmp_path: Path, player: WeChatPlayer
 ) -> None:
@@ -113,7 +111,7 @@ def test_both_processes_switch_without_dropping_a_message(
             for port in ports:
                 try:
                     answers.append(_ask(port, player, "价格"))
-                except Exception as error:  # noqa: BLE001 - collected and asserted below
+                except Exception as error:
                     failures.append(error)
 
     asker = threading.Thread(target=keep_asking)

@@ -50,9 +50,11 @@ async def test_incr_counts_from_one(cache: Cache) -> None:
 
 
 async def test_hold_lock_excludes_a_second_holder(cache: Cache) -> None:
-    async with hold_lock(cache, "job", "a", ttl_s=10) as first:
-        async with hold_lock(cache, "job", "b", ttl_s=10) as second:
-            assert (first, second) == (True, False)
+    async with (
+        hold_lock(cache, "job", "a", ttl_s=10) as first,
+        hold_lock(cache, "job", "b", ttl_s=10) as second,
+    ):
+        assert (first, second) == (True, False)
     async with hold_lock(cache, "job", "b", ttl_s=10) as again:
         assert again
 
