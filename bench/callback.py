@@ -5,8 +5,8 @@ The full path is verify, decrypt, dedup, store, match, reply and encrypt, throug
 does (signature, decrypt, parse, reply, encrypt). Each server runs in its own
 process; this process only sends pre-built callbacks, so both are measured alike.
 
-    python bench/callback.py                       # embedded default (SQLite, in-process cache)
-    python bench/callback.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test \\
+    python -m bench.callback                       # embedded default (SQLite, in-process cache)
+    python -m bench.callback --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test \\
                              --redis-url redis://127.0.0.1:6379/0
 """
 

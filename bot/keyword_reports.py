@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 
 from bot.keyword_limits import MISSES_LIMIT
 from bot.keyword_ops import KeywordStore
-from bot.logs import mask_phones
 from keywords.abtest import Comparison, Proportion, compare
 from keywords.misses import Cut, Phrase, group_misses
 from keywords.rules import Rule, Trigger
 from storage.keyword_models import SHARED_ACCOUNT
 from storage.keyword_stats import Exposure, exposures, missed_texts, rule_hits, went_on_times
+from tagging.contacts import mask_phones
 
 WENT_ON_WITHIN = timedelta(hours=24)
 

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
 
-# Chinese mobile numbers, with or without +86 and separators.
-_PHONE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-
-
-def mask_phones(text: str) -> str:
-    """`13800138000` → `138****8000`: enough to tell numbers apart, not to call them."""
-    return _PHONE.sub(lambda match: f"{match.group(1)}****{match.group(3)}", text)
+from tagging.contacts import mask_phones
 
 
 class PhoneMaskingFilter(logging.Filter):

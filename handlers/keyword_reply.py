@@ -7,10 +7,10 @@ import json
 from handlers.context import Context
 from handlers.customer_service import open_window, send_later
 from handlers.limits import DEFAULT_REPLY_INTERVAL_S, DEFAULT_REPLY_KEY
-from handlers.messages import Article, ImageReply, Inbound, NewsReply, ReplyValue
+from handlers.messages import ImageReply, Inbound, NewsReply, ReplyValue
 from handlers.router import UNHANDLED, HandlerResult, Router
 from keywords.matcher import Signal
-from keywords.rules import ReplyMode, ReplyType, Rule, Trigger
+from keywords.rules import Article, ReplyMode, ReplyType, Rule, Trigger
 from storage.interactions import PointGrant, TagGrant
 
 router = Router("keyword_reply")

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from keywords.rules import Article
 from storage.interactions import InboundRecord
 
 
@@ -69,14 +70,6 @@ class TextReply:
 @dataclass(frozen=True)
 class ImageReply:
     media_id: str
-
-
-@dataclass(frozen=True)
-class Article:
-    title: str
-    description: str = ""
-    url: str = ""
-    picurl: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ from leads.alerts import LeadSummary, alert_job
 from leads.assignment import TeamLoad, pick_owner
 from leads.lifecycle import OPEN_STATES, LeadState
 from leads.limits import CARD_MESSAGES
-from leads.phones import find_phone, mask_phone
 from leads.policy import LeadPolicy
 from storage import leads_repo as repo
 from storage.interactions import PointGrant, add_jobs, grant_points
 from storage.lead_models import Lead
 from storage.models import InboundEvent, PointEntry, Profile
 from storage.profiles import canonical_id, link_phone
+from tagging.contacts import first_phone, mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class LeadIntake:
         if profile is None:
             return profile_id
         if not profile.phone:
-            phone = find_phone(event.content)
+            phone = first_phone(event.content)
             if phone is None:
                 return profile_id
             merge = await link_phone(session, profile_id, phone, at=now, source=PHONE_REASON)

@@ -55,6 +55,23 @@ def extract_wechat_ids(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(match.group(1) for match in _WECHAT_ID.finditer(normal)))
 
 
+def first_phone(text: str | None) -> str | None:
+    """The first mobile number in `text` as 11 digits, or None."""
+    phones = extract_phones(text or "")
+    return phones[0] if phones else None
+
+
+def mask_phone(phone: str) -> str:
+    """`13800138000` → `138****8000`: enough to tell numbers apart, not to call them."""
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def mask_phones(text: str) -> str:
+    """`text` with every mobile number in it masked, for log lines."""
+    normal = unicodedata.normalize("NFKC", text)
+    return _MOBILE.sub(lambda match: mask_phone("".join(_DIGITS.findall(match.group(1)))), normal)
+
+
 def extract_contacts(text: str) -> ContactDetails:
     """Phones and WeChat IDs in one message."""
     return ContactDetails(phones=extract_phones(text), wechat_ids=extract_wechat_ids(text))

@@ -76,38 +76,48 @@ def pytest_report_header() -> list[str]:
     return ["service suites left out: " + ", ".join(left_out)]
 
 
+def _backend_params() -> list[object]:
+    """Database and cache pairs: the embedded default, and the configured services.
+
+    The two pairs cover both databases and both caches; the full cross product
+    would double the slowest (end-to-end) tests and prove nothing more.
+    """
+    services = ("postgres" if POSTGRES_URL else "sqlite", "redis" if REDIS_URL else "memory")
+    params: list[object] = [pytest.param(("sqlite", "memory"), id="sqlite-memory")]
+    if services != ("sqlite", "memory"):
+        marks = [
+            mark
+            for mark, used in ((pytest.mark.postgres, POSTGRES_URL), (pytest.mark.redis, REDIS_URL))
+            if used
+        ]
+        params.append(pytest.param(services, id="-".join(services), marks=marks))
+    return params
+
+
+@pytest.fixture(params=_backend_params())
+def backend(request: pytest.FixtureRequest) -> tuple[str, str]:
+    database, cache = request.param
+    return str(database), str(cache)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests of state shared between processes run only on backends that share it.
 
-    `shared_redis` needs the Redis variant; `shared_services` needs PostgreSQL and
-    Redis. The other variants are deselected (not skipped): they would prove nothing.
+    `shared_redis` needs Redis; `shared_services` needs PostgreSQL and Redis. Other
+    variants are deselected (not skipped): they would prove nothing.
     """
-    needs = {"shared_redis": {"redis_url": "redis"}}
-    needs["shared_services"] = {"redis_url": "redis", "database_url": "postgres"}
+    needs = {"shared_redis": {"redis"}, "shared_services": {"postgres", "redis"}}
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        wanted = [needs[mark.name] for mark in item.iter_markers() if mark.name in needs]
+        wanted = set().union(
+            *(needs[mark.name] for mark in item.iter_markers() if mark.name in needs)
+        )
         params = getattr(getattr(item, "callspec", None), "params", {})
-        fits = all(params.get(name) == value for want in wanted for name, value in want.items())
-        (kept if fits else dropped).append(item)
+        (kept if wanted <= set(params.get("backend", ())) else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-
-
-def _database_params() -> list[object]:
-    params: list[object] = ["sqlite"]
-    if POSTGRES_URL:
-        params.append(pytest.param("postgres", marks=pytest.mark.postgres))
-    return params
-
-
-def _cache_params() -> list[object]:
-    params: list[object] = ["memory"]
-    if REDIS_URL:
-        params.append(pytest.param("redis", marks=pytest.mark.redis))
-    return params
 
 
 async def _recreate_database(server_url: str, url: str, *, drop_only: bool = False) -> None:
@@ -161,12 +171,12 @@ def postgres_ready(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("postgres_database")) if POSTGRES_URL else ""
 
 
-@pytest.fixture(params=_database_params())
+@pytest.fixture
 async def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, postgres_ready: str
+    backend: tuple[str, str], tmp_path: Path, sqlite_template: Path, postgres_ready: str
 ) -> str:
     """A migrated, empty database: a fresh SQLite file, or the test PostgreSQL truncated."""
-    if request.param == "sqlite":
+    if backend[0] == "sqlite":
         path = tmp_path / "wxbot.db"
         shutil.copyfile(sqlite_template, path)
         return f"sqlite+aiosqlite:///{path}"
@@ -174,10 +184,10 @@ async def database_url(
     return postgres_ready
 
 
-@pytest.fixture(params=_cache_params())
-async def redis_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+@pytest.fixture
+async def redis_url(backend: tuple[str, str]) -> AsyncIterator[str]:
     """ "" for the in-process cache, or the test Redis, flushed."""
-    if request.param == "memory":
+    if backend[1] == "memory":
         yield ""
         return
     client = redis.Redis.from_url(REDIS_URL)

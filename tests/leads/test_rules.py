@@ -11,8 +11,8 @@ from bot.settings import Settings
 from leads.assignment import TeamLoad, pick_owner
 from leads.commands import Command, Usage, parse_command
 from leads.lifecycle import LeadState
-from leads.phones import find_phone
 from leads.policy import LeadPolicy, SalesRep
+from tagging.contacts import first_phone
 from tests.conftest import ConfigWriter
 from tests.leads.conftest import LEADS_TOML
 
@@ -65,7 +65,7 @@ def test_parsing_never_fails_on_any_text(text: str) -> None:
     ],
 )
 def test_phone_detection(text: str, phone: str | None) -> None:
-    assert find_phone(text) == phone
+    assert first_phone(text) == phone
 
 
 def test_tags_first_then_round_robin_then_capacity() -> None:
