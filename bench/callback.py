@@ -158,7 +158,8 @@ async def main(args: argparse.Namespace) -> None:
                 [sys.executable, "-m", "bot", "--config", str(config), "serve"], env=env
             ),
             subprocess.Popen(  # noqa: S603
-                [sys.executable, __file__, "--serve-baseline", str(base_port)], env=env
+                [sys.executable, "-m", "bench.callback", "--serve-baseline", str(base_port)],
+                env=env,
             ),
         ]
         try:
