@@ -1,19 +1,20 @@
 """Customer-service sends within WeChat's windows, queued through the outbox.
 
 Each follower interaction opens a window (48 h / 5 messages after a message,
-1 minute / 3 messages after an event). A send beyond the window would only
-come back as 45047 or 45015, so it is recorded as skipped, with the reason,
-instead of being queued.
+1 minute / 3 messages after an event). Every send here answers the interaction
+that triggered it, so sends are counted per interaction: a counter keyed by the
+interaction starts at zero by itself, and a message that sends nothing costs no
+cache write. A send beyond the window would only come back as 45047 or 45015,
+so it is recorded as skipped, with the reason, instead of being queued.
 """
 
 from __future__ import annotations
 
 from handlers.context import Context
 from handlers.limits import (
-    CS_EVENT_KEY,
     CS_EVENT_WINDOW_MAX,
     CS_EVENT_WINDOW_S,
-    CS_MESSAGE_KEY,
+    CS_KEY,
     CS_MESSAGE_WINDOW_MAX,
     CS_MESSAGE_WINDOW_S,
 )
@@ -24,19 +25,11 @@ CUSTOM_SEND = "wechat.custom_send"
 
 
 def _window(msg: Inbound) -> tuple[str, float, int]:
+    """The interaction's send counter key, how long its window lasts, and its limit."""
+    key = f"{CS_KEY}:{msg.dedup_key}"
     if msg.is_event:
-        return f"{CS_EVENT_KEY}:{msg.account}:{msg.openid}", CS_EVENT_WINDOW_S, CS_EVENT_WINDOW_MAX
-    return (
-        f"{CS_MESSAGE_KEY}:{msg.account}:{msg.openid}",
-        CS_MESSAGE_WINDOW_S,
-        CS_MESSAGE_WINDOW_MAX,
-    )
-
-
-async def open_window(msg: Inbound, ctx: Context) -> None:
-    """Start this interaction's customer-service window with nothing sent yet."""
-    key, ttl_s, _ = _window(msg)
-    await ctx.deps.cache.set(key, "0", ttl_s)
+        return key, CS_EVENT_WINDOW_S, CS_EVENT_WINDOW_MAX
+    return key, CS_MESSAGE_WINDOW_S, CS_MESSAGE_WINDOW_MAX
 
 
 def _payload(openid: str, reply: Reply) -> dict[str, object]:

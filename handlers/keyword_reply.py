@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from handlers.context import Context
-from handlers.customer_service import open_window, send_later
+from handlers.customer_service import send_later
 from handlers.limits import DEFAULT_REPLY_INTERVAL_S, DEFAULT_REPLY_KEY
 from handlers.messages import ImageReply, Inbound, NewsReply, ReplyValue
 from handlers.router import UNHANDLED, HandlerResult, Router
@@ -50,7 +50,6 @@ async def on_unsubscribe(msg: Inbound, ctx: Context) -> HandlerResult:
 
 async def reply_from_table(msg: Inbound, ctx: Context, signal: Signal) -> HandlerResult:
     """Match the signal, record the rule's tags and points, and choose the reply."""
-    await open_window(msg, ctx)
     match = ctx.deps.matcher_for(msg.account).match(signal, ctx.deps.clock())
     if match is None:
         return UNHANDLED

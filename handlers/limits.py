@@ -12,5 +12,4 @@ CS_MESSAGE_WINDOW_S = 48 * 60 * 60
 CS_MESSAGE_WINDOW_MAX = 5
 CS_EVENT_WINDOW_S = 60
 CS_EVENT_WINDOW_MAX = 3
-CS_MESSAGE_KEY = "wxbot:cs:message"
-CS_EVENT_KEY = "wxbot:cs:event"
+CS_KEY = "wxbot:cs"
