@@ -36,7 +36,8 @@ import storage.lead_models  # every table, as in production
 import storage.tagging_models  # noqa: F401 - registers the tagging tables
 from storage.database import SessionFactory
 from storage.evaluation import evaluate_event
-from storage.interactions import Effects, InboundRecord, record_interaction, resolve_profile
+from storage.event_log import record_interaction
+from storage.interactions import Effects, InboundRecord, resolve_profile
 from storage.models import Base
 from storage.profile_lookup import find_profile
 from tagging.rules import (

@@ -41,6 +41,7 @@ from handlers import fallback, keyword_reply
 from handlers.context import HandlerDeps
 from handlers.router import Router
 from storage.evaluation import EvaluationStep
+from storage.group_commit import GroupCommitWriter
 from storage.outbox import Outbox
 from storage.types import utc_now
 
@@ -101,10 +102,11 @@ def _callbacks_ctx(
             rng=rng,
         )
         late = LateReplies(app[SESSIONS])
+        events = GroupCommitWriter(app[SESSIONS])
         gateway = Gateway(
             router=build_router(),
             deps=deps,
-            sessions=app[SESSIONS],
+            events=events,
             late_replies=late,
             metrics=app[METRICS],
             on_stored=app[OUTBOX_WORKER].wake,
@@ -118,6 +120,7 @@ def _callbacks_ctx(
         try:
             yield
         finally:
+            await events.drain()
             await late.drain()
 
     return ctx

@@ -20,9 +20,9 @@ from bot.wechat_xml import render_reply
 from handlers.context import Context, HandlerDeps
 from handlers.messages import Inbound, ReplyValue
 from handlers.router import UNHANDLED, Router
-from storage.database import SessionFactory
 from storage.evaluation import evaluation_job
-from storage.interactions import Effects, record_interaction
+from storage.group_commit import GroupCommitWriter
+from storage.interactions import Effects
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +35,14 @@ class Gateway:
         *,
         router: Router,
         deps: HandlerDeps,
-        sessions: SessionFactory,
+        events: GroupCommitWriter,
         late_replies: LateReplies,
         metrics: Metrics,
         on_stored: Callable[[], None],
     ) -> None:
         self._router = router
         self._deps = deps
-        self._sessions = sessions
+        self._events = events
         self._late = late_replies
         self._metrics = metrics
         self._on_stored = on_stored
@@ -60,8 +60,7 @@ class Gateway:
         ctx = Context(self._deps)
         value, finished = await self._dispatch_within_budget(msg, ctx)
         effects = ctx.effects() if finished else Effects()
-        stored = await record_interaction(
-            self._sessions,
+        stored = await self._events.record(
             msg.record(),
             replace(effects, jobs=(*effects.jobs, evaluation_job(msg.account, msg.dedup_key))),
         )

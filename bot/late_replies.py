@@ -13,7 +13,7 @@ from handlers.context import Context
 from handlers.customer_service import send_later
 from handlers.messages import Inbound, ReplyValue
 from storage.database import SessionFactory
-from storage.interactions import record_late_effects
+from storage.event_log import record_late_effects
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.database import SessionFactory
-from storage.models import Identity, InboundEvent, OutboxJob, PointEntry, Profile, ProfileTag
+from storage.models import Identity, OutboxJob, PointEntry, Profile, ProfileTag
 from storage.types import utc_now
 from storage.upsert import insert_unless_exists
 
@@ -171,92 +170,25 @@ async def grant_points(session: AsyncSession, profile_id: int, points: Sequence[
     return total
 
 
+def job_rows(jobs: Sequence[JobRequest], due: datetime) -> list[dict[str, object]]:
+    """Outbox rows for `jobs`, due at `due`."""
+    return [
+        {
+            "kind": job.kind,
+            "target": job.target,
+            "payload": json.dumps(job.payload, ensure_ascii=False),
+            "dedup_key": job.dedup_key,
+            "status": job.status,
+            "last_error": job.note,
+            "next_attempt_at": due,
+            "created_at": due,
+        }
+        for job in jobs
+    ]
+
+
 def add_jobs(
     session: AsyncSession, jobs: Sequence[JobRequest], now: datetime | None = None
 ) -> None:
-    """Add outbox rows, due at once (`now`, defaulting to the real time)."""
-    due = now or utc_now()
-    session.add_all(
-        OutboxJob(
-            kind=job.kind,
-            target=job.target,
-            payload=json.dumps(job.payload, ensure_ascii=False),
-            dedup_key=job.dedup_key,
-            status=job.status,
-            last_error=job.note,
-            next_attempt_at=due,
-            created_at=due,
-        )
-        for job in jobs
-    )
-
-
-async def record_interaction(
-    sessions: SessionFactory, record: InboundRecord, effects: Effects
-) -> int | None:
-    """Store the event and its effects atomically; None when it was stored before (a retry)."""
-    async with sessions.begin() as session:
-        profile_id = await resolve_profile(session, "openid", record.account, record.openid)
-        event_id = await insert_unless_exists(
-            session,
-            InboundEvent.__table__,  # type: ignore[arg-type]
-            {
-                "dedup_key": record.dedup_key,
-                "account": record.account,
-                "openid": record.openid,
-                "profile_id": profile_id,
-                "msg_type": record.msg_type,
-                "event": record.event,
-                "event_key": record.event_key,
-                "content": record.content,
-                "msg_id": record.msg_id,
-                "sent_at": record.sent_at,
-                "received_at": utc_now(),
-                "rule": effects.rule,
-                "variant": effects.variant,
-            },
-            ("dedup_key",),
-        )
-        if event_id is None:
-            await session.rollback()
-            return None
-        await apply_effects(session, record, profile_id, effects)
-        return profile_id
-
-
-async def record_late_effects(
-    sessions: SessionFactory, record: InboundRecord, effects: Effects
-) -> None:
-    """Store what a handler that overran its deadline caused, after the event was stored."""
-    async with sessions.begin() as session:
-        profile_id = await resolve_profile(session, "openid", record.account, record.openid)
-        await apply_effects(session, record, profile_id, effects)
-
-
-async def apply_effects(
-    session: AsyncSession, record: InboundRecord, profile_id: int, effects: Effects
-) -> None:
-    """Write tags, points, identity state and outbox jobs caused by one event."""
-    await grant_tags(session, profile_id, effects.tags)
-    await grant_points(session, profile_id, effects.points)
-    add_jobs(session, effects.jobs)
-    connection = await session.connection()
-    if effects.subscribed is not None:
-        await connection.execute(
-            update(Identity)
-            .where(
-                Identity.kind == "openid",
-                Identity.app == record.account,
-                Identity.value == record.openid,
-            )
-            .values(subscribed=effects.subscribed, last_seen_at=utc_now())
-        )
-    if effects.channel is not None:
-        await connection.execute(
-            update(Profile)
-            .where(Profile.id == profile_id)
-            .values(
-                last_channel=effects.channel,
-                first_channel=func.coalesce(Profile.first_channel, effects.channel),
-            )
-        )
+    """Add outbox rows to the session's transaction, due at once (`now`, default: real time)."""
+    session.add_all(OutboxJob(**row) for row in job_rows(jobs, now or utc_now()))

@@ -19,6 +19,7 @@ from handlers.messages import Inbound
 from handlers.router import HandlerResult, Router
 from storage.cache import MemoryCache
 from storage.database import SessionFactory
+from storage.group_commit import GroupCommitWriter
 from storage.models import OutboxJob
 from storage.types import utc_now
 from tests.bot.helpers import BotClient, exchange, outbox_jobs
@@ -130,7 +131,7 @@ async def test_a_handler_that_overruns_answers_success_and_replies_later(
     gateway = Gateway(
         router=router,
         deps=deps,
-        sessions=sessions,
+        events=GroupCommitWriter(sessions),
         late_replies=late,
         metrics=Metrics(),
         on_stored=lambda: None,

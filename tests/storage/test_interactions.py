@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from storage.database import SessionFactory
+from storage.event_log import record_interaction
 from storage.interactions import (
     Effects,
     InboundRecord,
     JobRequest,
     PointGrant,
     TagGrant,
-    record_interaction,
 )
 from storage.models import Identity, InboundEvent, OutboxJob, PointEntry, Profile, ProfileTag
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from storage.database import SessionFactory
 from storage.evaluation import evaluate_event
-from storage.interactions import Effects, InboundRecord, PointGrant, TagGrant, record_interaction
+from storage.event_log import record_interaction
+from storage.interactions import Effects, InboundRecord, PointGrant, TagGrant
 from storage.models import Identity, Profile, ProfileTag
 from storage.outbox import Outbox
 from storage.tagging_models import TimelineEntry
