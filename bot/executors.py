@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import aiohttp
 
+from bot.api_clients import configured, official_account_clients
 from bot.lead_alerts import lead_executors
 from bot.outbox_worker import Executor
 from bot.settings import Settings
@@ -15,23 +16,6 @@ from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.evaluation import PROFILE_EVALUATE, EvaluationStep, evaluate_event
 from tagging.step import Tagging
-from wxapi.credentials import OfficialAccountCredentials
-from wxapi.errors import ApiError
-from wxapi.official_account import OfficialAccountClient
-
-
-def official_account_clients(
-    settings: Settings, http: aiohttp.ClientSession, cache: Cache
-) -> dict[str, OfficialAccountClient]:
-    return {
-        account.name: OfficialAccountClient(
-            http,
-            cache,
-            OfficialAccountCredentials(account.app_id, account.app_secret.reveal()),
-            api_base=account.api_base,
-        )
-        for account in settings.wechat
-    }
 
 
 def build_executors(
@@ -50,10 +34,7 @@ def build_executors(
         await evaluate_event(sessions, steps, str(payload["dedup_key"]))
 
     async def custom_send(target: str, payload: dict[str, object]) -> None:
-        client = clients.get(target)
-        if client is None:
-            raise ApiError(0, f"account {target!r} is no longer configured", CUSTOM_SEND)
-        await client.send_custom_message(payload)
+        await configured(clients, target, CUSTOM_SEND).send_custom_message(payload)
 
     return {
         CUSTOM_SEND: custom_send,

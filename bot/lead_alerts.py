@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 import aiohttp
 from sqlalchemy import select, update
 
+from bot.api_clients import configured, wecom_clients
 from bot.outbox_worker import Executor
-from bot.settings import Settings, WeComApp
+from bot.settings import Settings
 from leads.alerts import digest_job, render_card, render_digest, render_textcard
 from leads.contacts import ContactLinker
 from leads.limits import (
@@ -35,7 +36,6 @@ from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.lead_models import DeferredAlert
 from storage.types import utc_now
-from wxapi.credentials import WeComCredentials
 from wxapi.errors import ApiError
 from wxapi.wecom import WeComClient
 
@@ -43,11 +43,6 @@ log = logging.getLogger(__name__)
 
 # Permanent errors a textcard cannot avoid either: nobody valid to send to.
 _NO_FALLBACK = frozenset({81013})
-
-
-def wecom_client(app: WeComApp, http: aiohttp.ClientSession, cache: Cache) -> WeComClient:
-    credentials = WeComCredentials(app.corp_id, app.agent_id, app.secret.reveal())
-    return WeComClient(http, cache, credentials, api_base=app.api_base)
 
 
 class LeadMessenger:
@@ -61,7 +56,7 @@ class LeadMessenger:
         sessions: SessionFactory,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._clients = {app.name: wecom_client(app, http, cache) for app in settings.wecom}
+        self._clients = wecom_clients(settings, http, cache)
         self._cache = cache
         self._sessions = sessions
         self._clock = clock
@@ -69,10 +64,7 @@ class LeadMessenger:
         self._linker = None if policy is None else ContactLinker(policy, utc_now)
 
     def _client(self, target: str, kind: str) -> WeComClient:
-        client = self._clients.get(target)
-        if client is None:
-            raise ApiError(0, f"WeCom app {target!r} is no longer configured", kind)
-        return client
+        return configured(self._clients, target, kind)
 
     def executors(self) -> dict[str, Executor]:
         return {

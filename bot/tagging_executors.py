@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import aiohttp
 from sqlalchemy import select
 
+from bot.api_clients import configured, wecom_clients
 from bot.outbox_worker import Executor
 from bot.settings import Settings
 from bot.tag_ids import CorpTagIds, OaTagIds
@@ -18,30 +19,12 @@ from storage.profiles import link_unionid
 from storage.wecom_contacts import PROFILE_REFRESH
 from tagging.step import Tagging
 from tagging.sync_jobs import FETCH_UNIONID, OA_TAG_SYNC, WECOM_TAG_SYNC
-from wxapi.credentials import WeComCredentials
-from wxapi.errors import ApiError
 from wxapi.official_account import OfficialAccountClient
-from wxapi.wecom import WeComClient
 
 
 def _texts(payload: Mapping[str, object], key: str) -> list[str]:
     value = payload.get(key, [])
     return [str(item) for item in value] if isinstance(value, list) else []
-
-
-def wecom_clients(
-    settings: Settings, http: aiohttp.ClientSession, cache: Cache
-) -> dict[str, WeComClient]:
-    """One client per `[[wecom]]` app, by name (tokens are shared through the cache)."""
-    return {
-        app.name: WeComClient(
-            http,
-            cache,
-            WeComCredentials(app.corp_id, app.agent_id, app.secret.reveal()),
-            api_base=app.api_base,
-        )
-        for app in settings.wecom
-    }
 
 
 def tagging_executors(
@@ -69,24 +52,18 @@ def tagging_executors(
     }
 
     async def oa_sync(target: str, payload: dict[str, object]) -> None:
-        sync = oa.get(target)
-        if sync is None:
-            raise ApiError(0, f"account {target!r} is no longer configured", OA_TAG_SYNC)
-        await sync.run(
+        await configured(oa, target, OA_TAG_SYNC).run(
             _texts(payload, "openids"), _texts(payload, "add"), _texts(payload, "remove")
         )
 
     async def wecom_sync(target: str, payload: dict[str, object]) -> None:
-        sync = wecom.get(target)
-        if sync is None:
-            raise ApiError(0, f"WeCom app {target!r} is not configured", WECOM_TAG_SYNC)
         external_userid = str(payload["external_userid"])
-        await sync.run(external_userid, _texts(payload, "add"), _texts(payload, "remove"))
+        await configured(wecom, target, WECOM_TAG_SYNC).run(
+            external_userid, _texts(payload, "add"), _texts(payload, "remove")
+        )
 
     async def fetch_unionid(target: str, payload: dict[str, object]) -> None:
-        client = oa_clients.get(target)
-        if client is None:
-            raise ApiError(0, f"account {target!r} is no longer configured", FETCH_UNIONID)
+        client = configured(oa_clients, target, FETCH_UNIONID)
         openid = str(payload["openid"])
         info = await client.user_info(openid)
         if not info.unionid:

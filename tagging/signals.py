@@ -49,15 +49,15 @@ async def apply_signals(
     elif event.event == "unsubscribe":
         await record(session, profile_id, Change(UNSUBSCRIBED, now, source=source))
         if unsubscribe.tag:
-            added = await add_tag(
+            await _tag(
                 session,
+                changes,
                 profile_id,
                 unsubscribe.tag,
                 category=Category.ATTRIBUTE,
                 source="unsubscribe",
-                at=now,
+                now=now,
             )
-            changes.add(unsubscribe.tag, added)
         await add_points(session, profile_id, unsubscribe.points, reason="unsubscribe", at=now)
     if event.event in {"subscribe", "scan"} and event.event_key:
         await record(
@@ -66,6 +66,21 @@ async def apply_signals(
     if event.msg_type == "text" and event.content:
         profile_id = await _contacts(rules, session, event, profile_id, now=now, changes=changes)
     return profile_id
+
+
+async def _tag(
+    session: AsyncSession,
+    changes: Changes,
+    profile_id: int,
+    tag: str,
+    *,
+    category: Category,
+    source: str,
+    now: datetime,
+) -> None:
+    """Give a tag and note it for mirroring when it is new."""
+    added = await add_tag(session, profile_id, tag, category=category, source=source, at=now)
+    changes.add(tag, added)
 
 
 async def _contacts(
@@ -86,15 +101,15 @@ async def _contacts(
         if merge is not None:
             profile_id, changes.full_sync = merge.survivor, True
         if rule.phone_tag:
-            added = await add_tag(
+            await _tag(
                 session,
+                changes,
                 profile_id,
                 rule.phone_tag,
                 category=Category.BEHAVIOR,
                 source="phone",
-                at=now,
+                now=now,
             )
-            changes.add(rule.phone_tag, added)
         if before != phone:
             await add_points(session, profile_id, rule.phone_points, reason="phone", at=now)
     for wechat_id in found.wechat_ids:
@@ -111,14 +126,14 @@ async def _contacts(
             continue
         await record(session, profile_id, Change(WECHAT_ID, now, source=source, detail=wechat_id))
         if rule.wechat_id_tag:
-            added = await add_tag(
+            await _tag(
                 session,
+                changes,
                 profile_id,
                 rule.wechat_id_tag,
                 category=Category.BEHAVIOR,
                 source="wechat_id",
-                at=now,
+                now=now,
             )
-            changes.add(rule.wechat_id_tag, added)
         await add_points(session, profile_id, rule.wechat_id_points, reason="wechat_id", at=now)
     return profile_id
