@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Callable
@@ -29,7 +28,6 @@ from bot.keys import (
 from bot.keyword_reload import keyword_tables_ctx
 from bot.late_replies import LateReplies
 from bot.lead_sweeper import lead_steps, leads_ctx, wecom_ctx, wecom_route
-from bot.limits import OUTBOX_STOP_TIMEOUT_S
 from bot.metrics import Metrics
 from bot.outbox_worker import OutboxWorker
 from bot.resources import cache_ctx, database_ctx, http_ctx
@@ -74,18 +72,12 @@ def _outbox_worker_ctx(run_worker: bool) -> Callable[[web.Application], AsyncIte
         )
         worker = OutboxWorker(Outbox(app[SESSIONS]), executors, app[METRICS])
         app[OUTBOX_WORKER] = worker
-        task = asyncio.create_task(worker.run_forever(), name="outbox") if run_worker else None
+        if run_worker:
+            worker.start()
         try:
             yield
         finally:
-            if task is not None:
-                worker.stop()
-                try:
-                    await asyncio.wait_for(task, OUTBOX_STOP_TIMEOUT_S)
-                except TimeoutError:
-                    log.warning(
-                        "outbox worker did not stop in %.0fs; cancelled", OUTBOX_STOP_TIMEOUT_S
-                    )
+            await worker.stop()
 
     return ctx
 

@@ -8,8 +8,6 @@ database and, when it differs from what it serves, rebuilds and swaps.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -18,6 +16,8 @@ from aiohttp import web
 from bot.keys import CACHE, KEYWORD_TABLES, SESSIONS, SETTINGS
 from bot.keyword_limits import PUBLISHED_CHANNEL, VERSION_POLL_S
 from bot.keyword_tables import KeywordTables, build_tables, load_tables
+from bot.limits import BACKGROUND_STOP_TIMEOUT_S
+from bot.periodic import Periodic
 from bot.settings import Settings
 from storage.cache import Cache
 from storage.database import SessionFactory
@@ -42,14 +42,13 @@ class KeywordReloader:
         self._cache = cache
         self._tables = tables
         self._poll_s = poll_s
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic("keyword-reload", self._round, poll_s)
         self._unsubscribe: Callable[[], Awaitable[None]] | None = None
         self._warned = False
 
     async def start(self) -> None:
         await self._subscribe()
-        self._task = asyncio.create_task(self._run(), name="keyword-reload")
+        self._loop.start()
 
     async def _subscribe(self) -> None:
         # The bot serves with the cache down (health reports it); polling covers until
@@ -66,26 +65,19 @@ class KeywordReloader:
     async def stop(self) -> None:
         if self._unsubscribe is not None:
             await self._unsubscribe()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._loop.stop(BACKGROUND_STOP_TIMEOUT_S)
 
     async def _on_notice(self, message: str) -> None:
         # Runs inside the cache's subscription pump: only wake the loop, never raise.
         log.info("keyword table notice: %s", message)
-        self._wake.set()
+        self._loop.wake()
 
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_s)
-            self._wake.clear()
-            if self._unsubscribe is None:
-                await self._subscribe()
-            try:
-                await self.refresh()
-            except Exception:  # a DB outage must not end reloading; the next poll retries
-                log.exception("keyword table reload failed; retrying in %.0fs", self._poll_s)
+    async def _round(self) -> bool:
+        # A round runs on every notice and every poll; a failure is retried at the next.
+        if self._unsubscribe is None:
+            await self._subscribe()
+        await self.refresh()
+        return False
 
     async def refresh(self) -> bool:
         """Rebuild if the live versions differ from those served; True when it swapped."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -45,15 +44,6 @@ class LeadSweeper:
             log.info("lead sweep: %s", counts)
             self._on_queued()
         return counts
-
-    async def run_forever(self, interval_s: float) -> None:
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await self.run_once()
-            except Exception:
-                # The database may be briefly away; the timers are still due next time.
-                log.exception("lead sweep failed; retrying in %.0fs", interval_s)
 
 
 @dataclass

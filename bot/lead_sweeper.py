@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -11,6 +10,8 @@ from aiohttp import web
 
 from bot.keys import CACHE, LEADS, OUTBOX_WORKER, SESSIONS, SETTINGS, WECOM_CALLBACKS
 from bot.lead_runtime import LeadsRuntime, LeadSweeper
+from bot.limits import BACKGROUND_STOP_TIMEOUT_S
+from bot.periodic import Periodic
 from bot.wecom_callback import StaffDesk, WeComCallbacks, WeComEndpoint
 from bot.wecom_commands import StaffCommands
 from leads.contacts import ContactLinker
@@ -50,15 +51,22 @@ def wecom_ctx(
         wake = app[OUTBOX_WORKER].wake
         runtime = app.get(LEADS)
         staff = None
-        task = None
+        periodic: Periodic | None = None
         if runtime is not None:
             policy = runtime.intake.policy
             staff = StaffDesk(StaffCommands(runtime.desk), ContactLinker(policy, clock))
-            runtime.sweeper = LeadSweeper(runtime.timers, app[SESSIONS], app[CACHE], wake)
+            sweeper = LeadSweeper(runtime.timers, app[SESSIONS], app[CACHE], wake)
+            runtime.sweeper = sweeper
+
+            async def sweep() -> bool:
+                await sweeper.run_once()
+                return False
+
+            # Spread the processes' sweeps so they rarely contend for the lock.
+            interval = SWEEP_INTERVAL_S * (1 + random.random() / 10)  # noqa: S311
+            periodic = Periodic("lead-sweep", sweep, interval)
             if run_sweeper:
-                # Spread the processes' sweeps so they rarely contend for the lock.
-                interval = SWEEP_INTERVAL_S * (1 + random.random() / 10)  # noqa: S311
-                task = asyncio.create_task(runtime.sweeper.run_forever(interval), name="leads")
+                periodic.start(wait_first=True)
         endpoints = {app_.name: WeComEndpoint.of(app_) for app_ in settings.wecom}
         app[WECOM_CALLBACKS] = WeComCallbacks(
             endpoints,
@@ -71,9 +79,8 @@ def wecom_ctx(
         try:
             yield
         finally:
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+            if periodic is not None:
+                await periodic.stop(BACKGROUND_STOP_TIMEOUT_S)
 
     return ctx
 

@@ -7,12 +7,12 @@ outbox's row leases keep them from taking the same job twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 
 from bot.limits import (
+    BACKGROUND_STOP_TIMEOUT_S,
     OUTBOX_BATCH,
     OUTBOX_IDLE_POLL_S,
     OUTBOX_LEASE_S,
@@ -20,6 +20,7 @@ from bot.limits import (
     OUTBOX_MAX_BACKOFF_S,
 )
 from bot.metrics import Metrics
+from bot.periodic import Periodic
 from storage.outbox import ClaimedJob, Outbox
 from wxapi.errors import ApiError
 
@@ -34,26 +35,27 @@ def backoff_s(attempts: int) -> float:
 
 
 class OutboxWorker:
-    """Drains the outbox; `wake()` after an enqueue avoids waiting for the next poll."""
+    """Drains the outbox in the background; `wake()` after an enqueue skips the poll wait."""
 
     def __init__(self, outbox: Outbox, executors: Mapping[str, Executor], metrics: Metrics) -> None:
         self._outbox = outbox
         self._executors = executors
         self._metrics = metrics
-        self._wakeup = asyncio.Event()
-        self._stopping = False
+        self._loop = Periodic("outbox", self._round, OUTBOX_IDLE_POLL_S)
+
+    def start(self) -> None:
+        self._loop.start()
 
     def wake(self) -> None:
-        self._wakeup.set()
+        """Look for due jobs now (after an enqueue) instead of at the next poll."""
+        self._loop.wake()
 
-    def stop(self) -> None:
-        """Finish the batch in flight, then return from `run_forever`.
+    async def stop(self) -> None:
+        await self._loop.stop(BACKGROUND_STOP_TIMEOUT_S)
 
-        Cancelling mid-call instead could leave an API call made but not
-        recorded (sent twice after restart) and a database connection half closed.
-        """
-        self._stopping = True
-        self._wakeup.set()
+    async def _round(self) -> bool:
+        # A full batch means more may be due: go again at once.
+        return await self.run_once() == OUTBOX_BATCH
 
     async def run_once(self) -> int:
         """Claim and run one batch of due jobs; returns how many were claimed."""
@@ -68,19 +70,6 @@ class OutboxWorker:
         # Messages to one person arrive in the order they were queued.
         for job in jobs:
             await self._run(job)
-
-    async def run_forever(self) -> None:
-        while not self._stopping:
-            try:
-                claimed = await self.run_once()
-            except Exception:
-                # The database may be briefly away; the jobs wait there safely.
-                log.exception("outbox batch failed; retrying")
-                claimed = 0
-            if claimed < OUTBOX_BATCH and not self._stopping:
-                self._wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), OUTBOX_IDLE_POLL_S)
 
     async def _run(self, job: ClaimedJob) -> None:
         executor = self._executors.get(job.kind)

@@ -10,6 +10,8 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.keys import OUTBOX_WORKER, SESSIONS, SETTINGS, TAGGING
+from bot.limits import BACKGROUND_STOP_TIMEOUT_S
+from bot.periodic import Periodic
 from bot.tagging_limits import EXPIRY_SWEEP_BATCH, EXPIRY_SWEEP_INTERVAL_S
 from storage.database import SessionFactory
 from tagging.rules import RuleSet
@@ -45,22 +47,18 @@ async def sweep_expired_tags(sessions: SessionFactory, tagging: Tagging) -> int:
 def tag_expiry_ctx(run: bool) -> Callable[[web.Application], AsyncIterator[None]]:
     """Every process sweeps now and then; DELETE … RETURNING keeps them from doubling up."""
 
-    async def loop(app: web.Application) -> None:
-        while True:
-            try:
-                if await sweep_expired_tags(app[SESSIONS], app[TAGGING]):
-                    app[OUTBOX_WORKER].wake()
-            except Exception:
-                log.exception("tag expiry sweep failed; next try in %.0fs", EXPIRY_SWEEP_INTERVAL_S)
-            await asyncio.sleep(EXPIRY_SWEEP_INTERVAL_S)
-
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(loop(app), name="tag-expiry") if run else None
+        async def sweep() -> bool:
+            if await sweep_expired_tags(app[SESSIONS], app[TAGGING]):
+                app[OUTBOX_WORKER].wake()
+            return False
+
+        sweeper = Periodic("tag-expiry", sweep, EXPIRY_SWEEP_INTERVAL_S)
+        if run:
+            sweeper.start()
         try:
             yield
         finally:
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+            await sweeper.stop(BACKGROUND_STOP_TIMEOUT_S)
 
     return ctx
