@@ -4,6 +4,9 @@ The full path is verify, decrypt, dedup, store, match, reply and encrypt, throug
 `wxbot serve`. The baseline is a bare aiohttp handler doing only what wechatpy
 does (signature, decrypt, parse, reply, encrypt). Each server runs in its own
 process; this process only sends pre-built callbacks, so both are measured alike.
+On Linux it also prints the CPU time each process spent per message (the
+client, the server, and the machine's PostgreSQL and Redis servers): on a small
+machine the cores, not the network, set the ceiling, and this shows who used them.
 
     python -m bench.callback                       # embedded default (SQLite, in-process cache)
     python -m bench.callback --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test \\
@@ -114,6 +117,51 @@ def _callbacks(count: int, run: str) -> list[Callback]:
     ]
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of `pids` from /proc (0 for a process that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _pids_named(name: str) -> list[int]:
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == name:
+                pids.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds per message of each process taking part, over one measured run."""
+
+    def __init__(self, server_pid: int) -> None:
+        self._groups = {
+            "client": [os.getpid()],
+            "server": [server_pid],
+            "postgres": _pids_named("postgres"),
+            "redis": _pids_named("redis-server"),
+        }
+        self._start = self._read()
+
+    def _read(self) -> dict[str, float]:
+        return {name: _cpu_seconds(pids) for name, pids in self._groups.items()}
+
+    def per_message_us(self, count: int) -> str:
+        end = self._read()
+        return "   ".join(
+            f"{name} {(end[name] - self._start[name]) / count * 1e6:5.0f}" for name in self._groups
+        )
+
+
 async def _load(url: str, callbacks: list[Callback], concurrency: int) -> tuple[float, list[float]]:
     latencies: list[float] = []
     queue = iter(callbacks)
@@ -142,9 +190,15 @@ def _report(name: str, throughput: float, latencies: list[float]) -> None:
     )
 
 
-async def _measure(url: str, count: int, concurrency: int, run: str) -> tuple[float, list[float]]:
+async def _measure(
+    url: str, count: int, concurrency: int, run: str, server_pid: int
+) -> tuple[float, list[float], str]:
     await _load(url, _callbacks(min(200, count), f"warm{run}"), concurrency)
-    return await _load(url, _callbacks(count, run), concurrency)
+    callbacks = _callbacks(count, run)
+    meter = CpuMeter(server_pid) if Path("/proc/self/stat").exists() else None
+    throughput, latencies = await _load(url, callbacks, concurrency)
+    cpu = meter.per_message_us(count) if meter else "(needs Linux /proc)"
+    return throughput, latencies, cpu
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -167,10 +221,18 @@ async def main(args: argparse.Namespace) -> None:
             await _wait_until_up(f"http://127.0.0.1:{base_port}/wechat/main")
             run = str(int(time.time()))
             base = await _measure(
-                f"http://127.0.0.1:{base_port}/wechat/main", args.count, args.concurrency, run
+                f"http://127.0.0.1:{base_port}/wechat/main",
+                args.count,
+                args.concurrency,
+                run,
+                processes[1].pid,
             )
             full = await _measure(
-                f"http://127.0.0.1:{bot_port}/wechat/main", args.count, args.concurrency, run
+                f"http://127.0.0.1:{bot_port}/wechat/main",
+                args.count,
+                args.concurrency,
+                run,
+                processes[0].pid,
             )
         finally:
             for process in processes:
@@ -185,9 +247,11 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"{args.count} encrypted text messages, concurrency {args.concurrency}, {backend} + {cache}"
     )
-    _report("baseline", *base)
-    _report("full path", *full)
+    _report("baseline", base[0], base[1])
+    _report("full path", full[0], full[1])
     print(f"ratio full/baseline throughput: {full[0] / base[0]:.2f}")
+    print(f"CPU µs per message, baseline:  {base[2]}")
+    print(f"CPU µs per message, full path: {full[2]}")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,10 @@ class Gateway:
     async def process(self, msg: Inbound) -> str:
         """The plaintext reply XML for `msg` ("" for none); the same XML for its retries."""
         reply, fresh = await answer_once(
-            self._deps.cache, msg.dedup_key, lambda: self._process_new(msg)
+            self._deps.cache,
+            msg.dedup_key,
+            lambda: self._process_new(msg),
+            lambda: self._events.stored_reply(msg.dedup_key),
         )
         if not fresh:
             self._metrics.callbacks.labels(msg.account, "retry").inc()
@@ -60,19 +63,24 @@ class Gateway:
         ctx = Context(self._deps)
         value, finished = await self._dispatch_within_budget(msg, ctx)
         effects = ctx.effects() if finished else Effects()
+        reply = render_reply(value, msg)
         stored = await self._events.record(
             msg.record(),
-            replace(effects, jobs=(*effects.jobs, evaluation_job(msg.account, msg.dedup_key))),
+            replace(
+                effects,
+                jobs=(*effects.jobs, evaluation_job(msg.account, msg.dedup_key)),
+                reply=reply,
+            ),
         )
         if stored is None:
             # The cache had forgotten (restart, expiry) but the database remembers.
             self._metrics.callbacks.labels(msg.account, "retry").inc()
-            return ""
+            return await self._events.stored_reply(msg.dedup_key) or ""
         self._on_stored()
         self._metrics.callbacks.labels(msg.account, "accepted").inc()
         if ctx.rule is not None:
             self._metrics.keyword_hits.labels(msg.account, ctx.rule).inc()
-        return render_reply(value, msg)
+        return reply
 
     async def _dispatch_within_budget(self, msg: Inbound, ctx: Context) -> tuple[ReplyValue, bool]:
         """The handler's reply, or (None, False) when it overran and will reply later."""

@@ -7,10 +7,9 @@ HANDLER_BUDGET_S = 3.5
 # A retry whose first attempt is still being processed waits this long for its reply.
 RETRY_REPLY_WAIT_S = 3.0
 RETRY_REPLY_POLL_S = 0.05
-# WeChat retries within ~15 s; keep dedup marks and replies well past that.
+# WeChat retries within ~15 s; keep dedup marks well past that.
 DEDUP_TTL_S = 300
 DEDUP_KEY = "wxbot:dedup"
-REPLY_KEY = "wxbot:reply"
 PENDING = "pending"
 # Callbacks whose timestamp is further than this from our clock are refused (replays).
 TIMESTAMP_TOLERANCE_S = 300

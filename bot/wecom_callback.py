@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_checks import check_timestamp, decrypt_envelope, decrypt_signed, read_limited
@@ -109,8 +110,9 @@ class WeComCallbacks:
                 return web.Response(text=decrypt_signed(endpoint.crypto, query, echostr))
             body = await read_limited(request)
             msg = _inbound(endpoint, query, body)
+            key = wecom_dedup_key(msg)
             reply, _ = await answer_once(
-                self._cache, wecom_dedup_key(msg), lambda: self._process(msg)
+                self._cache, key, lambda: self._process(msg), lambda: self._stored_reply(key)
             )
         except CallbackRejected as exc:
             log.warning(
@@ -143,10 +145,21 @@ class WeComCallbacks:
                 ("dedup_key",),
             )
             if stored is None:
-                return ""  # the cache forgot, the database remembers: a retry
+                # The cache forgot, the database remembers: a retry.
+                return await self._stored_reply(wecom_dedup_key(msg)) or ""
             text = await self._dispatch(session, msg)
+            reply = render_reply(text, msg) if text else ""
+            await session.execute(
+                update(WeComEvent).where(WeComEvent.id == stored).values(reply=reply)
+            )
         self._on_stored()
-        return render_reply(text, msg) if text else ""
+        return reply
+
+    async def _stored_reply(self, dedup_key: str) -> str | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(func.coalesce(WeComEvent.reply, "")).where(WeComEvent.dedup_key == dedup_key)
+            )
 
     async def _dispatch(self, session: AsyncSession, msg: Inbound) -> str | None:
         staff = self._staff

@@ -11,14 +11,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, func, insert, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.database import SessionFactory
-from storage.interactions import Effects, InboundRecord, job_rows, resolve_profile
+from storage.interactions import (
+    Effects,
+    InboundRecord,
+    job_rows,
+    resolve_profile,
+    resolve_profiles,
+)
 from storage.models import Identity, InboundEvent, OutboxJob, PointEntry, Profile, ProfileTag
 from storage.types import utc_now
+from storage.upsert import insert_or_skip
 
 Interaction = tuple[InboundRecord, Effects]
 
@@ -40,7 +46,9 @@ async def record_interactions(
     before (also earlier in the same batch): a retry changes nothing.
     """
     async with sessions.begin() as session:
-        profiles = await _profiles(session, batch)
+        profiles = await resolve_profiles(
+            session, "openid", {(record.account, record.openid) for record, _ in batch}
+        )
         connection = await session.connection()
         new_keys = await _insert_events(connection, batch, profiles)
         stored: list[int | None] = []
@@ -56,6 +64,14 @@ async def record_interactions(
     return stored
 
 
+async def stored_reply(sessions: SessionFactory, dedup_key: str) -> str | None:
+    """The reply sent for the stored event `dedup_key`; None while no event has that key."""
+    async with sessions() as session:
+        return await session.scalar(
+            select(func.coalesce(InboundEvent.reply, "")).where(InboundEvent.dedup_key == dedup_key)
+        )
+
+
 async def record_late_effects(
     sessions: SessionFactory, record: InboundRecord, effects: Effects
 ) -> None:
@@ -63,27 +79,6 @@ async def record_late_effects(
     async with sessions.begin() as session:
         profile_id = await resolve_profile(session, "openid", record.account, record.openid)
         await _apply(await session.connection(), [(record, effects, profile_id)])
-
-
-async def _profiles(
-    session: AsyncSession, batch: Sequence[Interaction]
-) -> dict[tuple[str, str], int]:
-    """Profile ids by (account, openid): one query for the known, one by one for the new."""
-    wanted = {(record.account, record.openid) for record, _ in batch}
-    connection = await session.connection()
-    rows = await connection.execute(
-        select(Identity.app, Identity.value, Identity.profile_id).where(
-            Identity.kind == "openid", tuple_(Identity.app, Identity.value).in_(wanted)
-        )
-    )
-    found = {(app, value): profile_id for app, value, profile_id in rows}
-    for account, openid in sorted(wanted - found.keys()):
-        found[(account, openid)] = await resolve_profile(session, "openid", account, openid)
-    return found
-
-
-def _insert(connection: AsyncConnection) -> type[postgresql.Insert] | type[sqlite.Insert]:
-    return postgresql.Insert if connection.dialect.name == "postgresql" else sqlite.Insert
 
 
 async def _insert_events(
@@ -108,16 +103,16 @@ async def _insert_events(
             "received_at": now,
             "rule": effects.rule,
             "variant": effects.variant,
+            "reply": effects.reply,
         }
         for record, effects in batch
     ]
-    statement = (
-        _insert(connection)(InboundEvent)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(InboundEvent.dedup_key)
+    # executemany, not `.values(rows)`: SQLAlchemy caches one compiled statement
+    # and batches the rows itself, where a multi-row VALUES is compiled per call.
+    statement = insert_or_skip(connection, InboundEvent, ("dedup_key",)).returning(
+        InboundEvent.dedup_key
     )
-    return set((await connection.execute(statement)).scalars())
+    return set((await connection.execute(statement, rows)).scalars())
 
 
 async def _apply(
@@ -138,19 +133,17 @@ async def _apply(
     }
     if tags:
         await connection.execute(
-            _insert(connection)(ProfileTag)
-            .values(list(tags.values()))
-            .on_conflict_do_nothing(index_elements=["profile_id", "tag"])
+            insert_or_skip(connection, ProfileTag, ("profile_id", "tag")),
+            list(tags.values()),
         )
     points = [(profile_id, grant) for _, effects, profile_id in fresh for grant in effects.points]
     if points:
         await connection.execute(
-            insert(PointEntry).values(
-                [
-                    {"profile_id": pid, "points": g.points, "reason": g.reason, "created_at": now}
-                    for pid, g in points
-                ]
-            )
+            insert(PointEntry),
+            [
+                {"profile_id": pid, "points": g.points, "reason": g.reason, "created_at": now}
+                for pid, g in points
+            ],
         )
         totals: dict[int, int] = defaultdict(int)
         for pid, grant in points:
@@ -163,7 +156,7 @@ async def _apply(
         )
     jobs = [row for _, effects, _ in fresh for row in job_rows(effects.jobs, now)]
     if jobs:
-        await connection.execute(insert(OutboxJob).values(jobs))
+        await connection.execute(insert(OutboxJob), jobs)
     await _update_state(connection, fresh)
 
 

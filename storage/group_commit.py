@@ -1,18 +1,16 @@
 """Group commit: callbacks that arrive together share one database transaction.
 
 Each callback still waits for the commit that holds its event before WeChat is
-answered; it only shares that commit's cost. No timer is involved: while one
-batch commits, newcomers queue, and the next batch takes them all, so a lone
-callback is written at once and a burst is written in few transactions.
+answered; it only shares that commit's cost (see `storage.batching`).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
+from storage.batching import Batcher
 from storage.database import SessionFactory
-from storage.event_log import Interaction, record_interactions
+from storage.event_log import Interaction, record_interactions, stored_reply
 from storage.interactions import Effects, InboundRecord
 
 # Large enough to absorb a burst, small enough to keep one transaction short.
@@ -24,43 +22,29 @@ class GroupCommitWriter:
 
     def __init__(self, sessions: SessionFactory, max_batch: int = MAX_BATCH) -> None:
         self._sessions = sessions
-        self._max_batch = max_batch
-        self._waiting: list[tuple[Interaction, asyncio.Future[int | None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._batcher = Batcher[Interaction, int | None]("group-commit", self._write, max_batch)
 
     async def record(self, record: InboundRecord, effects: Effects) -> int | None:
         """Like `record_interaction`: the profile id once committed, None for a retry."""
-        stored: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append(((record, effects), stored))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_all(), name="group-commit")
-        return await stored
+        return await self._batcher.submit((record, effects))
 
-    async def _write_all(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
-            await self._write(batch)
-
-    async def _write(self, batch: Sequence[tuple[Interaction, asyncio.Future[int | None]]]) -> None:
+    async def _write(self, batch: Sequence[Interaction]) -> Sequence[int | Exception | None]:
         try:
-            results = await record_interactions(self._sessions, [item for item, _ in batch])
+            return await record_interactions(self._sessions, batch)
         except Exception as exc:
-            if len(batch) > 1:
-                # One bad record must not fail its neighbours: write each on its own.
-                for item in batch:
-                    await self._write([item])
-                return
-            # The callback fails (its caller answers an error) and WeChat retries it.
-            for _, stored in batch:
-                if not stored.done():
-                    stored.set_exception(exc)
-            return
-        for (_, stored), result in zip(batch, results, strict=True):
-            if not stored.done():
-                stored.set_result(result)
+            if len(batch) == 1:
+                # The callback fails (its caller answers an error) and WeChat retries it.
+                return [exc]
+        # One bad record must not fail its neighbours: write each on its own.
+        outcomes: list[int | Exception | None] = []
+        for item in batch:
+            outcomes.extend(await self._write([item]))
+        return outcomes
+
+    async def stored_reply(self, dedup_key: str) -> str | None:
+        """The reply sent for a stored event; None while no event has that key."""
+        return await stored_reply(self._sessions, dedup_key)
 
     async def drain(self) -> None:
         """Wait for the batch being written (at shutdown)."""
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
+        await self._batcher.drain()

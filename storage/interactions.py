@@ -7,17 +7,16 @@ its tags, points and follow-up API calls survive a crash right after the answer.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import Identity, OutboxJob, PointEntry, Profile, ProfileTag
 from storage.types import utc_now
-from storage.upsert import insert_unless_exists
+from storage.upsert import insert_or_skip
 
 
 @dataclass(frozen=True)
@@ -69,51 +68,72 @@ class Effects:
     jobs: tuple[JobRequest, ...] = ()
     subscribed: bool | None = None
     channel: str | None = None
-
-
-async def _identity_profile(
-    connection: AsyncConnection, kind: str, app: str, value: str
-) -> int | None:
-    return await connection.scalar(
-        select(Identity.profile_id).where(
-            Identity.kind == kind, Identity.app == app, Identity.value == value
-        )
-    )
+    # The reply XML sent (plaintext, "" for none): a retry of the callback gets it again.
+    reply: str = ""
 
 
 async def resolve_profile(session: AsyncSession, kind: str, app: str, value: str) -> int:
     """The profile id behind an identity, creating both on first sight."""
+    return (await resolve_profiles(session, kind, [(app, value)]))[(app, value)]
+
+
+async def resolve_profiles(
+    session: AsyncSession, kind: str, wanted: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Profile ids by (app, value) of `kind` identities, creating the ones never seen.
+
+    A few statements whatever the number: the gateway resolves a whole
+    group-commit batch at once.
+    """
     connection = await session.connection()
-    found = await _identity_profile(connection, kind, app, value)
-    if found is not None:
+    found = await _identity_profiles(connection, kind, wanted)
+    missing = sorted(set(wanted) - found.keys())
+    if not missing:
         return found
     now = utc_now()
-    profile_id = await connection.scalar(
-        insert(Profile).values(score=0, created_at=now, updated_at=now).returning(Profile.id)
+    new_profiles = await connection.execute(
+        insert(Profile).returning(Profile.id, sort_by_parameter_order=True),
+        [{"score": 0, "created_at": now, "updated_at": now}] * len(missing),
     )
-    assert profile_id is not None  # noqa: S101 - INSERT … RETURNING always returns the row
-    identity_id = await insert_unless_exists(
-        session,
-        Identity.__table__,  # type: ignore[arg-type]
-        {
-            "profile_id": profile_id,
-            "kind": kind,
-            "app": app,
-            "value": value,
-            "created_at": now,
-            "last_seen_at": now,
-            "subscribed": True,
-        },
-        ("kind", "app", "value"),
+    candidates = dict(zip(missing, new_profiles.scalars(), strict=True))
+    created = await connection.execute(
+        insert_or_skip(connection, Identity, ("kind", "app", "value")).returning(
+            Identity.app, Identity.value, Identity.profile_id
+        ),
+        [
+            {
+                "profile_id": profile_id,
+                "kind": kind,
+                "app": app,
+                "value": value,
+                "created_at": now,
+                "last_seen_at": now,
+                "subscribed": True,
+            }
+            for (app, value), profile_id in candidates.items()
+        ],
     )
-    if identity_id is not None:
-        return int(profile_id)
-    # Another request created this identity between our select and insert.
-    await connection.execute(delete(Profile).where(Profile.id == profile_id))
-    winner = await _identity_profile(connection, kind, app, value)
-    if winner is None:
-        raise RuntimeError(f"identity {kind}:{app} vanished during creation")
-    return winner
+    found.update({(app, value): profile_id for app, value, profile_id in created})
+    lost = [key for key in missing if key not in found]
+    if lost:
+        # Another request created these identities between our select and insert.
+        orphans = [candidates[key] for key in lost]
+        await connection.execute(delete(Profile).where(Profile.id.in_(orphans)))
+        found.update(await _identity_profiles(connection, kind, lost))
+        if any(key not in found for key in lost):
+            raise RuntimeError(f"{kind} identities vanished during creation")
+    return found
+
+
+async def _identity_profiles(
+    connection: AsyncConnection, kind: str, keys: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    rows = await connection.execute(
+        select(Identity.app, Identity.value, Identity.profile_id).where(
+            Identity.kind == kind, tuple_(Identity.app, Identity.value).in_(keys)
+        )
+    )
+    return {(app, value): profile_id for app, value, profile_id in rows}
 
 
 async def grant_tags(session: AsyncSession, profile_id: int, tags: Sequence[TagGrant]) -> list[str]:
@@ -121,7 +141,6 @@ async def grant_tags(session: AsyncSession, profile_id: int, tags: Sequence[TagG
     if not tags:
         return []
     connection = await session.connection()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     now = utc_now()
     rows = [
         {
@@ -134,10 +153,8 @@ async def grant_tags(session: AsyncSession, profile_id: int, tags: Sequence[TagG
         for grant in {grant.tag: grant for grant in tags}.values()
     ]
     added = await connection.execute(
-        dialect.insert(ProfileTag)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["profile_id", "tag"])
-        .returning(ProfileTag.tag)
+        insert_or_skip(connection, ProfileTag, ("profile_id", "tag")).returning(ProfileTag.tag),
+        rows,
     )
     return [str(tag) for tag in added.scalars()]
 
@@ -149,17 +166,11 @@ async def grant_points(session: AsyncSession, profile_id: int, points: Sequence[
     connection = await session.connection()
     now = utc_now()
     await connection.execute(
-        insert(PointEntry).values(
-            [
-                {
-                    "profile_id": profile_id,
-                    "points": grant.points,
-                    "reason": grant.reason,
-                    "created_at": now,
-                }
-                for grant in points
-            ]
-        )
+        insert(PointEntry),
+        [
+            {"profile_id": profile_id, "points": g.points, "reason": g.reason, "created_at": now}
+            for g in points
+        ],
     )
     total = sum(grant.points for grant in points)
     await connection.execute(

@@ -83,3 +83,5 @@ class WeComEvent(Base):
     event: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # The reply XML sent (plaintext; "" for none), so a retry gets the same answer.
+    reply: Mapped[str | None] = mapped_column(Text)

@@ -94,6 +94,8 @@ class InboundEvent(Base):
     received_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
     rule: Mapped[str | None] = mapped_column(String(128), index=True)
     variant: Mapped[int | None] = mapped_column(Integer)
+    # The reply XML sent (plaintext; "" for none), so a retry gets the same answer.
+    reply: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxJob(Base):

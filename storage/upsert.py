@@ -6,7 +6,19 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from storage.models import Base
+
+
+def insert_or_skip(
+    connection: AsyncConnection, table: type[Base] | Table, conflict_columns: Sequence[str]
+) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of `table` that skips rows whose `conflict_columns` already exist."""
+    index = list(conflict_columns)
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=index)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=index)
 
 
 async def insert_unless_exists(
@@ -18,12 +30,6 @@ async def insert_unless_exists(
     """Insert a row; its id, or None when a row with the same unique columns exists."""
     # Core on the session's connection: the ORM execution path costs more than the query.
     connection = await session.connection()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        .returning(table.c.id)
-    )
-    row = (await connection.execute(statement)).first()
+    statement = insert_or_skip(connection, table, conflict_columns).values(**values)
+    row = (await connection.execute(statement.returning(table.c.id))).first()
     return None if row is None else int(row[0])

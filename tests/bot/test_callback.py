@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.health import healthz
 from bot.keys import CACHE, ENGINE
+from bot.limits import DEDUP_KEY
 from bot.wechat_player import Callback, WeChatPlayer
 from storage.cache import open_cache
 from storage.database import create_engine
@@ -143,6 +144,19 @@ async def test_a_retry_is_not_processed_twice_and_gets_the_same_reply(
     assert first["Content"] == retry["Content"] == "我们的价格表：https://example.com/price"
     assert len(await stored_events(bot)) == 1
     assert await tags_of_all(bot) == [("询价", "keyword:price")]
+    assert await total_score(bot) == 30
+
+
+async def test_a_retry_the_cache_forgot_gets_the_reply_stored_with_the_event(
+    bot: BotClient, player: WeChatPlayer
+) -> None:
+    callback = player.callback(player.text("o_user", "价格", msg_id=43), aes=True)
+    first = player.read_reply(callback, (await send(bot, callback))[1])
+    # As after a Redis restart or an expired mark: only the database remembers.
+    await bot.app[CACHE].delete(f"{DEDUP_KEY}:main:m:o_user:43")
+    retry = player.read_reply(callback, (await send(bot, callback))[1])
+    assert retry["Content"] == first["Content"] == "我们的价格表：https://example.com/price"
+    assert len(await stored_events(bot)) == 1
     assert await total_score(bot) == 30
 
 

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from bot.callback_checks import decrypt_signed
 from bot.crypto import CallbackCrypto
 from bot.errors import CallbackRejected
-from bot.keys import SESSIONS
+from bot.keys import CACHE, SESSIONS
+from bot.limits import DEDUP_KEY
 from bot.wecom_player import WeComPlayer
 from storage.lead_models import WeComEvent
 from tests.leads.conftest import AGENT_ID, CORP_ID, WECOM_AES_KEY, WECOM_TOKEN
@@ -117,6 +118,22 @@ async def test_reply_is_encrypted_and_a_retry_gets_the_same_reply_once_stored(
     assert first["Content"] == again["Content"]
     assert "认领" in first["Content"]
     assert first["ToUserName"] == "zhangsan" and first["FromUserName"] == CORP_ID
+    assert len(await stored(leads_bot)) == 1
+
+
+async def test_a_retry_the_cache_forgot_gets_the_reply_stored_with_the_event(
+    leads_bot: LeadsBot, wecom: WeComPlayer
+) -> None:
+    callback = wecom.callback(wecom.text("zhangsan", "帮助"))
+    client = leads_bot.client
+    first = await client.post("/wecom/sales", params=callback.query, data=callback.body)
+    # As after a Redis restart or an expired mark: only the database remembers.
+    (event,) = await stored(leads_bot)
+    await client.app[CACHE].delete(f"{DEDUP_KEY}:{event.dedup_key}")
+    again = await client.post("/wecom/sales", params=callback.query, data=callback.body)
+    replies = [wecom.read_reply(await response.text()) for response in (first, again)]
+    assert replies[0]["Content"] == replies[1]["Content"]
+    assert "认领" in replies[1]["Content"]
     assert len(await stored(leads_bot)) == 1
 
 

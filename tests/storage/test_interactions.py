@@ -15,6 +15,8 @@ from storage.interactions import (
     JobRequest,
     PointGrant,
     TagGrant,
+    resolve_profile,
+    resolve_profiles,
 )
 from storage.models import Identity, InboundEvent, OutboxJob, PointEntry, Profile, ProfileTag
 
@@ -99,3 +101,20 @@ async def test_concurrent_first_messages_of_a_new_user_make_one_profile(
     assert len(set(results)) == 1
     assert await _count(sessions, Identity) == 1
     assert await _count(sessions, InboundEvent) == 8
+
+
+async def test_resolving_many_identities_creates_only_the_unknown_ones(
+    sessions: SessionFactory,
+) -> None:
+    async with sessions.begin() as session:
+        known = await resolve_profile(session, "openid", "main", "o_known")
+    wanted = [("main", "o_known"), ("main", "o_new1"), ("other", "o_new1"), ("main", "o_new2")]
+    async with sessions.begin() as session:
+        resolved = await resolve_profiles(session, "openid", wanted)
+    assert set(resolved) == set(wanted)
+    assert resolved[("main", "o_known")] == known
+    assert len(set(resolved.values())) == 4
+    async with sessions.begin() as session:
+        assert await resolve_profiles(session, "openid", wanted) == resolved
+    assert await _count(sessions, Profile) == 4
+    assert await _count(sessions, Identity) == 4
