@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_checks import check_timestamp, decrypt_envelope, decrypt_signed, read_limited
@@ -33,6 +33,7 @@ from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.interactions import JobRequest, add_jobs
 from storage.lead_models import WeComEvent
+from storage.replies import stored_reply
 from storage.types import utc_now
 from storage.upsert import insert_unless_exists
 
@@ -146,7 +147,7 @@ class WeComCallbacks:
             )
             if stored is None:
                 # The cache forgot, the database remembers: a retry.
-                return await self._stored_reply(wecom_dedup_key(msg)) or ""
+                return await stored_reply(session, WeComEvent, wecom_dedup_key(msg)) or ""
             text = await self._dispatch(session, msg)
             reply = render_reply(text, msg) if text else ""
             await session.execute(
@@ -157,9 +158,7 @@ class WeComCallbacks:
 
     async def _stored_reply(self, dedup_key: str) -> str | None:
         async with self._sessions() as session:
-            return await session.scalar(
-                select(func.coalesce(WeComEvent.reply, "")).where(WeComEvent.dedup_key == dedup_key)
-            )
+            return await stored_reply(session, WeComEvent, dedup_key)
 
     async def _dispatch(self, session: AsyncSession, msg: Inbound) -> str | None:
         staff = self._staff

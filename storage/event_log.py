@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.database import SessionFactory
@@ -62,14 +62,6 @@ async def record_interactions(
                 fresh.append((record, effects, profile_id))
         await _apply(connection, fresh)
     return stored
-
-
-async def stored_reply(sessions: SessionFactory, dedup_key: str) -> str | None:
-    """The reply sent for the stored event `dedup_key`; None while no event has that key."""
-    async with sessions() as session:
-        return await session.scalar(
-            select(func.coalesce(InboundEvent.reply, "")).where(InboundEvent.dedup_key == dedup_key)
-        )
 
 
 async def record_late_effects(

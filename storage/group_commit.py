@@ -10,8 +10,10 @@ from collections.abc import Sequence
 
 from storage.batching import Batcher
 from storage.database import SessionFactory
-from storage.event_log import Interaction, record_interactions, stored_reply
+from storage.event_log import Interaction, record_interactions
 from storage.interactions import Effects, InboundRecord
+from storage.models import InboundEvent
+from storage.replies import stored_reply
 
 # Large enough to absorb a burst, small enough to keep one transaction short.
 MAX_BATCH = 64
@@ -43,7 +45,8 @@ class GroupCommitWriter:
 
     async def stored_reply(self, dedup_key: str) -> str | None:
         """The reply sent for a stored event; None while no event has that key."""
-        return await stored_reply(self._sessions, dedup_key)
+        async with self._sessions() as session:
+            return await stored_reply(session, InboundEvent, dedup_key)
 
     async def drain(self) -> None:
         """Wait for the batch being written (at shutdown)."""
