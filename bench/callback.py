@@ -31,7 +31,7 @@ from aiohttp import web
 from wechatpy import create_reply, parse_message
 from wechatpy.crypto import WeChatCrypto
 
-from bot.wechat_player import Callback, WeChatPlayer
+from bot.testing.wechat_player import Callback, WeChatPlayer
 
 TOKEN = "bench-token"
 APP_ID = "wxbench000000000"

@@ -4,7 +4,7 @@
 2. The whole evaluation step per event (catch-up, counters, tiers, touch,
    expiry, sync jobs) with those 1 000 rules, on PostgreSQL.
 3. Profile lookup (`wxbot users show` by openid and by phone, and the
-   gateway's `resolve_profile`) with 1 000 000 users in PostgreSQL.
+   dispatcher's `resolve_profile`) with 1 000 000 users in PostgreSQL.
 
 Everything lives in a scratch schema that is dropped at the end.
 
@@ -174,7 +174,7 @@ async def bench_lookups(sessions: SessionFactory) -> None:
         )
     report("lookup by openid (users show)", by_openid)
     report("lookup by phone (users show)", by_phone)
-    report("resolve_profile (gateway)", resolved)
+    report("resolve_profile (dispatcher)", resolved)
 
 
 async def bench_step(sessions: SessionFactory, rules: RuleSet) -> None:

@@ -9,12 +9,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.admin_api import KeywordAdminApi
-from bot.callback import OfficialAccountEndpoint, WeChatCallbacks
-from bot.executors import build_executors
-from bot.gateway import Gateway
-from bot.health import healthz
-from bot.keys import (
+from bot.app_keys import (
     CACHE,
     HTTP,
     KEYWORD_TABLES,
@@ -25,14 +20,19 @@ from bot.keys import (
     TAGGING,
     WECHAT_CALLBACKS,
 )
-from bot.keyword_reload import keyword_tables_ctx
-from bot.late_replies import LateReplies
-from bot.lead_sweeper import lead_steps, leads_ctx, wecom_ctx, wecom_route
+from bot.callbacks.dispatcher import Dispatcher
+from bot.callbacks.late_replies import LateReplies
+from bot.callbacks.official_account import OfficialAccountEndpoint, WeChatCallbacks
+from bot.config.settings import Settings
+from bot.effects.executors import build_executors
+from bot.effects.outbox_worker import OutboxWorker
+from bot.health import healthz
 from bot.metrics import Metrics
-from bot.outbox_worker import OutboxWorker
-from bot.resources import cache_ctx, database_ctx, http_ctx
-from bot.settings import Settings
-from bot.tagging_runtime import tag_expiry_ctx, tagging_ctx
+from bot.ops.admin_api import KeywordAdminApi
+from bot.runtime.keyword_reload import keyword_tables_ctx
+from bot.runtime.lead_wiring import lead_steps, leads_ctx, wecom_ctx, wecom_route
+from bot.runtime.resources import cache_ctx, database_ctx, http_ctx
+from bot.runtime.tagging import tag_expiry_ctx, tagging_ctx
 from fakewechat.app import create_fake_app
 from fakewechat.state import FakeWeChat
 from handlers import fallback, keyword_reply
@@ -95,7 +95,7 @@ def _callbacks_ctx(
         )
         late = LateReplies(app[SESSIONS])
         events = GroupCommitWriter(app[SESSIONS])
-        gateway = Gateway(
+        dispatcher = Dispatcher(
             router=build_router(),
             deps=deps,
             events=events,
@@ -107,7 +107,7 @@ def _callbacks_ctx(
             account.name: OfficialAccountEndpoint.of(account) for account in settings.wechat
         }
         app[WECHAT_CALLBACKS] = WeChatCallbacks(
-            endpoints, gateway, app[METRICS], clock=lambda: clock().timestamp()
+            endpoints, dispatcher, app[METRICS], clock=lambda: clock().timestamp()
         )
         try:
             yield

@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from bot.keys import CACHE, ENGINE
+from bot.app_keys import CACHE, ENGINE
 from storage.database import ping_database
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Which rule answers a signal: the fast matcher the gateway calls for every message.
+"""Which rule answers a signal: the fast matcher the dispatcher calls for every message.
 
 The cost of a message does not grow with the table: one Aho-Corasick pass finds the
 `contains` and `word` keywords it holds, a dict answers `exact`, jieba cuts the message

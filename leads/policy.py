@@ -1,6 +1,6 @@
 """The lead rules ops configure under `[leads]`: thresholds, timers and the sales team.
 
-Plain frozen data, built by `bot.settings` from the TOML file and read by the
+Plain frozen data, built by `bot.config.settings` from the TOML file and read by the
 rest of the leads package; nothing here knows about TOML or HTTP.
 """
 

@@ -82,7 +82,7 @@ async def resolve_profiles(
 ) -> dict[tuple[str, str], int]:
     """Profile ids by (app, value) of `kind` identities, creating the ones never seen.
 
-    A few statements whatever the number: the gateway resolves a whole
+    A few statements whatever the number: the dispatcher resolves a whole
     group-commit batch at once.
     """
     connection = await session.connection()

@@ -1,6 +1,6 @@
 """A profile's timeline: every tag change, point entry, merge and identity link, in order.
 
-Tags and points are also written outside the tagging step (the gateway's
+Tags and points are also written outside the tagging step (the dispatcher's
 keyword rules, lead scoring); `catch_up` records those from their rows, keyed
 by `ref`, so each appears exactly once whoever notices it first.
 """

@@ -1,7 +1,7 @@
 """The tagging engine behind the reply: every stored event becomes tags, points and timeline.
 
 Runs as an evaluation step (storage.evaluation), in the event's evaluation
-transaction, after the gateway stored the keyword rule's tags and points.
+transaction, after the dispatcher stored the keyword rule's tags and points.
 Profile-level rules (tiers, touch channels, expiry) are re-derived on every
 event and on `refresh`, so they are always a function of the profile now.
 """

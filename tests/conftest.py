@@ -21,8 +21,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
 from bot.app import create_app
-from bot.settings import Settings, load_settings
-from bot.wechat_player import WeChatPlayer
+from bot.config.settings import Settings, load_settings
+from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.app import create_fake_app
 from fakewechat.state import FakeWeChat
 from storage.database import (

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import aiohttp
 
 from storage.cache import Cache
-from wxapi import keys, limits
+from wxapi import cache_keys, limits
 from wxapi.credentials import OfficialAccountCredentials
 from wxapi.errors import TransportError
 from wxapi.models import FollowerInfo, Tag
@@ -33,7 +33,7 @@ class OfficialAccountClient:
         credentials: OfficialAccountCredentials,
         *,
         api_base: str = limits.OA_API_BASE,
-        key_prefix: str = keys.KEY_PREFIX,
+        key_prefix: str = cache_keys.KEY_PREFIX,
         timeout_s: float = limits.CALL_TIMEOUT_S,
     ) -> None:
         self._session = session
@@ -41,7 +41,7 @@ class OfficialAccountClient:
         self._base = api_base.rstrip("/")
         self._timeout_s = timeout_s
         self.token = SharedToken(
-            cache, keys.oa_token_key(key_prefix, credentials.appid), self._fetch_token
+            cache, cache_keys.oa_token_key(key_prefix, credentials.appid), self._fetch_token
         )
 
     async def _fetch_token(self, force_refresh: bool) -> tuple[str, float]:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from storage.cache import Cache, hold_lock
-from wxapi import keys, limits
+from wxapi import cache_keys, limits
 from wxapi.errors import ApiError, TransportError
 
 T = TypeVar("T")
@@ -57,7 +57,7 @@ class SharedToken:
         deadline = loop.time() + self._wait_s
         while True:
             async with hold_lock(
-                self._cache, keys.lock_key(self._key), uuid.uuid4().hex, self._lock_ttl_s
+                self._cache, cache_keys.lock_key(self._key), uuid.uuid4().hex, self._lock_ttl_s
             ) as held:
                 if held:
                     return await self._refresh_holding_lock(rejected)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import aiohttp
 
 from storage.cache import Cache
-from wxapi import keys, limits
+from wxapi import cache_keys, limits
 from wxapi.credentials import WeComCredentials
 from wxapi.official_account import token_fields
 from wxapi.tokens import SharedToken
@@ -27,14 +27,14 @@ class WeComClient:
         credentials: WeComCredentials,
         *,
         api_base: str = limits.WECOM_API_BASE,
-        key_prefix: str = keys.KEY_PREFIX,
+        key_prefix: str = cache_keys.KEY_PREFIX,
         timeout_s: float = limits.CALL_TIMEOUT_S,
     ) -> None:
         self._session = session
         self._credentials = credentials
         self._base = api_base.rstrip("/")
         self._timeout_s = timeout_s
-        key = keys.wecom_token_key(key_prefix, credentials.corpid, credentials.agentid)
+        key = cache_keys.wecom_token_key(key_prefix, credentials.corpid, credentials.agentid)
         self.token = SharedToken(cache, key, self._fetch_token)
 
     async def _fetch_token(self, force_refresh: bool) -> tuple[str, float]:

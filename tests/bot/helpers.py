@@ -8,8 +8,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from bot.keys import SESSIONS
-from bot.wechat_player import Callback, WeChatPlayer
+from bot.app_keys import SESSIONS
+from bot.testing.wechat_player import Callback, WeChatPlayer
 from storage.models import InboundEvent, OutboxJob, Profile, ProfileTag
 
 BotClient = TestClient[web.Request, web.Application]

@@ -8,8 +8,8 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy import select, update
 
-from bot.keys import OUTBOX_WORKER, SESSIONS
-from bot.wechat_player import WeChatPlayer
+from bot.app_keys import OUTBOX_WORKER, SESSIONS
+from bot.testing.wechat_player import WeChatPlayer
 from storage.interactions import JobRequest, resolve_profile
 from storage.models import OutboxJob
 from storage.outbox import Outbox

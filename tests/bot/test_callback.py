@@ -8,10 +8,10 @@ import pytest
 from aiohttp import web
 
 from bot.app import create_app
+from bot.app_keys import CACHE, ENGINE
+from bot.callbacks.limits import DEDUP_KEY
 from bot.health import healthz
-from bot.keys import CACHE, ENGINE
-from bot.limits import DEDUP_KEY
-from bot.wechat_player import Callback, WeChatPlayer
+from bot.testing.wechat_player import Callback, WeChatPlayer
 from storage.cache import open_cache
 from storage.database import create_engine
 from tests.bot.helpers import BotClient, exchange, send, stored_events, tags_of_all, total_score

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.crypto import CallbackCrypto, DecryptError, signature_matches, signature_of
-from bot.wechat_xml import parse_envelope
+from bot.callbacks.crypto import CallbackCrypto, DecryptError, signature_matches, signature_of
+from bot.callbacks.wechat_xml import parse_envelope
 
 V3_TOKEN = "123456"
 V3_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"

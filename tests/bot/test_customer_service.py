@@ -9,10 +9,10 @@ import time
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.gateway import Gateway
-from bot.late_replies import LateReplies
+from bot.callbacks.dispatcher import Dispatcher
+from bot.callbacks.late_replies import LateReplies
 from bot.metrics import Metrics
-from bot.wechat_player import WeChatPlayer
+from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
 from handlers.context import Context, HandlerDeps
 from handlers.messages import Inbound
@@ -128,7 +128,7 @@ async def test_a_handler_that_overruns_answers_success_and_replies_later(
         rng=random.Random(1),
     )
     late = LateReplies(sessions)
-    gateway = Gateway(
+    dispatcher = Dispatcher(
         router=router,
         deps=deps,
         events=GroupCommitWriter(sessions),
@@ -146,7 +146,7 @@ async def test_a_handler_that_overruns_answers_success_and_replies_later(
         msg_id=1,
     )
     started = time.monotonic()
-    assert await gateway.process(msg) == ""
+    assert await dispatcher.process(msg) == ""
     assert time.monotonic() - started < 4.5
     release.set()
     await late.drain()

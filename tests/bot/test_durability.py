@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
-from bot.wechat_player import WeChatPlayer
+from bot.testing.wechat_player import WeChatPlayer
 from storage.database import create_engine, create_session_factory
 from storage.models import InboundEvent, OutboxJob
 from tests.conftest import ConfigWriter

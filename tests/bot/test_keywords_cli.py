@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from keywords.table_csv import read_table
 from storage.database import create_engine, create_session_factory
 from storage.models import InboundEvent, Profile

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.logs import PhoneMaskingFilter
+from bot.config.logs import PhoneMaskingFilter
 from tagging.contacts import mask_phones
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.app import create_app
-from bot.wechat_player import WeChatPlayer
+from bot.testing.wechat_player import WeChatPlayer
 from tests.bot.helpers import send, stored_events, total_score
 from tests.conftest import ClientFactory, ConfigWriter
 

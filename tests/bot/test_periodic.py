@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.periodic import Periodic
+from bot.runtime.periodic import Periodic
 
 
 async def test_stop_lets_the_round_in_flight_finish() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
-from bot.settings import Settings
-from bot.wechat_player import WeChatPlayer
+from bot.config.settings import Settings
+from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
 from tagging.sync_jobs import OA_TAG_SYNC, oa_job
 from tests.bot.helpers import exchange

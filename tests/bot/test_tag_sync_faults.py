@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot.config.settings import Settings
+from bot.effects.outbox_worker import OutboxWorker
+from bot.effects.tagging_jobs import tagging_executors
 from bot.metrics import Metrics
-from bot.outbox_worker import OutboxWorker
-from bot.settings import Settings
-from bot.tagging_executors import tagging_executors
 from fakewechat.state import FakeWeChat
 from storage.cache import MemoryCache
 from storage.database import SessionFactory

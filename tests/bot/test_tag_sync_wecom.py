@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
-from bot.keys import SESSIONS
-from bot.wechat_player import WeChatPlayer
+from bot.app_keys import SESSIONS
+from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
 from storage.types import utc_now
 from storage.wecom_contacts import link_external_contact

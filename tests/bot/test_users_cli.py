@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
-from bot.cli import main
-from bot.keys import SESSIONS
-from bot.settings import Settings
-from bot.users_cli import show_user
-from bot.wechat_player import WeChatPlayer
+from bot.app_keys import SESSIONS
+from bot.cli.main import main
+from bot.cli.users import show_user
+from bot.config.settings import Settings
+from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
 from tests.bot.helpers import exchange
 from tests.bot.tag_sync_helpers import drain, tagging_config
@@ -72,7 +72,7 @@ def test_cli_parses_users_show(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # main() installs process-wide logging handlers; keep them out of the other tests.
-    monkeypatch.setattr("bot.cli.setup_logging", lambda level: None)
+    monkeypatch.setattr("bot.cli.main.setup_logging", lambda level: None)
     settings, profile_id = known_user
     assert main(["--config", str(settings.source), "users", "show", "o_fan"]) == 0
     assert f"Profile #{profile_id}" in capsys.readouterr().out

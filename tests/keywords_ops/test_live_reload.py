@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.keys import CACHE, KEYWORD_TABLES, SESSIONS, SETTINGS
-from bot.keyword_ops import KeywordStore
-from bot.keyword_reload import KeywordReloader
-from bot.wechat_player import WeChatPlayer
+from bot.app_keys import CACHE, KEYWORD_TABLES, SESSIONS, SETTINGS
+from bot.ops.keyword_ops import KeywordStore
+from bot.runtime.keyword_reload import KeywordReloader
+from bot.testing.wechat_player import WeChatPlayer
 from keywords.table_csv import format_table, parse_table
 from storage.keyword_versions import NewVersion, publish_version
 from tests.bot.helpers import BotClient, exchange

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 
-from bot.keyword_ops import INVALID, NOT_FOUND, KeywordOpsError, KeywordStore
-from bot.keyword_tables import rules_from_csv
-from bot.settings import Settings
+from bot.config.settings import Settings
+from bot.ops.keyword_ops import INVALID, NOT_FOUND, KeywordOpsError, KeywordStore
+from bot.runtime.keyword_tables import rules_from_csv
 from keywords.rules import Rule
 from keywords.table_csv import format_table, parse_table
 from storage.cache import MemoryCache

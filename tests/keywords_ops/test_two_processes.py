@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.wechat_player import WeChatPlayer
+from bot.cli.main import main
+from bot.testing.wechat_player import WeChatPlayer
 from tests.conftest import ConfigWriter
 from tests.keywords_ops.tables import V2
 

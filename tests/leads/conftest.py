@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import create_app
-from bot.settings import Settings
-from bot.wecom_player import WeComPlayer
+from bot.config.settings import Settings
+from bot.testing.wecom_player import WeComPlayer
 from fakewechat.state import FakeWeChat
 from tests.conftest import ClientFactory, ConfigWriter
 from tests.leads.helpers import LeadsBot, ShiftedClock

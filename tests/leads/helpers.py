@@ -11,9 +11,9 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
-from bot.keys import LEADS, OUTBOX_WORKER, SESSIONS
-from bot.wechat_player import WeChatPlayer
-from bot.wecom_player import WeComPlayer
+from bot.app_keys import LEADS, OUTBOX_WORKER, SESSIONS
+from bot.testing.wechat_player import WeChatPlayer
+from bot.testing.wecom_player import WeComPlayer
 from fakewechat.records import WeComMessage
 from fakewechat.state import FakeWeChat
 from storage.lead_models import Lead, LeadEvent

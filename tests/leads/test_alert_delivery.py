@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from bot.app import create_app
-from bot.keys import OUTBOX_WORKER, SESSIONS
-from bot.settings import Settings
-from bot.wechat_player import WeChatPlayer
+from bot.app_keys import OUTBOX_WORKER, SESSIONS
+from bot.config.settings import Settings
+from bot.testing.wechat_player import WeChatPlayer
 from leads.alerts import LeadSummary, alert_job
 from leads.limits import LEAD_ALERT, LEAD_DIGEST
 from storage.interactions import add_jobs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.wechat_player import WeChatPlayer
+from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.records import CardUpdate
 from tests.leads.helpers import LeadsBot, eventually
 

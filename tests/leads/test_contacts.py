@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from bot.keys import SESSIONS
-from bot.wechat_player import WeChatPlayer
+from bot.app_keys import SESSIONS
+from bot.testing.wechat_player import WeChatPlayer
 from storage.models import Identity, Profile, ProfileTag
 from tests.leads.helpers import LeadsBot, eventually
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.wechat_player import WeChatPlayer
+from bot.testing.wechat_player import WeChatPlayer
 from tests.bot.helpers import exchange
 from tests.leads.helpers import LeadsBot
 

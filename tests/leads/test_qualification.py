@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.keys import SESSIONS
-from bot.wechat_player import WeChatPlayer
+from bot.app_keys import SESSIONS
+from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.records import WeComMessage
 from storage.interactions import TagGrant, grant_tags
 from storage.models import Identity

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.wechat_player import WeChatPlayer
+from bot.testing.wechat_player import WeChatPlayer
 from storage.lead_models import Lead
 from tests.leads.helpers import LeadsBot
 

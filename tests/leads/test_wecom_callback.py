@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.callback_checks import decrypt_signed
-from bot.crypto import CallbackCrypto
-from bot.errors import CallbackRejected
-from bot.keys import CACHE, SESSIONS
-from bot.limits import DEDUP_KEY
-from bot.wecom_player import WeComPlayer
+from bot.app_keys import CACHE, SESSIONS
+from bot.callbacks.checks import decrypt_signed
+from bot.callbacks.crypto import CallbackCrypto
+from bot.callbacks.errors import CallbackRejected
+from bot.callbacks.limits import DEDUP_KEY
+from bot.testing.wecom_player import WeComPlayer
 from storage.lead_models import WeComEvent
 from tests.leads.conftest import AGENT_ID, CORP_ID, WECOM_AES_KEY, WECOM_TOKEN
 from tests.leads.helpers import LeadsBot

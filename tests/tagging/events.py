@@ -1,4 +1,4 @@
-"""Storing events as the gateway does and running the tagging step on them, on a test clock."""
+"""Storing events as the dispatcher does and running the tagging step on them, on a test clock."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tagging.rules import RuleSet
 from tagging.rules_file import parse_rules
 from tagging.step import Tagging
 
-# Now, not a fixed date: the gateway stamps keyword points with the real time.
+# Now, not a fixed date: the dispatcher stamps keyword points with the real time.
 START = datetime.now(UTC).replace(microsecond=0)
 _ids = itertools.count(1)
 
@@ -56,7 +56,7 @@ async def feed(
     channel: str | None = None,
     subscribed: bool | None = None,
 ) -> int:
-    """Store one event (with a keyword rule's tags/points, as the gateway would) and evaluate it."""
+    """Store one event (a keyword rule's tags and points, as dispatched) and evaluate it."""
     dedup_key = f"{account}:test:{next(_ids)}"
     now = tagging.now()
     record = InboundRecord(

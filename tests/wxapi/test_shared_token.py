@@ -8,8 +8,8 @@ import pytest
 
 from fakewechat import FakeClock
 from storage.cache import MemoryCache
+from wxapi.cache_keys import lock_key
 from wxapi.errors import TransportError
-from wxapi.keys import lock_key
 from wxapi.tokens import SharedToken
 
 KEY = "test:token"

@@ -19,7 +19,7 @@ from wxapi import (
     WeComClient,
     WeComCredentials,
 )
-from wxapi.keys import oa_token_key
+from wxapi.cache_keys import oa_token_key
 
 STABLE = "/cgi-bin/stable_token"
 TAGS = "/cgi-bin/tags/get"

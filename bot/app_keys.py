@@ -1,0 +1,31 @@
+"""The typed application keys: every resource an app holds, in one place."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.callbacks.official_account import WeChatCallbacks
+from bot.callbacks.wecom import WeComCallbacks
+from bot.config.settings import Settings
+from bot.effects.outbox_worker import OutboxWorker
+from bot.metrics import Metrics
+from bot.runtime.keyword_tables import KeywordTables
+from bot.runtime.leads import LeadsRuntime
+from storage.cache import Cache
+from storage.database import SessionFactory
+from tagging.step import Tagging
+
+SETTINGS = web.AppKey("settings", Settings)
+METRICS = web.AppKey("metrics", Metrics)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", SessionFactory)
+CACHE = web.AppKey("cache", Cache)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+KEYWORD_TABLES = web.AppKey("keyword_tables", KeywordTables)
+OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
+WECHAT_CALLBACKS = web.AppKey("wechat_callbacks", WeChatCallbacks)
+TAGGING = web.AppKey("tagging", Tagging)
+WECOM_CALLBACKS = web.AppKey("wecom_callbacks", WeComCallbacks)
+LEADS = web.AppKey("leads", LeadsRuntime)

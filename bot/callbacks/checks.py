@@ -1,0 +1,65 @@
+"""Checks every callback route makes before trusting a request: one copy for all of them.
+
+The official-account route (`bot.callbacks.official_account`) and the WeCom route
+(`bot.callbacks.wecom`) refuse the same things the same way: stale or future
+timestamps (replays), oversized bodies, bad `msg_signature`s and payloads no
+key decrypts. Each failure is a `CallbackRejected` with the status to answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from bot.callbacks.crypto import CallbackCrypto, DecryptError
+from bot.callbacks.errors import CallbackRejected
+from bot.callbacks.limits import TIMESTAMP_TOLERANCE_S
+from bot.callbacks.wechat_xml import MAX_BODY_BYTES
+
+
+def check_timestamp(timestamp: str, now_s: float) -> None:
+    """Refuse a callback signed too far from our clock: a replay, or a broken sender."""
+    if not timestamp.isdigit() or abs(now_s - int(timestamp)) > TIMESTAMP_TOLERANCE_S:
+        raise CallbackRejected(403, "timestamp outside the allowed window")
+
+
+async def read_limited(request: web.Request) -> bytes:
+    """The body, refused before reading when it is larger than any real callback."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise CallbackRejected(400, f"body over {MAX_BODY_BYTES} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(16 * 1024):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise CallbackRejected(400, f"body over {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decrypt_signed(crypto: CallbackCrypto, query: Mapping[str, str], encrypted: str) -> str:
+    """Verify `msg_signature` over `encrypted`, then decrypt it (current key, then previous)."""
+    if not crypto.message_signature_ok(
+        query.get("msg_signature", ""),
+        query.get("timestamp", ""),
+        query.get("nonce", ""),
+        encrypted,
+    ):
+        raise CallbackRejected(403, "invalid msg_signature")
+    try:
+        return crypto.decrypt(encrypted)
+    except DecryptError as exc:
+        raise CallbackRejected(400, str(exc)) from None
+
+
+def decrypt_envelope(
+    crypto: CallbackCrypto, query: Mapping[str, str], envelope: Mapping[str, str]
+) -> str:
+    """The decrypted XML of an encrypted callback body (`<xml><Encrypt>…</xml>`)."""
+    if not crypto.has_aes:
+        raise CallbackRejected(400, "encrypted callback but no encoding_aes_key configured")
+    encrypted = envelope.get("Encrypt")
+    if not encrypted:
+        raise CallbackRejected(400, "missing <Encrypt>")
+    return decrypt_signed(crypto, query, encrypted)

@@ -1,0 +1,100 @@
+"""Runs outbox jobs: claims due jobs, calls the API, settles each job.
+
+Any number of bot processes may run a worker against the same database; the
+outbox's row leases keep them from taking the same job twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+
+from bot.callbacks.limits import (
+    BACKGROUND_STOP_TIMEOUT_S,
+    OUTBOX_BATCH,
+    OUTBOX_IDLE_POLL_S,
+    OUTBOX_LEASE_S,
+    OUTBOX_MAX_ATTEMPTS,
+    OUTBOX_MAX_BACKOFF_S,
+)
+from bot.metrics import Metrics
+from bot.runtime.periodic import Periodic
+from storage.outbox import ClaimedJob, Outbox
+from wxapi.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+Executor = Callable[[str, dict[str, object]], Awaitable[None]]
+
+
+def backoff_s(attempts: int) -> float:
+    """Seconds before the next try after `attempts` failed ones: 2, 4, 8… capped."""
+    return float(min(OUTBOX_MAX_BACKOFF_S, 2.0**attempts))
+
+
+class OutboxWorker:
+    """Drains the outbox in the background; `wake()` after an enqueue skips the poll wait."""
+
+    def __init__(self, outbox: Outbox, executors: Mapping[str, Executor], metrics: Metrics) -> None:
+        self._outbox = outbox
+        self._executors = executors
+        self._metrics = metrics
+        self._loop = Periodic("outbox", self._round, OUTBOX_IDLE_POLL_S)
+
+    def start(self) -> None:
+        self._loop.start()
+
+    def wake(self) -> None:
+        """Look for due jobs now (after an enqueue) instead of at the next poll."""
+        self._loop.wake()
+
+    async def stop(self) -> None:
+        await self._loop.stop(BACKGROUND_STOP_TIMEOUT_S)
+
+    async def _round(self) -> bool:
+        # A full batch means more may be due: go again at once.
+        return await self.run_once() == OUTBOX_BATCH
+
+    async def run_once(self) -> int:
+        """Claim and run one batch of due jobs; returns how many were claimed."""
+        jobs = await self._outbox.claim(OUTBOX_BATCH, OUTBOX_LEASE_S)
+        queues: dict[tuple[str, str, object], list[ClaimedJob]] = defaultdict(list)
+        for job in jobs:
+            queues[(job.kind, job.target, job.payload.get("touser"))].append(job)
+        await asyncio.gather(*(self._run_in_order(queue) for queue in queues.values()))
+        return len(jobs)
+
+    async def _run_in_order(self, jobs: list[ClaimedJob]) -> None:
+        # Messages to one person arrive in the order they were queued.
+        for job in jobs:
+            await self._run(job)
+
+    async def _run(self, job: ClaimedJob) -> None:
+        executor = self._executors.get(job.kind)
+        if executor is None:
+            await self._outbox.fail(job.id, f"no executor for job kind {job.kind!r}")
+            self._metrics.outbox_jobs.labels(job.kind, "failed").inc()
+            return
+        try:
+            await executor(job.target, job.payload)
+        except ApiError as exc:
+            await self._settle_failure(job, exc)
+            return
+        await self._outbox.complete(job.id)
+        self._metrics.outbox_jobs.labels(job.kind, "done").inc()
+
+    async def _settle_failure(self, job: ClaimedJob, error: ApiError) -> None:
+        reason = str(error)
+        if error.retryable and job.attempts < OUTBOX_MAX_ATTEMPTS:
+            delay = backoff_s(job.attempts)
+            log.warning(
+                "outbox job %d (%s) will retry in %.0fs: %s", job.id, job.kind, delay, reason
+            )
+            await self._outbox.retry(job.id, reason, delay)
+            self._metrics.outbox_jobs.labels(job.kind, "retry").inc()
+        else:
+            log.error("outbox job %d (%s) failed for good: %s", job.id, job.kind, reason)
+            await self._outbox.fail(job.id, reason)
+            self._metrics.outbox_jobs.labels(job.kind, "failed").inc()
