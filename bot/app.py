@@ -1,121 +1,263 @@
-"""The app factory: wires settings into resources, routes and workers. No import-time effects."""
+"""The app factory: the bot's object graph, built in one visible function. No import-time effects.
+
+`create_app` returns an aiohttp application whose lifespan (`_lifespan`)
+opens the connections, builds every long-lived object from what it needs,
+starts the background work this process runs, and closes it all in reverse.
+Dependencies are arguments, not list order: reading `_lifespan` top to
+bottom is reading the wiring.
+"""
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import datetime
 
+import aiohttp
 from aiohttp import web
 
 from bot.app_keys import (
     CACHE,
+    EFFECTS,
+    ENGINE,
     HTTP,
     KEYWORD_TABLES,
+    LEADS,
     METRICS,
     OUTBOX_WORKER,
     SESSIONS,
     SETTINGS,
     TAGGING,
     WECHAT_CALLBACKS,
+    WECOM_CALLBACKS,
 )
 from bot.callbacks.dispatcher import Dispatcher
 from bot.callbacks.late_replies import LateReplies
 from bot.callbacks.official_account import OfficialAccountEndpoint, WeChatCallbacks
+from bot.callbacks.wecom import WeComCallbacks, WeComEndpoint
 from bot.config.settings import Settings
 from bot.effects.executors import build_executors
 from bot.effects.outbox_worker import OutboxWorker
+from bot.effects.stage import EffectsStage, EventStream
+from bot.effects.wechat_events import WeChatEventEffects
+from bot.effects.wecom_events import WeComEventEffects
 from bot.health import healthz
 from bot.metrics import Metrics
 from bot.ops.admin_api import KeywordAdminApi
-from bot.runtime.keyword_reload import keyword_tables_ctx
-from bot.runtime.lead_wiring import lead_steps, leads_ctx, wecom_ctx, wecom_route
-from bot.runtime.resources import cache_ctx, database_ctx, http_ctx
-from bot.runtime.tagging import tag_expiry_ctx, tagging_ctx
+from bot.runtime import resources
+from bot.runtime.keyword_reload import live_keyword_tables
+from bot.runtime.leads import LeadsRuntime, build_leads
+from bot.runtime.tagging import TagExpirySweeper, load_tagging
 from fakewechat.app import create_fake_app
 from fakewechat.state import FakeWeChat
-from handlers import fallback, keyword_reply
-from handlers.context import HandlerDeps
+from handlers import fallback, keyword_reply, staff
+from handlers.context import Context, HandlerDeps
 from handlers.router import Router
-from storage.evaluation import EvaluationStep
+from storage.database import SessionFactory
+from storage.event_batch import EffectStep
 from storage.group_commit import GroupCommitWriter
+from storage.lead_models import WeComEvent
+from storage.models import InboundEvent
 from storage.outbox import Outbox
+from storage.pending_events import PARTITIONS, STREAM_WECHAT, STREAM_WECOM
 from storage.types import utc_now
+from tagging.step import Tagging
 
-log = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class Background:
+    """Which background work this process runs besides serving HTTP."""
+
+    effects: bool = True  # a consumer of the effects stage
+    outbox: bool = True  # the outbox worker (API calls)
+    sweepers: bool = True  # lead timers, tag expiry
+
+    @classmethod
+    def nothing(cls) -> Background:
+        """For tests that run each piece by hand (`app[EFFECTS].drain()`, …)."""
+        return cls(effects=False, outbox=False, sweepers=False)
 
 
-def build_router() -> Router:
+def build_router() -> Router[Context]:
     """The feature routers in the order they are asked; the fallback always answers."""
-    root = Router("root")
+    root = Router[Context]("root")
     root.include(keyword_reply.router)
     root.include(fallback.router)
     return root
 
 
-def evaluation_steps(app: web.Application) -> list[EvaluationStep]:
-    """What runs behind the reply for every accepted event, in order."""
+def effect_steps(tagging: Tagging, leads: LeadsRuntime | None) -> list[EffectStep]:
+    """What runs behind the reply for every batch of events, in order."""
     # Lead qualification stays last: it reads the tags, points and phone the others wrote.
-    return [app[TAGGING], *lead_steps(app)]
+    return [tagging] if leads is None else [tagging, leads.intake]
 
 
-def _outbox_worker_ctx(run_worker: bool) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        executors = build_executors(
-            app[SETTINGS],
-            app[HTTP],
-            app[CACHE],
-            app[SESSIONS],
-            evaluation_steps(app),
-            tagging=app[TAGGING],
+def event_streams(tagging: Tagging, leads: LeadsRuntime | None) -> list[EventStream]:
+    streams = [
+        EventStream(
+            STREAM_WECHAT,
+            PARTITIONS,
+            InboundEvent,
+            (InboundEvent.account, InboundEvent.openid),
+            WeChatEventEffects(effect_steps(tagging, leads)),
         )
-        worker = OutboxWorker(Outbox(app[SESSIONS]), executors, app[METRICS])
-        app[OUTBOX_WORKER] = worker
-        if run_worker:
-            worker.start()
-        try:
+    ]
+    if leads is not None:
+        streams.append(
+            EventStream(
+                STREAM_WECOM,
+                1,
+                WeComEvent,
+                (WeComEvent.from_user,),
+                WeComEventEffects(leads.commands, leads.contacts),
+            )
+        )
+    return streams
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    rng: random.Random | None = None,
+    background: Background | None = None,
+    fake_api: FakeWeChat | None = None,
+    handler_budget_s: float | None = None,
+) -> web.Application:
+    """The bot as an aiohttp application; tests pass a clock, a seeded rng or a fake API state."""
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    lifespan = _Lifespan(
+        clock,
+        # Reply variants are an A/B split, not a secret: a plain PRNG is right.
+        rng or random.Random(),  # noqa: S311
+        background or Background(),
+        handler_budget_s,
+    )
+    app.cleanup_ctx.append(lifespan)
+    app.router.add_route("GET", "/wechat/{name}", _wechat)
+    app.router.add_route("POST", "/wechat/{name}", _wechat)
+    app.router.add_route("GET", "/wecom/{name}", _wecom)
+    app.router.add_route("POST", "/wecom/{name}", _wecom)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", _metrics)
+    app.router.add_routes(KeywordAdminApi().routes())
+    if settings.server.mount_fake_api or fake_api is not None:
+        app.add_subapp("/_fake", create_fake_app(fake_api or demo_fake_state(settings)))
+    return app
+
+
+@dataclass(frozen=True)
+class _Lifespan:
+    clock: Callable[[], datetime]
+    rng: random.Random
+    background: Background
+    handler_budget_s: float | None
+
+    async def __call__(self, app: web.Application) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            await self._build(app, stack)
             yield
-        finally:
-            await worker.stop()
 
-    return ctx
-
-
-def _callbacks_ctx(
-    clock: Callable[[], datetime], rng: random.Random
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        settings = app[SETTINGS]
-        deps = HandlerDeps(
-            cache=app[CACHE],
-            matcher_for=app[KEYWORD_TABLES].matcher_for,
-            clock=clock,
-            rng=rng,
+    async def _build(self, app: web.Application, stack: AsyncExitStack) -> None:
+        settings, metrics, clock = app[SETTINGS], app[METRICS], self.clock
+        engine, sessions = await stack.enter_async_context(
+            resources.database(settings.storage.database_url)
         )
-        late = LateReplies(app[SESSIONS])
-        events = GroupCommitWriter(app[SESSIONS])
+        cache = await stack.enter_async_context(resources.cache(settings.storage.redis_url))
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        tables = await stack.enter_async_context(live_keyword_tables(settings, sessions, cache))
+        tagging = await load_tagging(settings.tagging.rules, clock)
+
+        outbox = OutboxWorker(
+            Outbox(sessions, clock),
+            build_executors(settings, http, cache, sessions, tagging=tagging),
+            metrics,
+        )
+        leads = (
+            None
+            if settings.leads is None
+            else build_leads(
+                settings.leads,
+                clock=clock,
+                sessions=sessions,
+                cache=cache,
+                on_queued=outbox.wake,
+                rng=self.rng,
+            )
+        )
+        effects = EffectsStage(sessions, event_streams(tagging, leads), metrics, clock=clock)
+        # Stopped in reverse: the effects stage finishes its batch before the outbox stops.
+        stack.push_async_callback(outbox.stop)
+        stack.push_async_callback(effects.stop)
+
+        events = GroupCommitWriter(engine, clock)
+        late = LateReplies(events)
+        stack.push_async_callback(events.drain)
+        stack.push_async_callback(late.drain)
+        budget = {} if self.handler_budget_s is None else {"budget_s": self.handler_budget_s}
         dispatcher = Dispatcher(
             router=build_router(),
-            deps=deps,
+            deps=HandlerDeps(
+                cache=cache, matcher_for=tables.matcher_for, clock=clock, rng=self.rng
+            ),
             events=events,
             late_replies=late,
-            metrics=app[METRICS],
-            on_stored=app[OUTBOX_WORKER].wake,
+            metrics=metrics,
+            on_stored=effects.wake,
+            **budget,
         )
-        endpoints = {
-            account.name: OfficialAccountEndpoint.of(account) for account in settings.wechat
-        }
-        app[WECHAT_CALLBACKS] = WeChatCallbacks(
-            endpoints, dispatcher, app[METRICS], clock=lambda: clock().timestamp()
+        wechat = WeChatCallbacks(
+            {account.name: OfficialAccountEndpoint.of(account) for account in settings.wechat},
+            dispatcher,
+            metrics,
+            clock=lambda: clock().timestamp(),
         )
-        try:
-            yield
-        finally:
-            await events.drain()
-            await late.drain()
+        wecom = WeComCallbacks(
+            {app_.name: WeComEndpoint.of(app_) for app_ in settings.wecom},
+            router=staff.router,
+            commands=None if leads is None else leads.commands,
+            sessions=sessions,
+            cache=cache,
+            metrics=metrics,
+            on_stored=effects.wake,
+            clock=lambda: clock().timestamp(),
+            **budget,
+        )
 
-    return ctx
+        app[ENGINE], app[SESSIONS], app[CACHE], app[HTTP] = engine, sessions, cache, http
+        app[KEYWORD_TABLES], app[TAGGING], app[OUTBOX_WORKER] = tables, tagging, outbox
+        app[EFFECTS], app[WECHAT_CALLBACKS], app[WECOM_CALLBACKS] = effects, wechat, wecom
+        if leads is not None:
+            app[LEADS] = leads
+        await self._start(
+            stack, sessions=sessions, tagging=tagging, leads=leads, outbox=outbox, effects=effects
+        )
+
+    async def _start(
+        self,
+        stack: AsyncExitStack,
+        *,
+        sessions: SessionFactory,
+        tagging: Tagging,
+        leads: LeadsRuntime | None,
+        outbox: OutboxWorker,
+        effects: EffectsStage,
+    ) -> None:
+        if self.background.outbox:
+            outbox.start()
+        if self.background.effects:
+            effects.start()
+        if self.background.sweepers:
+            expiry = TagExpirySweeper(sessions, tagging, outbox.wake)
+            expiry.start()
+            stack.push_async_callback(expiry.stop)
+            if leads is not None:
+                leads.sweeper.start()
+                stack.push_async_callback(leads.sweeper.stop)
 
 
 async def _metrics(request: web.Request) -> web.Response:
@@ -126,43 +268,8 @@ async def _wechat(request: web.Request) -> web.StreamResponse:
     return await request.app[WECHAT_CALLBACKS].handle(request)
 
 
-def create_app(
-    settings: Settings,
-    *,
-    clock: Callable[[], datetime] = utc_now,
-    rng: random.Random | None = None,
-    run_outbox_worker: bool = True,
-    fake_api: FakeWeChat | None = None,
-) -> web.Application:
-    """The bot as an aiohttp application; tests pass a clock, a seeded rng or a fake API state."""
-    app = web.Application()
-    app[SETTINGS] = settings
-    app[METRICS] = Metrics()
-    app.cleanup_ctx.extend(
-        [
-            database_ctx,
-            cache_ctx,
-            http_ctx,
-            keyword_tables_ctx,
-            tagging_ctx(clock),
-            leads_ctx(clock),
-            _outbox_worker_ctx(run_outbox_worker),
-            tag_expiry_ctx(run_outbox_worker),
-            # Reply variants are an A/B split, not a secret: a plain PRNG is right.
-            _callbacks_ctx(clock, rng or random.Random()),  # noqa: S311
-            wecom_ctx(clock, run_sweeper=run_outbox_worker),
-        ]
-    )
-    app.router.add_route("GET", "/wechat/{name}", _wechat)
-    app.router.add_route("POST", "/wechat/{name}", _wechat)
-    app.router.add_route("GET", "/wecom/{name}", wecom_route)
-    app.router.add_route("POST", "/wecom/{name}", wecom_route)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", _metrics)
-    app.router.add_routes(KeywordAdminApi().routes())
-    if settings.server.mount_fake_api or fake_api is not None:
-        app.add_subapp("/_fake", create_fake_app(fake_api or demo_fake_state(settings)))
-    return app
+async def _wecom(request: web.Request) -> web.StreamResponse:
+    return await request.app[WECOM_CALLBACKS].handle(request)
 
 
 def demo_fake_state(settings: Settings) -> FakeWeChat:

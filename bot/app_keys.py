@@ -1,4 +1,8 @@
-"""The typed application keys: every resource an app holds, in one place."""
+"""The typed application keys: every object a running app exposes, in one place.
+
+The app's lifespan (`bot.app`) builds them in one visible function and sets
+them once; routes read them, and so may tests and benchmarks.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from bot.callbacks.official_account import WeChatCallbacks
 from bot.callbacks.wecom import WeComCallbacks
 from bot.config.settings import Settings
 from bot.effects.outbox_worker import OutboxWorker
+from bot.effects.stage import EffectsStage
 from bot.metrics import Metrics
 from bot.runtime.keyword_tables import KeywordTables
 from bot.runtime.leads import LeadsRuntime
@@ -25,6 +30,7 @@ CACHE = web.AppKey("cache", Cache)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 KEYWORD_TABLES = web.AppKey("keyword_tables", KeywordTables)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
+EFFECTS = web.AppKey("effects", EffectsStage)
 WECHAT_CALLBACKS = web.AppKey("wechat_callbacks", WeChatCallbacks)
 TAGGING = web.AppKey("tagging", Tagging)
 WECOM_CALLBACKS = web.AppKey("wecom_callbacks", WeComCallbacks)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
 class Metrics:
@@ -35,6 +35,23 @@ class Metrics:
             "wxbot_outbox_jobs_total",
             "Outbox job attempts by kind and result",
             ["kind", "result"],
+            registry=self.registry,
+        )
+
+        self.effects_backlog = Gauge(
+            "wxbot_effects_backlog",
+            "Events stored and not yet applied by the effects stage",
+            registry=self.registry,
+        )
+        self.effects_lag = Gauge(
+            "wxbot_effects_lag_seconds",
+            "Age of the oldest event not yet applied by the effects stage",
+            registry=self.registry,
+        )
+        self.effects_events = Counter(
+            "wxbot_effects_events_total",
+            "Events the effects stage handled, by stream and result",
+            ["stream", "result"],
             registry=self.registry,
         )
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from keywords.matcher import KeywordMatcher
 from storage.cache import Cache
-from storage.interactions import Effects, JobRequest, PointGrant, TagGrant
+from storage.records import Decision, JobRequest, PointGrant, TagGrant
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class HandlerDeps:
 
 @dataclass
 class Context:
-    """Per-callback state. Handlers record effects here; the edge stores them with the event."""
+    """Per-callback state: handlers record their decision here, stored with the event."""
 
     deps: HandlerDeps
     rule: str | None = None
@@ -35,8 +35,8 @@ class Context:
     points: list[PointGrant] = field(default_factory=list)
     jobs: list[JobRequest] = field(default_factory=list)
 
-    def effects(self) -> Effects:
-        return Effects(
+    def decision(self) -> Decision:
+        return Decision(
             rule=self.rule,
             variant=self.variant,
             tags=tuple(self.tags),

@@ -19,7 +19,7 @@ from handlers.limits import (
     CS_MESSAGE_WINDOW_S,
 )
 from handlers.messages import ImageReply, Inbound, Reply, ReplyValue, TextReply
-from storage.interactions import JobRequest
+from storage.records import JobRequest
 
 CUSTOM_SEND = "wechat.custom_send"
 

@@ -6,7 +6,7 @@ from handlers.context import Context
 from handlers.messages import Inbound
 from handlers.router import HandlerResult, Router
 
-router = Router("fallback")
+router = Router[Context]("fallback")
 
 
 @router.message()

@@ -11,9 +11,9 @@ from handlers.messages import ImageReply, Inbound, NewsReply, ReplyValue
 from handlers.router import UNHANDLED, HandlerResult, Router
 from keywords.matcher import Signal
 from keywords.rules import Article, ReplyMode, ReplyType, Rule, Trigger
-from storage.interactions import PointGrant, TagGrant
+from storage.records import PointGrant, TagGrant
 
-router = Router("keyword_reply")
+router = Router[Context]("keyword_reply")
 
 
 @router.message("text")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from keywords.rules import Article
-from storage.interactions import InboundRecord
+from storage.records import InboundRecord
 
 
 @dataclass(frozen=True)

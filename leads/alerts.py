@@ -18,7 +18,7 @@ from leads.limits import (
     WECOM_CARD_UPDATE,
     WECOM_TEXT,
 )
-from storage.interactions import JobRequest
+from storage.records import JobRequest
 
 CLAIM = "claim"
 CONTACTED = "contacted"

@@ -10,11 +10,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leads.lifecycle import OPEN_STATES
-from leads.limits import CONTACT_ADDED_POINTS, CONTACT_ADDED_TAG, CONTACT_STATE_TAG_PREFIX
+from leads.limits import (
+    CONTACT_ADDED,
+    CONTACT_ADDED_POINTS,
+    CONTACT_ADDED_TAG,
+    CONTACT_STATE_TAG_PREFIX,
+)
 from leads.policy import LeadPolicy
 from storage import leads_repo as repo
-from storage.interactions import PointGrant, TagGrant, grant_points, grant_tags
 from storage.models import Identity
+from storage.outbox import add_jobs
+from storage.profile_tags import grant_points, grant_tags
+from storage.records import JobRequest, PointGrant, TagGrant
 from storage.wecom_contacts import EXTERNAL_USERID as EXTERNAL
 from storage.wecom_contacts import link_external_contact
 
@@ -58,8 +65,11 @@ class ContactLinker:
             tags = [TagGrant(CONTACT_ADDED_TAG, source)]
             if state:
                 tags.append(TagGrant(CONTACT_STATE_TAG_PREFIX + state, source, "attribute"))
-            await grant_tags(session, profile_id, tags)
-            await grant_points(session, profile_id, [PointGrant(CONTACT_ADDED_POINTS, source)])
+            now = self._clock()
+            await grant_tags(session, [(profile_id, tag) for tag in tags], at=now)
+            await grant_points(
+                session, [(profile_id, PointGrant(CONTACT_ADDED_POINTS, source))], at=now
+            )
         await session.execute(
             update(Identity)
             .where(
@@ -85,6 +95,24 @@ class ContactLinker:
             lead.assigned_at = lead.claimed_at = lead.followed_up_at = now
         await repo.add_event(session, lead, "contact_added", userid, now, detail=state or None)
         log.info("lead #%d: customer added %s in WeCom", lead.id, userid)
+
+    async def changed(self, session: AsyncSession, fields: Mapping[str, str]) -> None:
+        """A `change_external_contact` callback, applied behind its answer."""
+        change = fields.get("ChangeType", "")
+        userid, external = fields.get("UserID", ""), fields.get("ExternalUserID", "")
+        if not external:
+            return
+        if change == "add_external_contact":
+            # The unionid needs `externalcontact/get`: an API call, so through the outbox.
+            payload: dict[str, object] = {
+                "userid": userid,
+                "external_userid": external,
+                "state": fields.get("State", ""),
+            }
+            job = JobRequest(CONTACT_ADDED, self.policy.wecom, payload)
+            add_jobs(session, [job], self._clock())
+        elif change in ("del_external_contact", "del_follow_user"):
+            await self.removed(session, userid, external, change)
 
     async def removed(
         self, session: AsyncSession, userid: str, external_userid: str, change: str

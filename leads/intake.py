@@ -1,14 +1,15 @@
-"""From a stored event to a lead: qualification, assignment, the alert.
+"""From stored events to a lead: qualification, assignment, the alert.
 
-`LeadIntake.step` is an `EvaluationStep`: it runs last behind the reply, in
-the evaluation's transaction, after the tagging rules have written tags,
-points and the phone number, so it sees the profile as they left it.
+`LeadIntake` is an effects step (`storage.event_batch.EffectStep`): it runs
+last behind the reply, in the batch's transaction, after the tagging rules
+have written tags, points and the phone number, so it sees the profiles as
+they left them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,10 +21,13 @@ from leads.lifecycle import OPEN_STATES, LeadState
 from leads.limits import CARD_MESSAGES
 from leads.policy import LeadPolicy
 from storage import leads_repo as repo
-from storage.interactions import PointGrant, add_jobs, grant_points
+from storage.event_batch import EventBatch
 from storage.lead_models import Lead
-from storage.models import InboundEvent, PointEntry, Profile
+from storage.models import PointEntry, Profile
+from storage.outbox import add_jobs
+from storage.profile_tags import grant_points
 from storage.profiles import canonical_id, link_phone
+from storage.records import PointGrant
 from tagging.contacts import first_phone, mask_phone
 
 log = logging.getLogger(__name__)
@@ -40,67 +44,108 @@ class LeadIntake:
         self.policy = policy
         self._clock = clock
 
-    async def step(self, session: AsyncSession, event: InboundEvent) -> None:
-        """The evaluation step: react to one stored event of `event.profile_id`."""
+    async def apply(self, session: AsyncSession, batch: EventBatch) -> None:
+        """The effects step: phones left, then each profile of the batch once.
+
+        Set-based for the common case (one query for the profiles, one for
+        their leads); only a person who becomes a lead, or a dormant lead
+        that wakes up, costs more.
+        """
         now = self._clock()
-        profile_id = await self._note_phone(session, event, now)
-        profile = await session.get(Profile, profile_id)
-        if profile is None:
-            return
-        qualified = profile.score >= self.policy.qualify_score or bool(profile.phone)
-        lead = await repo.lead_of_profile(session, profile.id)
-        if lead is not None:
-            lead.active_at = now
-            if lead.state == LeadState.DORMANT and qualified and not lead.locked:
-                # A high-intent action wakes a dormant lead up: new again, reassigned.
-                lead.state = LeadState.NEW
-                await repo.add_event(
-                    session, lead, "revived", repo.SYSTEM, now, from_state=LeadState.DORMANT
-                )
-                await self.assign(session, lead, reason="沉睡线索再次活跃")
-            return
-        if not qualified:
-            return
-        channel = profile.last_channel or profile.first_channel or event.account
-        lead = await repo.create_lead(session, profile.id, LeadState.NEW, now, channel)
+        for event in batch.events:
+            if event.msg_type == "text" and first_phone(event.content) is not None:
+                survivor = await self._note_phone(session, event.profile_id, event.content, now)
+                batch.follow_merge(event.profile_id, survivor)
+        profile_ids = batch.profile_ids()
+        await self._phone_points(session, profile_ids, now)
+        connection = await session.connection()
+        facts = {
+            row.id: row
+            for row in await connection.execute(
+                select(
+                    Profile.id,
+                    Profile.score,
+                    Profile.phone,
+                    Profile.first_channel,
+                    Profile.last_channel,
+                ).where(Profile.id.in_(profile_ids))
+            )
+        }
+        leads = await repo.leads_of_profiles(session, profile_ids)
+        accounts = {event.profile_id: event.account for event in batch.events}
+        for profile_id in profile_ids:
+            profile = facts.get(profile_id)
+            if profile is None:
+                continue
+            qualified = profile.score >= self.policy.qualify_score or bool(profile.phone)
+            lead = leads.get(profile_id)
+            if lead is not None:
+                await self._touch(session, lead, qualified, now)
+            elif qualified:
+                channel = profile.last_channel or profile.first_channel or accounts[profile_id]
+                await self._create(session, profile_id, profile.score, channel, now)
+
+    async def _touch(
+        self, session: AsyncSession, lead: Lead, qualified: bool, now: datetime
+    ) -> None:
+        lead.active_at = now
+        if lead.state == LeadState.DORMANT and qualified and not lead.locked:
+            # A high-intent action wakes a dormant lead up: new again, reassigned.
+            lead.state = LeadState.NEW
+            await repo.add_event(
+                session, lead, "revived", repo.SYSTEM, now, from_state=LeadState.DORMANT
+            )
+            await self.assign(session, lead, reason="沉睡线索再次活跃")
+
+    async def _create(
+        self, session: AsyncSession, profile_id: int, score: int, channel: str, now: datetime
+    ) -> None:
+        lead = await repo.create_lead(session, profile_id, LeadState.NEW, now, channel)
         if lead is None:
             return  # another worker made it a lead a moment ago
-        await repo.add_event(
-            session, lead, "created", repo.SYSTEM, now, detail=f"score={profile.score}"
-        )
-        log.info("lead #%d created for profile %d (score %d)", lead.id, profile.id, profile.score)
+        await repo.add_event(session, lead, "created", repo.SYSTEM, now, detail=f"score={score}")
+        log.info("lead #%d created for profile %d (score %d)", lead.id, profile_id, score)
         await self.assign(session, lead, reason="新线索")
 
-    async def _note_phone(self, session: AsyncSession, event: InboundEvent, now: datetime) -> int:
-        """Keep a phone the person left and give its points once; the live profile id.
+    async def _note_phone(
+        self, session: AsyncSession, profile_id: int, content: str | None, now: datetime
+    ) -> int:
+        """Keep a phone the person left; the live profile id (a phone may merge two people).
 
         The tagging step normally sets the phone first; this one only fills in
         when it has not, so qualification works with or without tagging rules.
         """
-        profile_id = await canonical_id(session, event.profile_id)
-        profile = await session.get(Profile, profile_id)
-        if profile is None:
+        profile_id = await canonical_id(session, profile_id)
+        phone = first_phone(content)
+        current = await session.scalar(select(Profile.phone).where(Profile.id == profile_id))
+        if current or phone is None:
             return profile_id
-        if not profile.phone:
-            phone = first_phone(event.content)
-            if phone is None:
-                return profile_id
-            merge = await link_phone(session, profile_id, phone, at=now, source=PHONE_REASON)
-            profile_id = merge.survivor if merge else profile_id
-            log.info("phone %s left by profile %d", mask_phone(phone), profile_id)
-        already = await session.scalar(
-            select(PointEntry.id)
-            .where(PointEntry.profile_id == profile_id, PointEntry.reason == PHONE_REASON)
-            .limit(1)
-        )
-        if already is None and self.policy.phone_score:
-            await grant_points(
-                session, profile_id, [PointGrant(self.policy.phone_score, PHONE_REASON)]
+        merge = await link_phone(session, profile_id, phone, at=now, source=PHONE_REASON)
+        log.info("phone %s left by profile %d", mask_phone(phone), profile_id)
+        return merge.survivor if merge else profile_id
+
+    async def _phone_points(
+        self, session: AsyncSession, profile_ids: Sequence[int], now: datetime
+    ) -> None:
+        """`phone_score` once per person who left a phone, however they left it."""
+        if not self.policy.phone_score or not profile_ids:
+            return
+        with_phone = set(
+            await session.scalars(
+                select(Profile.id).where(Profile.id.in_(profile_ids), Profile.phone.is_not(None))
             )
-        profile = await session.get(Profile, profile_id)
-        if profile is not None:
-            await session.refresh(profile)
-        return profile_id
+        )
+        if not with_phone:
+            return
+        rewarded = set(
+            await session.scalars(
+                select(PointEntry.profile_id).where(
+                    PointEntry.profile_id.in_(with_phone), PointEntry.reason == PHONE_REASON
+                )
+            )
+        )
+        grant = PointGrant(self.policy.phone_score, PHONE_REASON)
+        await grant_points(session, [(pid, grant) for pid in sorted(with_phone - rewarded)], at=now)
 
     async def assign(
         self,
@@ -138,12 +183,14 @@ class LeadIntake:
             log.info("lead #%d is locked (won): no alert to %s", lead.id, recipient)
             return
         summary = await summarize(session, lead)
-        add_jobs(session, [alert_job(self.policy.wecom, recipient, summary, reason, sequence)])
+        job = alert_job(self.policy.wecom, recipient, summary, reason, sequence)
+        add_jobs(session, [job], self._clock())
 
 
 async def summarize(session: AsyncSession, lead: Lead) -> LeadSummary:
     """The facts an alert card shows, read fresh from the profile."""
-    profile = await session.get(Profile, lead.profile_id)
+    # populate_existing: set-based statements earlier in the batch updated the row.
+    profile = await session.get(Profile, lead.profile_id, populate_existing=True)
     return LeadSummary(
         lead_id=lead.id,
         openid=await repo.first_openid(session, lead.profile_id) or lead.external_userid or "",
@@ -153,7 +200,3 @@ async def summarize(session: AsyncSession, lead: Lead) -> LeadSummary:
         points=profile.score if profile else 0,
         messages=tuple(await repo.recent_messages(session, lead.profile_id, CARD_MESSAGES)),
     )
-
-
-def is_open(lead: Lead) -> bool:
-    return lead.state in OPEN_STATES

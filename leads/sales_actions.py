@@ -19,8 +19,8 @@ from leads.lifecycle import OPEN_STATES, LeadState, label
 from leads.limits import TIMELINE_ENTRIES
 from leads.views import lead_card_text, lead_line, owner_name, start_of_day
 from storage import leads_repo as repo
-from storage.interactions import add_jobs
 from storage.lead_models import Lead
+from storage.outbox import add_jobs
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class SalesActions:
         self._intake = intake
         self.policy = intake.policy
         self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock()
 
     def _may_work(self, userid: str, lead: Lead) -> bool:
         """The owner, or the owner's manager."""
@@ -213,5 +216,5 @@ class SalesActions:
         await repo.add_event(session, lead, "unlocked", userid, now)
         if lead.owner and lead.owner != userid:
             notice = f"线索 #{lead_id} 已被 {userid} 解锁"
-            add_jobs(session, [text_job(self.policy.wecom, [lead.owner], notice, None)])
+            add_jobs(session, [text_job(self.policy.wecom, [lead.owner], notice, None)], now)
         return Answer(True, f"线索 #{lead_id} 已解锁，客户可再次收到提醒")

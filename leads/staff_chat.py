@@ -17,7 +17,7 @@ from leads.alerts import CLAIM, card_update_job, parse_button, text_job
 from leads.commands import HELP, Command, Usage, parse_command
 from leads.lifecycle import LeadState
 from leads.sales_actions import Answer, SalesActions
-from storage.interactions import add_jobs
+from storage.outbox import add_jobs
 
 log = logging.getLogger(__name__)
 
@@ -100,4 +100,4 @@ class StaffCommandRunner:
             jobs.append(
                 text_job(self._policy.wecom, [userid], answer.text, f"click:{response_code}")
             )
-        add_jobs(session, jobs)
+        add_jobs(session, jobs, self._desk.now())

@@ -20,8 +20,8 @@ from leads.intake import LeadIntake
 from leads.lifecycle import OPEN_STATES, LeadState
 from leads.views import owner_name
 from storage import leads_repo as repo
-from storage.interactions import add_jobs
 from storage.lead_models import Lead
+from storage.outbox import add_jobs
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class LeadTimers:
         )
 
     def _notify(self, session: AsyncSession, userids: list[str], text: str, key: str) -> None:
-        add_jobs(session, [text_job(self.policy.wecom, userids, text, key)])
+        add_jobs(session, [text_job(self.policy.wecom, userids, text, key)], self._clock())
 
     async def _expire_claims(self, session: AsyncSession, now: datetime) -> int:
         deadline = now - timedelta(minutes=self.policy.claim_minutes)

@@ -1,4 +1,4 @@
-"""Group commit: callbacks that arrive together share one database transaction.
+"""Group commit: callbacks that arrive together share one append and one commit.
 
 Each callback still waits for the commit that holds its event before WeChat is
 answered; it only shares that commit's cost (see `storage.batching`).
@@ -6,47 +6,98 @@ answered; it only shares that commit's cost (see `storage.batching`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.batching import Batcher
-from storage.database import SessionFactory
-from storage.event_log import Interaction, record_interactions
-from storage.interactions import Effects, InboundRecord
+from storage.event_log import append_events, event_rows
 from storage.models import InboundEvent
-from storage.replies import stored_reply
+from storage.pending_events import HELD, PENDING
+from storage.records import Decision, InboundRecord
+from storage.types import utc_now
 
 # Large enough to absorb a burst, small enough to keep one transaction short.
 MAX_BATCH = 64
 
 
+@dataclass(frozen=True)
+class Append:
+    record: InboundRecord
+    decision: Decision
+    # The handler overran its deadline: its decision comes later (`settle_late`).
+    held: bool = False
+
+
 class GroupCommitWriter:
-    """Stores interactions, batching the ones that are waiting at the same time."""
+    """Appends events, batching the ones that are waiting at the same time."""
 
-    def __init__(self, sessions: SessionFactory, max_batch: int = MAX_BATCH) -> None:
-        self._sessions = sessions
-        self._batcher = Batcher[Interaction, int | None]("group-commit", self._write, max_batch)
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Callable[[], datetime] = utc_now,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        # Core on the engine, no ORM session: this is the request's only write.
+        self._engine = engine
+        self._clock = clock
+        self._batcher = Batcher[Append, bool]("group-commit", self._write, max_batch)
 
-    async def record(self, record: InboundRecord, effects: Effects) -> int | None:
-        """Like `record_interaction`: the profile id once committed, None for a retry."""
-        return await self._batcher.submit((record, effects))
+    async def append(self, item: Append) -> bool:
+        """True once committed; False when the event was stored before (a retry)."""
+        return await self._batcher.submit(item)
 
-    async def _write(self, batch: Sequence[Interaction]) -> Sequence[int | Exception | None]:
+    async def _write(self, batch: Sequence[Append]) -> Sequence[bool | Exception]:
+        now = self._clock()
+        rows = [
+            row
+            for item in batch
+            for row in event_rows([(item.record, item.decision)], now, held=item.held)
+        ]
         try:
-            return await record_interactions(self._sessions, batch)
+            async with self._engine.begin() as connection:
+                new_keys = await append_events(connection, rows)
         except Exception as exc:
             if len(batch) == 1:
                 # The callback fails (its caller answers an error) and WeChat retries it.
                 return [exc]
-        # One bad record must not fail its neighbours: write each on its own.
-        outcomes: list[int | Exception | None] = []
+            # One bad record must not fail its neighbours: write each on its own.
+            outcomes: list[bool | Exception] = []
+            for item in batch:
+                outcomes.extend(await self._write([item]))
+            return outcomes
+        stored: list[bool] = []
         for item in batch:
-            outcomes.extend(await self._write([item]))
-        return outcomes
+            key = item.record.dedup_key
+            stored.append(key in new_keys)
+            new_keys.discard(key)  # a repeat later in the batch is a retry
+        return stored
+
+    async def settle_late(self, dedup_key: str, decision: Decision) -> None:
+        """Give a held event the decision of its late handler, and release it to the stage."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(InboundEvent)
+                .where(InboundEvent.dedup_key == dedup_key, InboundEvent.effects_state == HELD)
+                .values(
+                    rule=decision.rule,
+                    variant=decision.variant,
+                    decision=decision.to_json(),
+                    effects_state=PENDING,
+                )
+            )
 
     async def stored_reply(self, dedup_key: str) -> str | None:
         """The reply sent for a stored event; None while no event has that key."""
-        async with self._sessions() as session:
-            return await stored_reply(session, InboundEvent, dedup_key)
+        async with self._engine.connect() as connection:
+            return await connection.scalar(
+                select(func.coalesce(InboundEvent.reply, "")).where(
+                    InboundEvent.dedup_key == dedup_key
+                )
+            )
 
     async def drain(self) -> None:
         """Wait for the batch being written (at shutdown)."""

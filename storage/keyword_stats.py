@@ -91,7 +91,8 @@ async def exposures(
         return [
             Exposure(str(rule), variant, int(profile), at)
             for rule, variant, profile, at in await session.execute(query)
-            if variant is not None
+            # An event the effects stage has not applied yet has no profile yet.
+            if variant is not None and profile is not None
         ]
 
 
@@ -121,7 +122,8 @@ async def went_on_times(
             for query in queries:
                 column = query.selected_columns[0]
                 for profile_id, at in await session.execute(query.where(column.in_(chunk))):
-                    found.setdefault(int(profile_id), []).append(at)
+                    if profile_id is not None:
+                        found.setdefault(int(profile_id), []).append(at)
     return found
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from storage.models import AppliedLater, Base
 from storage.types import utc_now
 
 
@@ -70,8 +70,12 @@ class DeferredAlert(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
 
 
-class WeComEvent(Base):
-    """Every accepted WeCom callback; the unique key is the last word on retries."""
+class WeComEvent(AppliedLater, Base):
+    """Every accepted WeCom callback; the unique key is the last word on retries.
+
+    Staff commands are applied in the request (their answer is their result) and
+    stored `applied`; contact changes and card clicks are applied by the effects stage.
+    """
 
     __tablename__ = "wecom_events"
 

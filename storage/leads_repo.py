@@ -7,15 +7,15 @@ timer step commits as one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.interactions import JobRequest
 from storage.lead_models import Lead, LeadEvent
 from storage.models import Identity, InboundEvent, OutboxJob, ProfileTag
+from storage.records import JobRequest
 from storage.types import utc_now
 from storage.upsert import insert_unless_exists
 
@@ -29,6 +29,14 @@ async def lead_by_id(session: AsyncSession, lead_id: int) -> Lead | None:
 
 async def lead_of_profile(session: AsyncSession, profile_id: int) -> Lead | None:
     return await session.scalar(select(Lead).where(Lead.profile_id == profile_id).with_for_update())
+
+
+async def leads_of_profiles(session: AsyncSession, profile_ids: Collection[int]) -> dict[int, Lead]:
+    """The leads of many profiles, row-locked, by profile id (one query)."""
+    rows = await session.scalars(
+        select(Lead).where(Lead.profile_id.in_(list(profile_ids))).with_for_update()
+    )
+    return {lead.profile_id: lead for lead in rows}
 
 
 async def create_lead(

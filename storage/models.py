@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UtcDateTime, utc_now
@@ -73,18 +82,43 @@ class PointEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
-class InboundEvent(Base):
-    """Every accepted message and event, stored before the callback is answered."""
+class AppliedLater:
+    """Columns of an event table whose effects the effects stage applies behind the reply.
+
+    `effects_state` is `pending` (stored, not applied), `held` (its handler
+    overran the deadline and its decision is still coming), `applied` or
+    `failed` (set aside after repeated errors; `wxbot events retry` replays it).
+    """
+
+    # Which lease of the effects stage covers the row: events of one person share one.
+    partition: Mapped[int] = mapped_column(SmallInteger, default=0)
+    effects_state: Mapped[str] = mapped_column(String(8), default="pending")
+    effects_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    effects_error: Mapped[str | None] = mapped_column(Text)
+    applied_at: Mapped[datetime | None] = mapped_column()
+
+
+class InboundEvent(AppliedLater, Base):
+    """Every accepted message and event, stored before the callback is answered.
+
+    The row carries what the handler decided (`rule`, `variant`, `reply`, and
+    `decision`: tags, points and sends as JSON), so the effects stage applies
+    exactly that even if the keyword table changes meanwhile.
+    """
 
     __tablename__ = "inbound_events"
-    __table_args__ = (Index("ix_inbound_events_profile_time", "profile_id", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbound_events_profile_time", "profile_id", "received_at"),
+        Index("ix_inbound_events_unapplied", "effects_state", "partition", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Unique: the database is the last word on WeChat's retries, even if the cache was lost.
     dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
     account: Mapped[str] = mapped_column(String(64))
     openid: Mapped[str] = mapped_column(String(128))
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"))
+    # Resolved by the effects stage (OneID), not by the request.
+    profile_id: Mapped[int | None] = mapped_column(ForeignKey("profiles.id"))
     msg_type: Mapped[str] = mapped_column(String(32))
     event: Mapped[str | None] = mapped_column(String(64))
     event_key: Mapped[str | None] = mapped_column(Text)
@@ -96,6 +130,27 @@ class InboundEvent(Base):
     variant: Mapped[int | None] = mapped_column(Integer)
     # The reply XML sent (plaintext; "" for none), so a retry gets the same answer.
     reply: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(Text)
+
+
+class EffectLease(Base):
+    """Who applies one partition of one event stream now; its row lock fences a batch."""
+
+    __tablename__ = "effect_leases"
+
+    stream: Mapped[str] = mapped_column(String(16), primary_key=True)
+    partition: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column()
+
+
+class EffectConsumer(Base):
+    """A live consumer of the effects stage (heartbeat), so leases are shared fairly."""
+
+    __tablename__ = "effect_consumers"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column()
 
 
 class OutboxJob(Base):

@@ -9,17 +9,40 @@ rows; SQLite serialises writers, where the same statement is simply atomic.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import SessionFactory
-from storage.interactions import JobRequest, add_jobs
 from storage.models import OutboxJob
+from storage.records import JobRequest
 from storage.types import utc_now
+
+
+def job_rows(jobs: Sequence[JobRequest], due: datetime) -> list[dict[str, object]]:
+    """Outbox rows for `jobs`, due at `due`."""
+    return [
+        {
+            "kind": job.kind,
+            "target": job.target,
+            "payload": json.dumps(job.payload, ensure_ascii=False),
+            "dedup_key": job.dedup_key,
+            "status": job.status,
+            "last_error": job.note,
+            "next_attempt_at": due,
+            "created_at": due,
+        }
+        for job in jobs
+    ]
+
+
+def add_jobs(session: AsyncSession, jobs: Sequence[JobRequest], now: datetime) -> None:
+    """Add outbox rows to the session's transaction, due at `now`."""
+    session.add_all(OutboxJob(**row) for row in job_rows(jobs, now))
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PointEntry, Profile, ProfileTag
-from storage.timeline import POINTS, TAG_ADDED, TAG_EXPIRED, TAG_REMOVED, Change, record
-from storage.upsert import insert_unless_exists
+from storage.records import PointGrant, TagGrant
+from storage.timeline import (
+    POINTS,
+    TAG_ADDED,
+    TAG_EXPIRED,
+    TAG_REMOVED,
+    Change,
+    record,
+    record_many,
+)
+from storage.upsert import insert_or_skip
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,48 @@ async def tags_of(session: AsyncSession, profile_id: int) -> list[ProfileTag]:
     return list(rows)
 
 
+async def grant_tags(
+    session: AsyncSession,
+    grants: Sequence[tuple[int, TagGrant]],
+    *,
+    at: datetime,
+    expires_at: datetime | None = None,
+) -> list[tuple[int, str]]:
+    """Give tags the profiles lack, each with its timeline entry; the (profile, tag) pairs added.
+
+    The one writer of tags: a handful of statements for any number of grants.
+    """
+    chosen = {(profile_id, grant.tag): grant for profile_id, grant in grants}
+    if not chosen:
+        return []
+    connection = await session.connection()
+    added = await connection.execute(
+        insert_or_skip(connection, ProfileTag, ("profile_id", "tag")).returning(
+            ProfileTag.profile_id, ProfileTag.tag
+        ),
+        [
+            {
+                "profile_id": profile_id,
+                "tag": tag,
+                "category": grant.category,
+                "source": grant.source,
+                "created_at": at,
+                "expires_at": expires_at,
+            }
+            for (profile_id, tag), grant in chosen.items()
+        ],
+    )
+    new = [(row.profile_id, row.tag) for row in added]
+    await record_many(
+        session,
+        [
+            (pid, Change(TAG_ADDED, at, tag=tag, source=chosen[(pid, tag)].source))
+            for pid, tag in new
+        ],
+    )
+    return new
+
+
 async def add_tag(
     session: AsyncSession,
     profile_id: int,
@@ -38,33 +90,22 @@ async def add_tag(
     expires_at: datetime | None = None,
 ) -> bool:
     """Give the tag; True when it is new. Given again, a later expiry is pushed out."""
-    values = {
-        "profile_id": profile_id,
-        "tag": tag,
-        "category": category,
-        "source": source,
-        "created_at": at,
-        "expires_at": expires_at,
-    }
-    table = ProfileTag.__table__
-    tag_id = await insert_unless_exists(session, table, values, ("profile_id", "tag"))  # type: ignore[arg-type]
-    if tag_id is None:
-        if expires_at is not None:
-            # A behaviour seen again keeps its tag alive (never shortens a longer one).
-            await session.execute(
-                update(ProfileTag)
-                .where(
-                    ProfileTag.profile_id == profile_id,
-                    ProfileTag.tag == tag,
-                    ProfileTag.expires_at.is_not(None),
-                    ProfileTag.expires_at < expires_at,
-                )
-                .values(expires_at=expires_at)
+    grant = TagGrant(tag=tag, source=source, category=category)
+    if await grant_tags(session, [(profile_id, grant)], at=at, expires_at=expires_at):
+        return True
+    if expires_at is not None:
+        # A behaviour seen again keeps its tag alive (never shortens a longer one).
+        await session.execute(
+            update(ProfileTag)
+            .where(
+                ProfileTag.profile_id == profile_id,
+                ProfileTag.tag == tag,
+                ProfileTag.expires_at.is_not(None),
+                ProfileTag.expires_at < expires_at,
             )
-        return False
-    change = Change(TAG_ADDED, at, tag=tag, source=source, ref=f"tag:{tag_id}")
-    await record(session, profile_id, change)
-    return True
+            .values(expires_at=expires_at)
+        )
+    return False
 
 
 async def remove_tag(
@@ -140,17 +181,41 @@ async def expire_due(
     return expired
 
 
+async def grant_points(
+    session: AsyncSession, grants: Sequence[tuple[int, PointGrant]], *, at: datetime
+) -> None:
+    """Point entries with their timeline entries, and each profile's new total.
+
+    The one writer of points: a handful of statements for any number of grants.
+    """
+    grants = [(profile_id, grant) for profile_id, grant in grants if grant.points]
+    if not grants:
+        return
+    connection = await session.connection()
+    await connection.execute(
+        insert(PointEntry),
+        [
+            {"profile_id": pid, "points": g.points, "reason": g.reason, "created_at": at}
+            for pid, g in grants
+        ],
+    )
+    totals: dict[int, int] = defaultdict(int)
+    for profile_id, grant in grants:
+        totals[profile_id] += grant.points
+    await connection.execute(
+        update(Profile)
+        .where(Profile.id == bindparam("pid"))
+        .values(score=Profile.score + bindparam("delta"), updated_at=at),
+        [{"pid": pid, "delta": delta} for pid, delta in totals.items()],
+    )
+    await record_many(
+        session,
+        [(pid, Change(POINTS, at, points=g.points, source=g.reason)) for pid, g in grants],
+    )
+
+
 async def add_points(
     session: AsyncSession, profile_id: int, points: int, *, reason: str, at: datetime
 ) -> None:
-    """A point entry (timelined now, so catch-up skips it) and the profile's new total."""
-    if not points:
-        return
-    entry = PointEntry(profile_id=profile_id, points=points, reason=reason, created_at=at)
-    session.add(entry)
-    await session.flush()
-    await session.execute(
-        update(Profile).where(Profile.id == profile_id).values(score=Profile.score + points)
-    )
-    change = Change(POINTS, at, points=points, source=reason, ref=f"point:{entry.id}")
-    await record(session, profile_id, change)
+    """One point entry (see `grant_points`)."""
+    await grant_points(session, [(profile_id, PointGrant(points, reason))], at=at)

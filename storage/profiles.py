@@ -10,6 +10,7 @@ re-pointed, so `resolve_profile` finds the survivor directly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -218,10 +219,20 @@ async def link_phone(
 
 
 async def identities_of(session: AsyncSession, profile_id: int) -> list[Identity]:
+    return (await identities_of_many(session, [profile_id])).get(profile_id, [])
+
+
+async def identities_of_many(
+    session: AsyncSession, profile_ids: Collection[int]
+) -> dict[int, list[Identity]]:
+    """Identities of many profiles by profile id, oldest first (one query)."""
     rows = await session.scalars(
-        select(Identity).where(Identity.profile_id == profile_id).order_by(Identity.id)
+        select(Identity).where(Identity.profile_id.in_(list(profile_ids))).order_by(Identity.id)
     )
-    return list(rows)
+    found: dict[int, list[Identity]] = {}
+    for identity in rows:
+        found.setdefault(identity.profile_id, []).append(identity)
+    return found
 
 
 def channel_change(profile: Profile, channel: str, at: datetime, source: str) -> Change:

@@ -14,8 +14,8 @@ from storage.types import utc_now
 class TimelineEntry(Base):
     """One change to a profile: a tag added/removed/expired, points, a merge, a link.
 
-    `ref` names the row an entry was written for (`tag:17`, `point:42`), unique,
-    so catching up on tags and points written elsewhere never doubles an entry.
+    `ref`, when set, names what an entry was written for (an identity link, a
+    merge) and is unique, so writing the same entry twice is a no-op.
     """
 
     __tablename__ = "profile_timeline"

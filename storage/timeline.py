@@ -1,19 +1,18 @@
 """A profile's timeline: every tag change, point entry, merge and identity link, in order.
 
-Tags and points are also written outside the tagging step (the dispatcher's
-keyword rules, lead scoring); `catch_up` records those from their rows, keyed
-by `ref`, so each appears exactly once whoever notices it first.
+Tags and points have one writer each (`storage.profile_tags`), which records
+their entries in the same statement batch; `ref` keeps an entry unique.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import PointEntry, ProfileTag
 from storage.tagging_models import TimelineEntry
 from storage.upsert import insert_unless_exists
 
@@ -43,9 +42,8 @@ class Change:
     ref: str | None = None
 
 
-async def record(session: AsyncSession, profile_id: int, change: Change) -> bool:
-    """Write `change`; False when an entry with the same `ref` already exists."""
-    values = {
+def _row(profile_id: int, change: Change) -> dict[str, object]:
+    return {
         "profile_id": profile_id,
         "at": change.at,
         "kind": change.kind,
@@ -55,6 +53,11 @@ async def record(session: AsyncSession, profile_id: int, change: Change) -> bool
         "detail": change.detail,
         "ref": change.ref,
     }
+
+
+async def record(session: AsyncSession, profile_id: int, change: Change) -> bool:
+    """Write `change`; False when an entry with the same `ref` already exists."""
+    values = _row(profile_id, change)
     if change.ref is None:
         session.add(TimelineEntry(**values))
         return True
@@ -62,41 +65,11 @@ async def record(session: AsyncSession, profile_id: int, change: Change) -> bool
     return await insert_unless_exists(session, table, values, ("ref",)) is not None  # type: ignore[arg-type]
 
 
-async def catch_up(session: AsyncSession, profile_id: int) -> list[str]:
-    """Record tags and points of the profile that have no entry yet; the tags newly recorded."""
-    refs = set(
-        await session.scalars(
-            select(TimelineEntry.ref).where(
-                TimelineEntry.profile_id == profile_id, TimelineEntry.ref.is_not(None)
-            )
-        )
-    )
-    recorded: list[str] = []
-    tags = await session.execute(
-        select(ProfileTag.id, ProfileTag.tag, ProfileTag.source, ProfileTag.created_at).where(
-            ProfileTag.profile_id == profile_id
-        )
-    )
-    for row in tags:
-        change = Change(TAG_ADDED, row.created_at, tag=row.tag, source=row.source)
-        if f"tag:{row.id}" not in refs and await record(
-            session, profile_id, _with_ref(change, f"tag:{row.id}")
-        ):
-            recorded.append(row.tag)
-    points = await session.execute(
-        select(PointEntry.id, PointEntry.points, PointEntry.reason, PointEntry.created_at).where(
-            PointEntry.profile_id == profile_id
-        )
-    )
-    for entry in points:
-        if f"point:{entry.id}" not in refs:
-            change = Change(POINTS, entry.created_at, points=entry.points, source=entry.reason)
-            await record(session, profile_id, _with_ref(change, f"point:{entry.id}"))
-    return recorded
-
-
-def _with_ref(change: Change, ref: str) -> Change:
-    return Change(change.kind, change.at, change.tag, change.points, change.source, None, ref)
+async def record_many(session: AsyncSession, changes: Sequence[tuple[int, Change]]) -> None:
+    """Write entries without a `ref` (one per tag or point just granted): one statement."""
+    if changes:
+        connection = await session.connection()
+        await connection.execute(insert(TimelineEntry), [_row(pid, c) for pid, c in changes])
 
 
 async def history(session: AsyncSession, profile_id: int, limit: int = 50) -> list[TimelineEntry]:

@@ -11,9 +11,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.interactions import JobRequest, add_jobs, resolve_profile
+from storage.identities import resolve_profile
 from storage.models import Identity, Profile
+from storage.outbox import add_jobs
 from storage.profiles import canonical_id, channel_change, link_unionid
+from storage.records import JobRequest
 from storage.tagging_models import WeComRelation
 from storage.timeline import IDENTITY_LINKED, Change, record
 from storage.upsert import insert_unless_exists
@@ -47,7 +49,7 @@ async def link_external_contact(
         )
     )
     profile_id = await canonical_id(
-        session, await resolve_profile(session, EXTERNAL_USERID, app, external_userid)
+        session, await resolve_profile(session, EXTERNAL_USERID, app, external_userid, at)
     )
     if known is None:
         detail = f"WeCom {app} external_userid {external_userid}"
@@ -70,7 +72,7 @@ async def link_external_contact(
         if profile is not None:
             change = channel_change(profile, state, at, source=f"wecom:{app}")
             await record(session, profile_id, change)
-    add_jobs(session, [refresh_job(profile_id)])
+    add_jobs(session, [refresh_job(profile_id)], at)
     return profile_id
 
 

@@ -6,6 +6,7 @@ notes what changed in `Changes`, which decides what is mirrored to WeChat.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -41,6 +42,12 @@ class Changes:
         if done:
             self.removed.add(tag)
             self.added.discard(tag)
+
+    def merge(self, earlier: Changes) -> None:
+        """Fold in what an absorbed profile's evaluation changed before a merge."""
+        self.added |= earlier.added - self.removed
+        self.removed |= earlier.removed - self.added
+        self.full_sync = self.full_sync or earlier.full_sync
 
 
 async def apply_counter(
@@ -84,18 +91,33 @@ async def apply_counter(
 
 
 async def apply_profile_rules(
-    rules: RuleSet, session: AsyncSession, profile_id: int, now: datetime, changes: Changes
+    rules: RuleSet,
+    session: AsyncSession,
+    profile_ids: Sequence[int],
+    now: datetime,
+    changes: Mapping[int, Changes],
 ) -> None:
-    await set_expiry_where_missing(session, profile_id, rules.expiry_days())
-    for item in await expire_due(session, now, profile_ids=[profile_id]):
-        changes.remove(item.tag, done=True)
-    metrics: dict[tuple[Metric, int], int] = {}
-    for tier in rules.tiers:
-        key = (tier.metric, tier.within_days)
-        if key not in metrics:
-            metrics[key] = await _metric(session, profile_id, tier, now)
-        await _tier(session, profile_id, tier, metrics[key], now=now, changes=changes)
-    await _touch(rules.touch, session, profile_id, now, changes)
+    """Expiry, tiers and touch tags of these profiles; one expiry query for all of them."""
+    if not profile_ids:
+        return
+    expiry_days = rules.expiry_days()
+    if expiry_days:
+        for profile_id in profile_ids:
+            await set_expiry_where_missing(session, profile_id, expiry_days)
+    for item in await expire_due(session, now, profile_ids=profile_ids):
+        changes[item.profile_id].remove(item.tag, done=True)
+    if not rules.tiers and rules.touch.first is None and rules.touch.last is None:
+        return
+    for profile_id in profile_ids:
+        metrics: dict[tuple[Metric, int], int] = {}
+        for tier in rules.tiers:
+            key = (tier.metric, tier.within_days)
+            if key not in metrics:
+                metrics[key] = await _metric(session, profile_id, tier, now)
+            await _tier(
+                session, profile_id, tier, metrics[key], now=now, changes=changes[profile_id]
+            )
+        await _touch(rules.touch, session, profile_id, now, changes[profile_id])
 
 
 async def _metric(session: AsyncSession, profile_id: int, tier: TierRule, now: datetime) -> int:

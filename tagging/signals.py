@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.interactions import add_jobs
-from storage.models import Identity, InboundEvent, Profile
+from storage.event_batch import StoredEvent
+from storage.models import Identity, Profile
+from storage.outbox import add_jobs
 from storage.profile_tags import add_points, add_tag, remove_tag
 from storage.profiles import link_phone
 from storage.timeline import CHANNEL, SUBSCRIBED, UNSUBSCRIBED, WECHAT_ID, Change, record
@@ -25,7 +26,7 @@ WECHAT_ID_IDENTITY = "wechat_id"
 async def apply_signals(
     rules: RuleSet,
     session: AsyncSession,
-    event: InboundEvent,
+    event: StoredEvent,
     profile_id: int,
     *,
     now: datetime,
@@ -45,7 +46,7 @@ async def apply_signals(
             )
         profile = await session.get(Profile, profile_id)
         if profile is not None and profile.unionid is None:
-            add_jobs(session, [fetch_unionid_job(event.account, event.openid)])
+            add_jobs(session, [fetch_unionid_job(event.account, event.openid)], now)
     elif event.event == "unsubscribe":
         await record(session, profile_id, Change(UNSUBSCRIBED, now, source=source))
         if unsubscribe.tag:
@@ -86,7 +87,7 @@ async def _tag(
 async def _contacts(
     rules: RuleSet,
     session: AsyncSession,
-    event: InboundEvent,
+    event: StoredEvent,
     profile_id: int,
     *,
     now: datetime,

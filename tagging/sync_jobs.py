@@ -8,12 +8,12 @@ going up and down again) still leave WeChat as wxbot sees the profile now.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.interactions import JobRequest
-from storage.profiles import identities_of
+from storage.profiles import identities_of, identities_of_many
+from storage.records import JobRequest
 from storage.wecom_contacts import EXTERNAL_USERID
 from tagging.rules import SyncPolicy
 
@@ -34,31 +34,48 @@ async def sync_jobs(
     add: Collection[str],
     remove: Collection[str],
 ) -> list[JobRequest]:
-    """One job per account (all its openids of the profile) and per WeCom customer."""
-    add = sorted(tag for tag in set(add) - set(remove) if policy.mirrors(tag))
-    remove = sorted(tag for tag in set(remove) - set(add) if policy.mirrors(tag))
-    if not add and not remove:
+    """The jobs that mirror one profile's changes (see `sync_jobs_many`)."""
+    return await sync_jobs_many(session, policy, {profile_id: (add, remove)})
+
+
+async def sync_jobs_many(
+    session: AsyncSession,
+    policy: SyncPolicy,
+    changes: Mapping[int, tuple[Collection[str], Collection[str]]],
+) -> list[JobRequest]:
+    """Jobs mirroring many profiles' tag changes; one identity query for all of them.
+
+    Official-account jobs are grouped per (account, change): a batch in which
+    300 followers got the same keyword tag costs one job (batched by 50 when
+    it runs), not 300. WeCom corp tags go per customer, as the API wants.
+    """
+    wanted: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for profile_id, (add_tags, remove_tags) in changes.items():
+        add = tuple(sorted(t for t in set(add_tags) - set(remove_tags) if policy.mirrors(t)))
+        remove = tuple(sorted(t for t in set(remove_tags) - set(add_tags) if policy.mirrors(t)))
+        if add or remove:
+            wanted[profile_id] = (add, remove)
+    if not wanted:
         return []
-    openids: dict[str, list[str]] = defaultdict(list)
-    customers: list[tuple[str, str]] = []
-    for identity in await identities_of(session, profile_id):
-        if identity.kind == "openid" and identity.subscribed:
-            openids[identity.app].append(identity.value)
-        elif identity.kind == EXTERNAL_USERID:
-            customers.append((identity.app, identity.value))
+    identities = await identities_of_many(session, list(wanted))
+    followers: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[str]] = defaultdict(list)
     jobs: list[JobRequest] = []
-    if policy.official_account:
-        jobs.extend(oa_job(account, ids, add, remove) for account, ids in sorted(openids.items()))
-    if policy.wecom:
-        jobs.extend(
-            JobRequest(
-                WECOM_TAG_SYNC,
-                target=app,
-                payload={"external_userid": external_userid, "add": add, "remove": remove},
-            )
-            for app, external_userid in customers
-        )
-    return jobs
+    for profile_id, (add, remove) in wanted.items():
+        for identity in identities.get(profile_id, []):
+            if identity.kind == "openid" and identity.subscribed and policy.official_account:
+                followers[(identity.app, add, remove)].append(identity.value)
+            elif identity.kind == EXTERNAL_USERID and policy.wecom:
+                payload: dict[str, object] = {
+                    "external_userid": identity.value,
+                    "add": list(add),
+                    "remove": list(remove),
+                }
+                jobs.append(JobRequest(WECOM_TAG_SYNC, target=identity.app, payload=payload))
+    oa_jobs = [
+        oa_job(account, openids, add, remove)
+        for (account, add, remove), openids in sorted(followers.items())
+    ]
+    return oa_jobs + jobs
 
 
 def oa_job(

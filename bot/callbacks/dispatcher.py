@@ -1,14 +1,17 @@
-"""From an accepted callback to the reply XML: dedup, dispatch, store, render.
+"""From an accepted callback to the reply XML: dedup, dispatch, append, render.
 
 The order matters: a retry is recognised before any work; the handler runs
-under a deadline so the answer always leaves before WeChat's 5 s; the event
-and everything it caused are committed before the answer goes out.
+under a deadline so the answer always leaves before WeChat's 5 s; the event,
+with the reply and what the handler decided, is appended before the answer
+goes out. Everything else it causes (profiles, tags, points, leads, API
+calls) is applied behind the reply by the effects stage (`bot.effects.stage`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -20,9 +23,7 @@ from bot.metrics import Metrics
 from handlers.context import Context, HandlerDeps
 from handlers.messages import Inbound, ReplyValue
 from handlers.router import UNHANDLED, Router
-from storage.evaluation import evaluation_job
-from storage.group_commit import GroupCommitWriter
-from storage.interactions import Effects
+from storage.group_commit import Append, GroupCommitWriter
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +34,13 @@ class Dispatcher:
     def __init__(
         self,
         *,
-        router: Router,
+        router: Router[Context],
         deps: HandlerDeps,
         events: GroupCommitWriter,
         late_replies: LateReplies,
         metrics: Metrics,
         on_stored: Callable[[], None],
+        budget_s: float = HANDLER_BUDGET_S,
     ) -> None:
         self._router = router
         self._deps = deps
@@ -46,6 +48,9 @@ class Dispatcher:
         self._late = late_replies
         self._metrics = metrics
         self._on_stored = on_stored
+        self._budget_s = budget_s
+        # Dedup claims name their owner, so a failing attempt only drops its own.
+        self._owner = uuid.uuid4().hex
 
     async def process(self, msg: Inbound) -> str:
         """The plaintext reply XML for `msg` ("" for none); the same XML for its retries."""
@@ -54,6 +59,7 @@ class Dispatcher:
             msg.dedup_key,
             lambda: self._process_new(msg),
             lambda: self._events.stored_reply(msg.dedup_key),
+            self._owner,
         )
         if not fresh:
             self._metrics.callbacks.labels(msg.account, "retry").inc()
@@ -61,41 +67,39 @@ class Dispatcher:
 
     async def _process_new(self, msg: Inbound) -> str:
         ctx = Context(self._deps)
-        value, finished = await self._dispatch_within_budget(msg, ctx)
-        effects = ctx.effects() if finished else Effects()
+        task = asyncio.ensure_future(self._dispatch(msg, ctx))
+        value, finished = await self._within_budget(task, msg)
         reply = render_reply(value, msg)
-        stored = await self._events.record(
-            msg.record(),
-            replace(
-                effects,
-                jobs=(*effects.jobs, evaluation_job(msg.account, msg.dedup_key)),
-                reply=reply,
-            ),
-        )
-        if stored is None:
+        # An overrun handler's rule is already known: it is stored now, so the
+        # hit counts as a hit; the rest of its decision follows when it ends.
+        decision = replace(ctx.decision(), reply=reply)
+        stored = await self._events.append(Append(msg.record(), decision, held=not finished))
+        if not stored:
             # The cache had forgotten (restart, expiry) but the database remembers.
             self._metrics.callbacks.labels(msg.account, "retry").inc()
             return await self._events.stored_reply(msg.dedup_key) or ""
+        if not finished:
+            self._late.follow(task, msg, ctx)
         self._on_stored()
         self._metrics.callbacks.labels(msg.account, "accepted").inc()
         if ctx.rule is not None:
             self._metrics.keyword_hits.labels(msg.account, ctx.rule).inc()
         return reply
 
-    async def _dispatch_within_budget(self, msg: Inbound, ctx: Context) -> tuple[ReplyValue, bool]:
+    async def _within_budget(
+        self, task: asyncio.Future[ReplyValue], msg: Inbound
+    ) -> tuple[ReplyValue, bool]:
         """The handler's reply, or (None, False) when it overran and will reply later."""
-        task = asyncio.ensure_future(self._dispatch(msg, ctx))
         try:
-            return await asyncio.wait_for(asyncio.shield(task), HANDLER_BUDGET_S), True
+            return await asyncio.wait_for(asyncio.shield(task), self._budget_s), True
         except TimeoutError:
             log.warning(
                 "handler overran %.1fs account=%s key=%s; replying via customer service",
-                HANDLER_BUDGET_S,
+                self._budget_s,
                 msg.account,
                 msg.dedup_key,
             )
             self._metrics.callbacks.labels(msg.account, "late").inc()
-            self._late.follow(task, msg, ctx)
             return None, False
 
     async def _dispatch(self, msg: Inbound, ctx: Context) -> ReplyValue:

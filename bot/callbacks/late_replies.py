@@ -1,7 +1,10 @@
 """Handlers that overran the callback deadline finish in the background.
 
 WeChat already got `success`, so their reply goes out through the
-customer-service API (via the outbox) and their effects are stored when they end.
+customer-service API (via the outbox). Their event was appended `held`; when
+they end, its decision is filled in and the effects stage may apply it. If
+the process dies first, the stage releases the event after a while with the
+part of the decision stored at append time.
 """
 
 from __future__ import annotations
@@ -12,8 +15,7 @@ import logging
 from handlers.context import Context
 from handlers.customer_service import send_later
 from handlers.messages import Inbound, ReplyValue
-from storage.database import SessionFactory
-from storage.event_log import record_late_effects
+from storage.group_commit import GroupCommitWriter
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +23,12 @@ log = logging.getLogger(__name__)
 class LateReplies:
     """Keeps the background completions alive and lets shutdown wait for them."""
 
-    def __init__(self, sessions: SessionFactory) -> None:
-        self._sessions = sessions
+    def __init__(self, events: GroupCommitWriter) -> None:
+        self._events = events
         self._tasks: set[asyncio.Task[None]] = set()
 
     def follow(self, handler: asyncio.Future[ReplyValue], msg: Inbound, ctx: Context) -> None:
+        """Finish `msg` once its (already appended, held) handler ends."""
         task = asyncio.create_task(self._complete(handler, msg, ctx))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -36,7 +39,7 @@ class LateReplies:
         try:
             value = await handler
             await send_later(msg, ctx, value, sequence=0)
-            await record_late_effects(self._sessions, msg.record(), ctx.effects())
+            await self._events.settle_late(msg.dedup_key, ctx.decision())
         except Exception:
             log.exception("late reply failed account=%s key=%s", msg.account, msg.dedup_key)
 

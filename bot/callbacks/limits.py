@@ -7,17 +7,10 @@ HANDLER_BUDGET_S = 3.5
 # A retry whose first attempt is still being processed waits this long for its reply.
 RETRY_REPLY_WAIT_S = 3.0
 RETRY_REPLY_POLL_S = 0.05
-# WeChat retries within ~15 s; keep dedup marks well past that.
-DEDUP_TTL_S = 300
+# A claim on a callback lasts this long: past the handler budget plus the append,
+# and short enough that WeChat's retries after a crash (at ~5 s intervals) find
+# it expired and take the work over.
+DEDUP_LEASE_S = 6.0
 DEDUP_KEY = "wxbot:dedup"
-PENDING = "pending"
 # Callbacks whose timestamp is further than this from our clock are refused (replays).
 TIMESTAMP_TOLERANCE_S = 300
-
-OUTBOX_BATCH = 20
-OUTBOX_LEASE_S = 60.0
-OUTBOX_IDLE_POLL_S = 1.0
-OUTBOX_MAX_ATTEMPTS = 10
-OUTBOX_MAX_BACKOFF_S = 600.0
-# Longer than one API call's timeout, so stopping background work can finish its round.
-BACKGROUND_STOP_TIMEOUT_S = 10.0

@@ -3,43 +3,49 @@
 The same edge as the official account's (`bot.callbacks.official_account`): signature,
 timestamp, size and XML checks from `bot.callbacks.checks`, then decrypt
 (receive id = corp id), dedup (`bot.callbacks.dedup` + a unique key in the database),
-dispatch, encrypted passive reply. WeCom differs in two ways: the URL check's
-`echostr` is encrypted and answered as plaintext, and every message is encrypted.
+dispatch through the staff router (`handlers.staff`) under a deadline,
+encrypted passive reply. WeCom differs in two ways: the URL check's `echostr`
+is encrypted and answered as plaintext, and every message is encrypted.
+
+Staff commands run in the transaction that stores their event, so a retry can
+never run a command twice; card clicks and contact changes are stored
+`pending` and applied by the effects stage after the answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks.checks import check_timestamp, decrypt_envelope, decrypt_signed, read_limited
 from bot.callbacks.crypto import CallbackCrypto
 from bot.callbacks.dedup import answer_once
 from bot.callbacks.errors import CallbackRejected
+from bot.callbacks.limits import HANDLER_BUDGET_S
 from bot.callbacks.wechat_xml import MalformedXml, parse_envelope, render_reply, to_inbound
 from bot.config.settings import WeComApp
+from bot.metrics import Metrics
 from handlers.messages import Inbound
-from leads.contacts import ContactLinker
-from leads.limits import CONTACT_ADDED
-from leads.staff_chat import TEXT_ONLY, StaffCommandRunner
+from handlers.router import UNHANDLED, Router
+from handlers.staff import StaffContext
+from leads.staff_chat import StaffCommandRunner
 from storage.cache import Cache
 from storage.database import SessionFactory
-from storage.interactions import JobRequest, add_jobs
 from storage.lead_models import WeComEvent
+from storage.pending_events import APPLIED, PENDING
 from storage.replies import stored_reply
 from storage.types import utc_now
 from storage.upsert import insert_unless_exists
 
 log = logging.getLogger(__name__)
-
-NOT_ENABLED = "线索功能未启用（配置中没有 [leads]）"
 
 
 @dataclass(frozen=True)
@@ -53,14 +59,6 @@ class WeComEndpoint:
     def of(cls, app: WeComApp) -> WeComEndpoint:
         crypto = CallbackCrypto(app.token.reveal(), [app.encoding_aes_key.reveal()], app.corp_id)
         return cls(app, crypto)
-
-
-@dataclass(frozen=True)
-class WeComStaffHandlers:
-    """What staff callbacks act on; absent when the config has no [leads]."""
-
-    commands: StaffCommandRunner
-    contacts: ContactLinker
 
 
 def wecom_dedup_key(msg: Inbound) -> str:
@@ -85,24 +83,32 @@ class WeComCallbacks:
         self,
         endpoints: Mapping[str, WeComEndpoint],
         *,
-        staff: WeComStaffHandlers | None,
+        router: Router[StaffContext],
+        commands: StaffCommandRunner | None,
         sessions: SessionFactory,
         cache: Cache,
+        metrics: Metrics,
         on_stored: Callable[[], None],
         clock: Callable[[], float] = time.time,
+        budget_s: float = HANDLER_BUDGET_S,
     ) -> None:
         self._endpoints = endpoints
-        self._staff = staff
+        self._router = router
+        self._commands = commands
         self._sessions = sessions
         self._cache = cache
+        self._metrics = metrics
         self._on_stored = on_stored
         self._clock = clock
+        self._budget_s = budget_s
+        self._owner = uuid.uuid4().hex
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         endpoint = self._endpoints.get(request.match_info["name"])
         if endpoint is None:
             raise web.HTTPNotFound(text="unknown WeCom app")
         query = request.query
+        started = time.perf_counter()
         try:
             check_timestamp(query.get("timestamp", ""), self._clock())
             if request.method == "GET":
@@ -112,8 +118,12 @@ class WeComCallbacks:
             body = await read_limited(request)
             msg = _inbound(endpoint, query, body)
             key = wecom_dedup_key(msg)
-            reply, _ = await answer_once(
-                self._cache, key, lambda: self._process(msg), lambda: self._stored_reply(key)
+            reply, fresh = await answer_once(
+                self._cache,
+                key,
+                lambda: self._process(msg, key),
+                lambda: self._stored_reply(key),
+                self._owner,
             )
         except CallbackRejected as exc:
             log.warning(
@@ -122,79 +132,58 @@ class WeComCallbacks:
                 exc.status,
                 exc.reason,
             )
+            self._metrics.rejections.labels(str(exc.status)).inc()
             return web.Response(status=exc.status, text=exc.reason)
+        finally:
+            self._metrics.callback_seconds.observe(time.perf_counter() - started)
+        self._metrics.callbacks.labels(msg.account, "accepted" if fresh else "retry").inc()
         if not reply:
             return web.Response(text="")
         encrypted = endpoint.crypto.encrypt_reply(reply, query.get("nonce", ""), query["timestamp"])
         return web.Response(text=encrypted, content_type="application/xml")
 
-    async def _process(self, msg: Inbound) -> str:
-        """Store the callback and act on it in one transaction; the reply XML or ""."""
+    async def _process(self, msg: Inbound, key: str) -> str:
+        """Store the callback and run its handler in one transaction; the reply XML or ""."""
         async with self._sessions.begin() as session:
             stored = await insert_unless_exists(
                 session,
                 WeComEvent.__table__,  # type: ignore[arg-type]
                 {
-                    "dedup_key": wecom_dedup_key(msg),
+                    "dedup_key": key,
                     "app": msg.account,
                     "from_user": msg.openid,
                     "msg_type": msg.msg_type,
                     "event": msg.fields.get("ChangeType") or msg.event,
                     "detail": json.dumps(dict(msg.fields), ensure_ascii=False),
                     "received_at": utc_now(),
+                    "effects_state": APPLIED,
                 },
                 ("dedup_key",),
             )
             if stored is None:
                 # The cache forgot, the database remembers: a retry.
-                return await stored_reply(session, WeComEvent, wecom_dedup_key(msg)) or ""
-            text = await self._dispatch(session, msg)
+                return await stored_reply(session, WeComEvent, key) or ""
+            ctx = StaffContext(session, self._commands)
+            try:
+                value = await asyncio.wait_for(self._router.dispatch(msg, ctx), self._budget_s)
+            except TimeoutError:
+                # Rolled back: nothing ran, and WeCom's retry runs the command afresh.
+                self._metrics.callbacks.labels(msg.account, "late").inc()
+                raise CallbackRejected(503, "the command overran its deadline; retry") from None
+            text = None if value is UNHANDLED else value
             reply = render_reply(text, msg) if text else ""
             await session.execute(
-                update(WeComEvent).where(WeComEvent.id == stored).values(reply=reply)
+                update(WeComEvent)
+                .where(WeComEvent.id == stored)
+                .values(reply=reply, effects_state=PENDING if ctx.apply_later else APPLIED)
             )
-        self._on_stored()
+        if ctx.apply_later:
+            self._on_stored()
         return reply
 
     async def _stored_reply(self, dedup_key: str) -> str | None:
         async with self._sessions() as session:
             return await stored_reply(session, WeComEvent, dedup_key)
-
-    async def _dispatch(self, session: AsyncSession, msg: Inbound) -> str | None:
-        staff = self._staff
-        if staff is None:
-            return NOT_ENABLED if msg.msg_type == "text" else None
-        fields = msg.fields
-        if msg.msg_type == "text":
-            return await staff.commands.on_text(session, msg.openid, msg.content or "")
-        if msg.event == "template_card_event":
-            await staff.commands.on_button(
-                session, msg.openid, fields.get("EventKey", ""), fields.get("ResponseCode", "")
-            )
-            return None
-        if msg.event == "change_external_contact":
-            await self._contact_changed(session, staff, fields)
-            return None
-        return TEXT_ONLY if not msg.is_event else None
-
-    async def _contact_changed(
-        self, session: AsyncSession, staff: WeComStaffHandlers, fields: Mapping[str, str]
-    ) -> None:
-        change = fields.get("ChangeType", "")
-        userid, external = fields.get("UserID", ""), fields.get("ExternalUserID", "")
-        if not external:
-            return
-        if change == "add_external_contact":
-            # The unionid needs `externalcontact/get`: an API call, so after the answer.
-            payload: dict[str, object] = {
-                "userid": userid,
-                "external_userid": external,
-                "state": fields.get("State", ""),
-            }
-            job = JobRequest(CONTACT_ADDED, staff.contacts.policy.wecom, payload)
-            add_jobs(session, [job])
-        elif change in ("del_external_contact", "del_follow_user"):
-            await staff.contacts.removed(session, userid, external, change)
 
 
 def _inbound(endpoint: WeComEndpoint, query: Mapping[str, str], body: bytes) -> Inbound:

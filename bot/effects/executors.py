@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import aiohttp
 
 from bot.config.settings import Settings
@@ -14,7 +12,6 @@ from bot.effects.tagging_jobs import tagging_executors
 from handlers.customer_service import CUSTOM_SEND
 from storage.cache import Cache
 from storage.database import SessionFactory
-from storage.evaluation import PROFILE_EVALUATE, EvaluationStep, evaluate_event
 from tagging.step import Tagging
 
 
@@ -23,22 +20,17 @@ def build_executors(
     http: aiohttp.ClientSession,
     cache: Cache,
     sessions: SessionFactory,
-    steps: Sequence[EvaluationStep],
     *,
     tagging: Tagging | None = None,
 ) -> dict[str, Executor]:
     """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
 
-    async def evaluate(target: str, payload: dict[str, object]) -> None:
-        await evaluate_event(sessions, steps, str(payload["dedup_key"]))
-
     async def custom_send(target: str, payload: dict[str, object]) -> None:
         await configured(clients, target, CUSTOM_SEND).send_custom_message(payload)
 
     return {
         CUSTOM_SEND: custom_send,
-        PROFILE_EVALUATE: evaluate,
         **lead_executors(settings, http, cache, sessions),
         **(
             tagging_executors(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)

@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 
-from bot.callbacks.limits import (
+from bot.effects.limits import (
     BACKGROUND_STOP_TIMEOUT_S,
     OUTBOX_BATCH,
     OUTBOX_IDLE_POLL_S,

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
-from aiohttp import web
-
-from bot.app_keys import CACHE, KEYWORD_TABLES, SESSIONS, SETTINGS
-from bot.callbacks.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.config.settings import Settings
+from bot.effects.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.ops.limits import PUBLISHED_CHANNEL, VERSION_POLL_S
 from bot.runtime.keyword_tables import KeywordTables, build_tables, load_tables
 from bot.runtime.periodic import Periodic
@@ -92,13 +90,15 @@ class KeywordReloader:
         return True
 
 
-async def keyword_tables_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Load the live tables before callbacks are served; keep them current until shutdown."""
-    tables = await load_tables(app[SETTINGS], app[SESSIONS])
-    app[KEYWORD_TABLES] = tables
-    reloader = KeywordReloader(app[SETTINGS], app[SESSIONS], app[CACHE], tables)
+@asynccontextmanager
+async def live_keyword_tables(
+    settings: Settings, sessions: SessionFactory, cache: Cache
+) -> AsyncIterator[KeywordTables]:
+    """The live tables, loaded before callbacks are served and kept current until closed."""
+    tables = await load_tables(settings, sessions)
+    reloader = KeywordReloader(settings, sessions, cache, tables)
     await reloader.start()
     try:
-        yield
+        yield tables
     finally:
         await reloader.stop()

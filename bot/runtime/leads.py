@@ -1,15 +1,22 @@
-"""The leads feature's long-lived objects, built once per app by `bot.runtime.lead_wiring`."""
+"""The leads feature's long-lived objects, built once per app, and its timer sweeper."""
 
 from __future__ import annotations
 
 import logging
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot.effects.limits import BACKGROUND_STOP_TIMEOUT_S
+from bot.runtime.periodic import Periodic
+from leads.contacts import ContactLinker
 from leads.intake import LeadIntake
-from leads.limits import SWEEP_LOCK_KEY, SWEEP_LOCK_TTL_S
+from leads.limits import SWEEP_INTERVAL_S, SWEEP_LOCK_KEY, SWEEP_LOCK_TTL_S
+from leads.policy import LeadPolicy
 from leads.sales_actions import SalesActions
+from leads.staff_chat import StaffCommandRunner
 from leads.timers import LeadTimers, SweepCounts
 from storage.cache import Cache, hold_lock
 from storage.database import SessionFactory
@@ -26,12 +33,26 @@ class LeadSweeper:
         sessions: SessionFactory,
         cache: Cache,
         on_queued: Callable[[], None],
+        rng: random.Random,
     ) -> None:
         self._timers = timers
         self._sessions = sessions
         self._cache = cache
         self._on_queued = on_queued
         self._owner = uuid.uuid4().hex
+        # Spread the processes' sweeps so they rarely contend for the lock.
+        interval = SWEEP_INTERVAL_S * (1 + rng.random() / 10)
+        self._loop = Periodic("lead-sweep", self._round, interval)
+
+    def start(self) -> None:
+        self._loop.start(wait_first=True)
+
+    async def stop(self) -> None:
+        await self._loop.stop(BACKGROUND_STOP_TIMEOUT_S)
+
+    async def _round(self) -> bool:
+        await self.run_once()
+        return False
 
     async def run_once(self) -> SweepCounts | None:
         """One sweep; None when another process holds the sweep lock."""
@@ -46,11 +67,30 @@ class LeadSweeper:
         return counts
 
 
-@dataclass
+@dataclass(frozen=True)
 class LeadsRuntime:
-    """What the WeCom route, the evaluation step and the sweeper share."""
+    """What the WeCom callbacks, the effects stage and the sweeper share."""
 
     intake: LeadIntake
-    desk: SalesActions
-    timers: LeadTimers
-    sweeper: LeadSweeper | None = None
+    commands: StaffCommandRunner
+    contacts: ContactLinker
+    sweeper: LeadSweeper
+
+
+def build_leads(
+    policy: LeadPolicy,
+    *,
+    clock: Callable[[], datetime],
+    sessions: SessionFactory,
+    cache: Cache,
+    on_queued: Callable[[], None],
+    rng: random.Random,
+) -> LeadsRuntime:
+    intake = LeadIntake(policy, clock)
+    timers = LeadTimers(intake, clock)
+    return LeadsRuntime(
+        intake=intake,
+        commands=StaffCommandRunner(SalesActions(intake, clock)),
+        contacts=ContactLinker(policy, clock),
+        sweeper=LeadSweeper(timers, sessions, cache, on_queued, rng),
+    )

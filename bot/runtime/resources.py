@@ -1,41 +1,36 @@
-"""The app's connections, each opened and closed by one cleanup context."""
+"""The app's connections, each opened and closed by one context manager."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-import aiohttp
-from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app_keys import CACHE, ENGINE, HTTP, SESSIONS, SETTINGS
-from storage.cache import open_cache
-from storage.database import create_engine, create_session_factory, upgrade_schema
+from storage.cache import Cache, open_cache
+from storage.database import (
+    SessionFactory,
+    create_engine,
+    create_session_factory,
+    upgrade_schema,
+)
 
 
-async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Migrate the schema to the newest version, then hold the engine for the app's life."""
-    url = app[SETTINGS].storage.database_url
+@asynccontextmanager
+async def database(url: str) -> AsyncIterator[tuple[AsyncEngine, SessionFactory]]:
+    """Migrate the schema to the newest version, then hold the engine until closed."""
     await upgrade_schema(url)
     engine = create_engine(url)
-    app[ENGINE] = engine
-    app[SESSIONS] = create_session_factory(engine)
     try:
-        yield
+        yield engine, create_session_factory(engine)
     finally:
         await engine.dispose()
 
 
-async def cache_ctx(app: web.Application) -> AsyncIterator[None]:
-    cache = open_cache(app[SETTINGS].storage.redis_url)
-    app[CACHE] = cache
+@asynccontextmanager
+async def cache(redis_url: str) -> AsyncIterator[Cache]:
+    opened = open_cache(redis_url)
     try:
-        yield
+        yield opened
     finally:
-        await cache.close()
-
-
-async def http_ctx(app: web.Application) -> AsyncIterator[None]:
-    """One client session for every outgoing API call."""
-    async with aiohttp.ClientSession() as session:
-        app[HTTP] = session
-        yield
+        await opened.close()

@@ -1,16 +1,14 @@
-"""The tagging engine's place in the app: rules loaded at start, expired tags swept."""
+"""The tagging engine's place in a running bot: rules loaded at start, expired tags swept."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
-from aiohttp import web
-
-from bot.app_keys import OUTBOX_WORKER, SESSIONS, SETTINGS, TAGGING
-from bot.callbacks.limits import BACKGROUND_STOP_TIMEOUT_S
+from bot.effects.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.effects.tagging_limits import EXPIRY_SWEEP_BATCH, EXPIRY_SWEEP_INTERVAL_S
 from bot.runtime.periodic import Periodic
 from storage.database import SessionFactory
@@ -21,16 +19,10 @@ from tagging.step import Tagging
 log = logging.getLogger(__name__)
 
 
-def tagging_ctx(clock: Callable[[], datetime]) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Load `[tagging] rules` (in a thread: file I/O) before the outbox worker needs them."""
-
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        path = app[SETTINGS].tagging.rules
-        rules = await asyncio.to_thread(load_rules, path) if path is not None else RuleSet()
-        app[TAGGING] = Tagging(rules, clock)
-        yield
-
-    return ctx
+async def load_tagging(path: Path | None, clock: Callable[[], datetime]) -> Tagging:
+    """The `[tagging] rules` file (read in a thread: file I/O), or no rules."""
+    rules = await asyncio.to_thread(load_rules, path) if path is not None else RuleSet()
+    return Tagging(rules, clock)
 
 
 async def sweep_expired_tags(sessions: SessionFactory, tagging: Tagging) -> int:
@@ -44,21 +36,24 @@ async def sweep_expired_tags(sessions: SessionFactory, tagging: Tagging) -> int:
             return total
 
 
-def tag_expiry_ctx(run: bool) -> Callable[[web.Application], AsyncIterator[None]]:
+class TagExpirySweeper:
     """Every process sweeps now and then; DELETE … RETURNING keeps them from doubling up."""
 
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        async def sweep() -> bool:
-            if await sweep_expired_tags(app[SESSIONS], app[TAGGING]):
-                app[OUTBOX_WORKER].wake()
-            return False
+    def __init__(
+        self, sessions: SessionFactory, tagging: Tagging, on_queued: Callable[[], None]
+    ) -> None:
+        self._sessions = sessions
+        self._tagging = tagging
+        self._on_queued = on_queued
+        self._loop = Periodic("tag-expiry", self._round, EXPIRY_SWEEP_INTERVAL_S)
 
-        sweeper = Periodic("tag-expiry", sweep, EXPIRY_SWEEP_INTERVAL_S)
-        if run:
-            sweeper.start()
-        try:
-            yield
-        finally:
-            await sweeper.stop(BACKGROUND_STOP_TIMEOUT_S)
+    def start(self) -> None:
+        self._loop.start()
 
-    return ctx
+    async def stop(self) -> None:
+        await self._loop.stop(BACKGROUND_STOP_TIMEOUT_S)
+
+    async def _round(self) -> bool:
+        if await sweep_expired_tags(self._sessions, self._tagging):
+            self._on_queued()
+        return False

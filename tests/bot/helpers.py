@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from aiohttp import web
@@ -10,7 +11,10 @@ from sqlalchemy import func, select
 
 from bot.app_keys import SESSIONS
 from bot.testing.wechat_player import Callback, WeChatPlayer
+from storage.lead_models import WeComEvent
 from storage.models import InboundEvent, OutboxJob, Profile, ProfileTag
+from storage.pending_events import backlog
+from storage.types import utc_now
 
 BotClient = TestClient[web.Request, web.Application]
 
@@ -35,7 +39,23 @@ async def stored_events(bot: BotClient) -> list[InboundEvent]:
         return list(await session.scalars(select(InboundEvent).order_by(InboundEvent.id)))
 
 
+async def effects_applied(bot: BotClient, timeout_s: float = 10.0) -> None:
+    """Wait until the bot's effects stage has applied every stored event."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        async with bot.app[SESSIONS]() as session:
+            waiting = [
+                await backlog(session, table, utc_now()) for table in (InboundEvent, WeComEvent)
+            ]
+        if not any(figure.events for figure in waiting):
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"effects not applied within {timeout_s}s: {waiting}")
+        await asyncio.sleep(0.02)
+
+
 async def tags_of_all(bot: BotClient) -> list[tuple[str, str]]:
+    await effects_applied(bot)
     async with bot.app[SESSIONS]() as session:
         rows = await session.execute(
             select(ProfileTag.tag, ProfileTag.source).order_by(ProfileTag.id)
@@ -44,10 +64,12 @@ async def tags_of_all(bot: BotClient) -> list[tuple[str, str]]:
 
 
 async def total_score(bot: BotClient) -> int:
+    await effects_applied(bot)
     async with bot.app[SESSIONS]() as session:
         return int(await session.scalar(select(func.coalesce(func.sum(Profile.score), 0))) or 0)
 
 
 async def outbox_jobs(bot: BotClient) -> list[OutboxJob]:
+    await effects_applied(bot)
     async with bot.app[SESSIONS]() as session:
         return list(await session.scalars(select(OutboxJob).order_by(OutboxJob.id)))

@@ -8,12 +8,13 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy import select, update
 
-from bot.app_keys import OUTBOX_WORKER, SESSIONS
+from bot.app_keys import EFFECTS, OUTBOX_WORKER, SESSIONS
 from bot.testing.wechat_player import WeChatPlayer
-from storage.interactions import JobRequest, resolve_profile
+from storage.identities import resolve_profile
 from storage.models import OutboxJob
 from storage.outbox import Outbox
 from storage.profile_tags import add_tag
+from storage.records import JobRequest
 from storage.types import utc_now
 from tests.bot.helpers import BotClient, send
 
@@ -35,9 +36,10 @@ def tagging_config(tmp_path: Path, rules: str = RULES) -> str:
 
 
 async def drain(app: web.Application, rounds: int = 20) -> None:
-    """Run due outbox jobs until none is left (jobs add jobs: evaluate → sync)."""
+    """Apply stored events and run due outbox jobs until neither has work left."""
     for _ in range(rounds):
-        if await app[OUTBOX_WORKER].run_once() == 0:
+        applied = await app[EFFECTS].drain()
+        if await app[OUTBOX_WORKER].run_once() == 0 and applied == 0:
             return
     raise AssertionError("the outbox did not drain")
 
@@ -67,7 +69,7 @@ async def give_tag(app: web.Application, openids: list[str], tag: str) -> None:
     """Profiles for `openids` of account "main" that have `tag` in wxbot (no job queued)."""
     async with app[SESSIONS].begin() as session:
         for openid in openids:
-            profile_id = await resolve_profile(session, "openid", "main", openid)
+            profile_id = await resolve_profile(session, "openid", "main", openid, utc_now())
             await add_tag(
                 session, profile_id, tag, category="behavior", source="test", at=utc_now()
             )

@@ -8,14 +8,18 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 from sqlalchemy import select
 
+from bot.effects.limits import EFFECTS_LEASE_S
 from bot.testing.wechat_player import WeChatPlayer
 from storage.database import create_engine, create_session_factory
 from storage.models import InboundEvent, OutboxJob
+from storage.types import utc_now
+from tests.bot.effects.stage_helpers import stage
 from tests.conftest import ConfigWriter
 
 
@@ -70,13 +74,24 @@ async def test_message_is_stored_when_the_process_is_killed_after_answering(
         process.kill()
         process.wait(timeout=10)
     engine = create_engine(settings.storage.database_url)
+    sessions = create_session_factory(engine)
     try:
-        async with create_session_factory(engine)() as db:
+        async with sessions() as db:
             events = list(await db.scalars(select(InboundEvent)))
+        assert [(e.openid, e.content, e.rule) for e in events] == [
+            ("o_killed", "我想试驾", "drive")
+        ]
+        # Whether or not the killed process applied it, applying again changes nothing
+        # twice: the decision travelled with the event, the effects happen once.
+        # The killed consumer's leases run out first: this is the next consumer, later.
+        later = utc_now() + timedelta(seconds=EFFECTS_LEASE_S + 1)
+        consumer = stage(sessions, clock=lambda: later)
+        await consumer.drain()
+        await consumer.stop()
+        async with sessions() as db:
             jobs = list(await db.scalars(select(OutboxJob.kind)))
+            states = list(await db.scalars(select(InboundEvent.effects_state)))
     finally:
         await engine.dispose()
-    assert [(e.openid, e.content, e.rule) for e in events] == [("o_killed", "我想试驾", "drive")]
-    # The follow-up work was queued in the same transaction, so it survives too.
-    assert "profile.evaluate" in jobs
+    assert states == ["applied"]
     assert jobs.count("wechat.custom_send") == 2

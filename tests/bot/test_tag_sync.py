@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_app
+from bot.app import Background, create_app
 from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
@@ -44,7 +44,7 @@ async def test_keyword_and_counter_tags_reach_the_official_account(
     player: WeChatPlayer,
 ) -> None:
     fake_state.add_follower(APP_ID, "o_fan")
-    bot = await aiohttp_client(create_app(tag_settings, run_outbox_worker=False))
+    bot = await aiohttp_client(create_app(tag_settings, background=Background.nothing()))
     await exchange(bot, player, player.text("o_fan", "价格多少"))
     await clicks(bot, player, "o_fan", "MENU_PRICE", 3)
     await drain(bot.app)
@@ -69,7 +69,7 @@ async def test_transient_faults_are_retried_until_the_tag_is_set(
     calls: int,
 ) -> None:
     fake_state.add_follower(APP_ID, "o_fan")
-    bot = await aiohttp_client(create_app(tag_settings, run_outbox_worker=False))
+    bot = await aiohttp_client(create_app(tag_settings, background=Background.nothing()))
     fake_state.inject(BATCHTAGGING, **fault)
     await exchange(bot, player, player.text("o_fan", "价格多少"))
     await drain(bot.app)
@@ -93,7 +93,7 @@ async def test_a_permanent_error_is_recorded_and_not_retried(
     player: WeChatPlayer,
 ) -> None:
     fake_state.add_follower(APP_ID, "o_fan")
-    bot = await aiohttp_client(create_app(tag_settings, run_outbox_worker=False))
+    bot = await aiohttp_client(create_app(tag_settings, background=Background.nothing()))
     fake_state.inject(BATCHTAGGING, errcode=40003, times=5)
     await exchange(bot, player, player.text("o_fan", "价格多少"))
     await drain(bot.app)
@@ -111,11 +111,11 @@ async def test_pending_sync_survives_a_restart(
     player: WeChatPlayer,
 ) -> None:
     fake_state.add_follower(APP_ID, "o_fan")
-    first = await aiohttp_client(create_app(tag_settings, run_outbox_worker=False))
+    first = await aiohttp_client(create_app(tag_settings, background=Background.nothing()))
     await exchange(first, player, player.text("o_fan", "价格多少"))
     await first.close()  # the process stops before any job ran
     assert fake_state.calls_to(BATCHTAGGING) == []
-    second = await aiohttp_client(create_app(tag_settings, run_outbox_worker=False))
+    second = await aiohttp_client(create_app(tag_settings, background=Background.nothing()))
     await drain(second.app)
     assert "询价" in _tag_names_of(fake_state, "o_fan")
 
@@ -130,7 +130,7 @@ async def test_the_account_tag_limit_is_logged_and_recorded(
     fake_state.add_follower(APP_ID, "o_fan")
     for n in range(100):
         fake_state.accounts[APP_ID].tags[1000 + n] = f"旧标签{n}"
-    bot = await aiohttp_client(create_app(tag_settings, run_outbox_worker=False))
+    bot = await aiohttp_client(create_app(tag_settings, background=Background.nothing()))
     with caplog.at_level(logging.ERROR):
         await exchange(bot, player, player.text("o_fan", "价格多少"))
         await drain(bot.app)
@@ -149,7 +149,7 @@ async def test_the_per_follower_limit_skips_only_full_followers(
     full = fake_state.add_follower(APP_ID, "o_full")
     fake_state.add_follower(APP_ID, "o_free")
     full.tag_ids.extend(range(2000, 2020))
-    bot = await aiohttp_client(create_app(tag_settings, run_outbox_worker=False))
+    bot = await aiohttp_client(create_app(tag_settings, background=Background.nothing()))
     await give_tag(bot.app, ["o_full", "o_free"], "询价")
     await enqueue(bot.app, oa_job("main", ["o_full", "o_free"], ["询价"], []))
     with caplog.at_level(logging.WARNING):
@@ -167,7 +167,7 @@ async def test_many_followers_are_tagged_and_untagged_in_batches_of_50(
     openids = [f"o{n:03d}" for n in range(120)]
     for openid in openids:
         fake_state.add_follower(APP_ID, openid)
-    bot = await aiohttp_client(create_app(tag_settings, run_outbox_worker=False))
+    bot = await aiohttp_client(create_app(tag_settings, background=Background.nothing()))
     await give_tag(bot.app, openids, "老客户")
     await enqueue(bot.app, oa_job("main", openids, ["老客户"], []))
     await drain(bot.app)

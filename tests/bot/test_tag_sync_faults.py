@@ -14,9 +14,10 @@ from bot.metrics import Metrics
 from fakewechat.state import FakeWeChat
 from storage.cache import MemoryCache
 from storage.database import SessionFactory
-from storage.interactions import resolve_profile
+from storage.identities import resolve_profile
 from storage.outbox import Outbox
 from storage.profile_tags import add_tag
+from storage.types import utc_now
 from tagging.rules import RuleSet
 from tagging.step import Tagging
 from tagging.sync_jobs import OA_TAG_SYNC, oa_job
@@ -51,7 +52,7 @@ async def test_a_timed_out_batch_is_retried_after_its_backoff(
     worker = OutboxWorker(outbox, executors, Metrics())
     fake_state.add_follower(APP_ID, "o_fan")
     async with sessions.begin() as session:
-        profile_id = await resolve_profile(session, "openid", "main", "o_fan")
+        profile_id = await resolve_profile(session, "openid", "main", "o_fan", utc_now())
         await add_tag(session, profile_id, "询价", category="behavior", source="t", at=clock())
     await outbox.enqueue([oa_job("main", ["o_fan"], ["询价"], [])])
     fake_state.inject("/cgi-bin/tags/members/batchtagging", delay_s=1.0)

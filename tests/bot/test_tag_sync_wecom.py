@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_app
+from bot.app import Background, create_app
 from bot.app_keys import SESSIONS
 from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
@@ -58,7 +58,7 @@ async def test_a_follower_and_a_wecom_customer_become_one_profile_with_corp_tags
     player: WeChatPlayer,
 ) -> None:
     settings = write_config(extra=tagging_config(tmp_path, RULES) + WECOM)
-    bot = await aiohttp_client(create_app(settings, run_outbox_worker=False))
+    bot = await aiohttp_client(create_app(settings, background=Background.nothing()))
     await exchange(bot, player, player.event("o_fan", "subscribe", "qrscene_spring_expo"))
     await exchange(bot, player, player.text("o_fan", "价格多少"))
     await drain(bot.app)
@@ -88,8 +88,8 @@ async def test_two_bot_processes_share_one_token_on_redis(
     assert redis_url, "deselected unless the Redis variant (see tests/conftest.py)"
     settings = write_config(extra=tagging_config(tmp_path))
     fake_state.add_follower(APP_ID, "o_two")
-    first = await aiohttp_client(create_app(settings, run_outbox_worker=False))
-    second = await aiohttp_client(create_app(settings, run_outbox_worker=False))
+    first = await aiohttp_client(create_app(settings, background=Background.nothing()))
+    second = await aiohttp_client(create_app(settings, background=Background.nothing()))
     assert first.app[SESSIONS] is not second.app[SESSIONS]
     await send(first, player.callback(player.text("o_fan", "价格多少")))
     await send(second, player.callback(player.text("o_two", "价格")))

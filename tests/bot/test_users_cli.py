@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_app
+from bot.app import Background, create_app
 from bot.app_keys import SESSIONS
 from bot.cli.main import main
 from bot.cli.users import show_user
@@ -30,7 +30,7 @@ async def known_user(
 ) -> tuple[Settings, int]:
     fake_state.add_follower(APP_ID, "o_fan")
     settings = write_config(extra=tagging_config(tmp_path, "[contact]\nphone_points = 50\n"))
-    bot = await aiohttp_client(create_app(settings, run_outbox_worker=False))
+    bot = await aiohttp_client(create_app(settings, background=Background.nothing()))
     await exchange(bot, player, player.event("o_fan", "subscribe", "qrscene_spring_expo"))
     await exchange(bot, player, player.text("o_fan", "价格多少？我电话 13800138000"))
     await drain(bot.app)

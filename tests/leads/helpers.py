@@ -18,7 +18,7 @@ from fakewechat.records import WeComMessage
 from fakewechat.state import FakeWeChat
 from storage.lead_models import Lead, LeadEvent
 from storage.models import OutboxJob
-from tests.bot.helpers import BotClient, exchange
+from tests.bot.helpers import BotClient, effects_applied, exchange
 
 WAIT_S = 8.0
 T = TypeVar("T")
@@ -98,9 +98,10 @@ class LeadsBot:
         return await eventually(probe)
 
     async def wait_idle(self) -> None:
-        """Until the outbox has nothing left that is due (pending and unleased)."""
+        """Until every stored event is applied and the outbox has nothing pending."""
 
         async def probe() -> bool:
+            await effects_applied(self.client)
             self.client.app[OUTBOX_WORKER].wake()
             async with self.client.app[SESSIONS]() as session:
                 pending = await session.scalars(

@@ -10,8 +10,8 @@ from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
 from leads.alerts import LeadSummary, alert_job
 from leads.limits import LEAD_ALERT, LEAD_DIGEST
-from storage.interactions import add_jobs
 from storage.models import OutboxJob
+from storage.outbox import add_jobs
 from storage.types import utc_now
 from tests.conftest import ClientFactory
 from tests.leads.helpers import LeadsBot, eventually
@@ -97,6 +97,7 @@ async def test_a_burst_is_merged_into_a_digest_instead_of_dropped(
         add_jobs(
             session,
             [alert_job("sales", "lisi", summary, "burst", 1000 + i) for i in range(burst)],
+            utc_now(),
         )
     leads_bot.client.app[OUTBOX_WORKER].wake()
 

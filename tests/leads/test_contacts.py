@@ -44,6 +44,7 @@ async def test_added_contact_is_linked_by_unionid_tagged_and_noted_on_the_lead(
         leads_bot.wecom.contact_change("del_follow_user", "zhangsan", "wm_42")
     )
     assert status == 200
+    await leads_bot.wait_idle()  # applied behind the answer, by the effects stage
     assert ("contact_deleted", "zhangsan", "zhangsan") in await leads_bot.events(lead.id)
 
 

@@ -7,8 +7,10 @@ from sqlalchemy import select
 from bot.app_keys import SESSIONS
 from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.records import WeComMessage
-from storage.interactions import TagGrant, grant_tags
 from storage.models import Identity
+from storage.profile_tags import grant_tags
+from storage.records import TagGrant
+from storage.types import utc_now
 from tests.leads.helpers import LeadsBot, eventually
 
 PHONE = "我想预约试驾，电话13800138000"
@@ -61,7 +63,9 @@ async def test_matching_tags_win_over_round_robin(
             select(Identity.profile_id).where(Identity.value == "o_t2")
         )
         assert profile_id is not None
-        await grant_tags(session, profile_id, [TagGrant("上海", "test", "attribute")])
+        await grant_tags(
+            session, [(profile_id, TagGrant("上海", "test", "attribute"))], at=utc_now()
+        )
     second = await leads_bot.new_lead(player, "o_t2", "电话13800138002")
     assert second.owner == "zhangsan"  # round robin would have said lisi
 

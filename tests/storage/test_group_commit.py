@@ -1,4 +1,4 @@
-"""Group commit: concurrent callbacks share transactions without sharing their fate."""
+"""Group commit: concurrent callbacks share one append without sharing their fate."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import SessionFactory
-from storage.event_log import record_interactions
-from storage.group_commit import GroupCommitWriter
-from storage.interactions import Effects, JobRequest, PointGrant, TagGrant
+from storage.group_commit import Append, GroupCommitWriter
 from storage.models import InboundEvent, OutboxJob, PointEntry, Profile, ProfileTag
-from tests.storage.test_interactions import _record
+from storage.records import Decision, JobRequest, PointGrant, TagGrant
+from tests.bot.effects.stage_helpers import apply_all, text_record
 
 
 async def _count(sessions: SessionFactory, model: type[object]) -> int:
@@ -21,8 +21,8 @@ async def _count(sessions: SessionFactory, model: type[object]) -> int:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def _effects(n: int) -> Effects:
-    return Effects(
+def _decision(n: int) -> Decision:
+    return Decision(
         rule="price",
         tags=(TagGrant("询价", "keyword:price"),),
         points=(PointGrant(10, "keyword:price"),),
@@ -30,52 +30,78 @@ def _effects(n: int) -> Effects:
     )
 
 
-async def test_a_batch_stores_each_record_with_its_effects(sessions: SessionFactory) -> None:
-    batch = [(_record(f"k{n}", openid=f"o{n % 3}"), _effects(n)) for n in range(9)]
-    results = await record_interactions(sessions, batch)
-    assert all(result is not None for result in results)
-    assert len(set(results)) == 3  # three people
+@pytest.fixture
+def writer(sessions: SessionFactory) -> GroupCommitWriter:
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    return GroupCommitWriter(engine)
+
+
+async def test_a_batch_is_applied_with_each_events_decision(
+    sessions: SessionFactory, writer: GroupCommitWriter
+) -> None:
+    stored = await asyncio.gather(
+        *(
+            writer.append(Append(text_record(f"k{n}", openid=f"o{n % 3}"), _decision(n)))
+            for n in range(9)
+        )
+    )
+    assert stored == [True] * 9
+    assert await _count(sessions, ProfileTag) == 0  # nothing but the events yet
+    assert await apply_all(sessions) == 9
     assert await _count(sessions, InboundEvent) == 9
     assert await _count(sessions, ProfileTag) == 3  # one tag per person, granted once
     assert await _count(sessions, PointEntry) == 9
-    assert await _count(sessions, OutboxJob) == 9
+    async with sessions() as session:
+        kinds = list(await session.scalars(select(OutboxJob.kind).order_by(OutboxJob.kind)))
+    # Nine sends; the three people's new tag is mirrored in one grouped job.
+    assert kinds == ["tags.oa_sync"] + ["wechat.custom_send"] * 9
     async with sessions() as session:
         scores = sorted(await session.scalars(select(Profile.score)))
     assert scores == [30, 30, 30]
 
 
-async def test_a_repeat_inside_one_batch_is_a_retry(sessions: SessionFactory) -> None:
-    record = _record("same")
-    results = await record_interactions(sessions, [(record, _effects(1)), (record, _effects(1))])
-    assert results[0] is not None and results[1] is None
+async def test_a_repeat_inside_one_batch_is_a_retry(
+    sessions: SessionFactory, writer: GroupCommitWriter
+) -> None:
+    item = Append(text_record("same"), _decision(1))
+    assert list(await asyncio.gather(writer.append(item), writer.append(item))) == [True, False]
+    await apply_all(sessions)
     assert await _count(sessions, PointEntry) == 1
-    assert await _count(sessions, OutboxJob) == 1
+    assert await _count(sessions, OutboxJob) == 2  # the send and the tag sync
 
 
-async def test_concurrent_callbacks_are_written_together(sessions: SessionFactory) -> None:
-    writer = GroupCommitWriter(sessions)
+async def test_concurrent_callbacks_are_written_together(
+    sessions: SessionFactory, writer: GroupCommitWriter
+) -> None:
     results = await asyncio.gather(
-        *(writer.record(_record(f"k{n}", openid=f"o{n}"), _effects(n)) for n in range(40))
+        *(
+            writer.append(Append(text_record(f"k{n}", openid=f"o{n}"), _decision(n)))
+            for n in range(40)
+        )
     )
-    assert None not in results
+    assert results == [True] * 40
     assert await _count(sessions, InboundEvent) == 40
 
 
-async def test_a_bad_record_fails_alone(sessions: SessionFactory) -> None:
-    writer = GroupCommitWriter(sessions)
+async def test_a_bad_record_fails_alone(
+    sessions: SessionFactory, writer: GroupCommitWriter
+) -> None:
     # msg_type is NOT NULL: both databases refuse this row.
-    poison = replace(_record("bad", openid="o_bad"), msg_type=None)  # type: ignore[arg-type]
-    good = [writer.record(_record(f"ok{n}", openid=f"o{n}"), _effects(n)) for n in range(5)]
+    poison = replace(text_record("bad", openid="o_bad"), msg_type=None)  # type: ignore[arg-type]
+    good = [
+        writer.append(Append(text_record(f"ok{n}", openid=f"o{n}"), _decision(n))) for n in range(5)
+    ]
     outcomes = await asyncio.gather(
-        *good[:2], writer.record(poison, Effects()), *good[2:], return_exceptions=True
+        *good[:2], writer.append(Append(poison, Decision())), *good[2:], return_exceptions=True
     )
     assert [isinstance(o, BaseException) for o in outcomes] == [False, False, True] + [False] * 3
     assert await _count(sessions, InboundEvent) == 5
 
 
-@pytest.mark.parametrize("size", [1, 7])
-async def test_record_interactions_returns_one_result_per_record(
-    sessions: SessionFactory, size: int
+async def test_the_reply_is_stored_with_the_event(
+    sessions: SessionFactory, writer: GroupCommitWriter
 ) -> None:
-    batch = [(_record(f"r{n}"), Effects()) for n in range(size)]
-    assert len(await record_interactions(sessions, batch)) == size
+    assert await writer.stored_reply("r1") is None
+    await writer.append(Append(text_record("r1"), Decision(reply="<xml>hi</xml>")))
+    assert await writer.stored_reply("r1") == "<xml>hi</xml>"

@@ -6,8 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from storage.database import SessionFactory
-from storage.interactions import JobRequest
 from storage.outbox import Outbox
+from storage.records import JobRequest
 
 
 class Clock:

@@ -1,4 +1,4 @@
-"""Storing events as the dispatcher does and running the tagging step on them, on a test clock."""
+"""Appending events as the dispatcher does and applying them (tagging step), on a test clock."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.app import event_streams
+from bot.effects.stage import EffectsStage
+from bot.metrics import Metrics
 from storage.database import SessionFactory
-from storage.evaluation import evaluate_event
-from storage.event_log import record_interaction
-from storage.interactions import Effects, InboundRecord, PointGrant, TagGrant
+from storage.event_log import append_events, event_rows
 from storage.models import Identity, Profile, ProfileTag
 from storage.outbox import Outbox
+from storage.records import Decision, InboundRecord, PointGrant, TagGrant
 from storage.tagging_models import TimelineEntry
 from tagging.rules import RuleSet
 from tagging.rules_file import parse_rules
@@ -56,7 +58,7 @@ async def feed(
     channel: str | None = None,
     subscribed: bool | None = None,
 ) -> int:
-    """Store one event (a keyword rule's tags and points, as dispatched) and evaluate it."""
+    """Append one event (a keyword rule's tags and points, as dispatched) and apply it."""
     dedup_key = f"{account}:test:{next(_ids)}"
     now = tagging.now()
     record = InboundRecord(
@@ -70,17 +72,28 @@ async def feed(
         msg_id=None,
         sent_at=now,
     )
-    effects = Effects(
+    effects = Decision(
         rule="kw" if tags or points else None,
         tags=tuple(TagGrant(tag, "keyword:kw") for tag in tags),
         points=(PointGrant(points, "keyword:kw"),) if points else (),
         channel=channel,
         subscribed=subscribed,
     )
-    profile_id = await record_interaction(sessions, record, effects)
+    async with sessions.begin() as session:
+        await append_events(await session.connection(), event_rows([(record, effects)], now))
+    await apply_pending(sessions, tagging)
+    profile_id = await profile_of(sessions, openid, account)
     assert profile_id is not None
-    await evaluate_event(sessions, [tagging], dedup_key)
     return profile_id
+
+
+async def apply_pending(sessions: SessionFactory, tagging: Tagging) -> int:
+    """Run the effects stage (tagging only, no leads) until nothing is pending."""
+    stage = EffectsStage(sessions, event_streams(tagging, None), Metrics(), clock=tagging.now)
+    try:
+        return await stage.drain()
+    finally:
+        await stage.stop()
 
 
 async def click(

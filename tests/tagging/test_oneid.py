@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storage.database import SessionFactory
-from storage.interactions import resolve_profile
+from storage.identities import resolve_profile
 from storage.models import Identity, InboundEvent, Profile
 from storage.profiles import canonical_id, link_unionid, merge_profiles
 from storage.tagging_models import WeComRelation
+from storage.types import utc_now
 from storage.wecom_contacts import PROFILE_REFRESH, link_external_contact
 from tests.tagging.events import (
     Clock,
@@ -55,7 +56,7 @@ async def test_same_phone_merges_two_profiles_keeping_everything(sessions: Sessi
             select(func.count()).select_from(InboundEvent).where(InboundEvent.profile_id == alice)
         )
         assert events == 4
-        assert await resolve_profile(session, "openid", "second", "o_b") == alice
+        assert await resolve_profile(session, "openid", "second", "o_b", utc_now()) == alice
 
 
 async def test_different_unionids_sharing_a_phone_stay_apart(sessions: SessionFactory) -> None:

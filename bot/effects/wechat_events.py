@@ -1,0 +1,142 @@
+"""Applying stored official-account events: OneID, the handler's decision, then the steps.
+
+One batch is a handful of set-based statements for the common work (profiles,
+keyword tags and points with their timeline, queued sends, follow state and
+channel), whatever its size; the steps (tagging rules, lead qualification)
+then see the whole batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.event_batch import EffectStep, EventBatch, StoredEvent
+from storage.identities import resolve_profiles
+from storage.models import Identity, InboundEvent, OutboxJob, Profile
+from storage.outbox import job_rows
+from storage.profile_tags import grant_points, grant_tags
+from storage.records import Decision
+
+
+class WeChatEventEffects:
+    """The effects of official-account events; `steps` run after the decisions, in order."""
+
+    def __init__(self, steps: Sequence[EffectStep]) -> None:
+        self._steps = steps
+
+    async def __call__(self, session: AsyncSession, ids: Sequence[int], at: datetime) -> None:
+        batch = await load_batch(session, ids, at)
+        if not batch.events:
+            return
+        await apply_decisions(session, batch)
+        for step in self._steps:
+            await step.apply(session, batch)
+
+
+async def load_batch(session: AsyncSession, ids: Sequence[int], at: datetime) -> EventBatch:
+    """The events with their profiles resolved (created on first sight) and stored on the rows."""
+    connection = await session.connection()
+    rows = (
+        await connection.execute(
+            select(
+                InboundEvent.id,
+                InboundEvent.dedup_key,
+                InboundEvent.account,
+                InboundEvent.openid,
+                InboundEvent.msg_type,
+                InboundEvent.event,
+                InboundEvent.event_key,
+                InboundEvent.content,
+                InboundEvent.sent_at,
+                InboundEvent.rule,
+                InboundEvent.variant,
+                InboundEvent.decision,
+            )
+            .where(InboundEvent.id.in_(list(ids)))
+            .order_by(InboundEvent.id)
+        )
+    ).all()
+    if not rows:
+        return EventBatch([], at)
+    profiles = await resolve_profiles(
+        session, "openid", {(row.account, row.openid) for row in rows}, at
+    )
+    events = [
+        StoredEvent(
+            id=row.id,
+            dedup_key=row.dedup_key,
+            account=row.account,
+            openid=row.openid,
+            msg_type=row.msg_type,
+            event=row.event,
+            event_key=row.event_key,
+            content=row.content,
+            sent_at=row.sent_at,
+            decision=Decision.from_row(row.rule, row.variant, row.decision),
+            profile_id=profiles[(row.account, row.openid)],
+        )
+        for row in rows
+    ]
+    await connection.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == bindparam("eid"))
+        .values(profile_id=bindparam("pid")),
+        [{"eid": event.id, "pid": event.profile_id} for event in events],
+    )
+    return EventBatch(events, at)
+
+
+async def apply_decisions(session: AsyncSession, batch: EventBatch) -> None:
+    """What the handlers decided: tags, points, sends, follow state and QR channel."""
+    at = batch.at
+    added = await grant_tags(
+        session,
+        [(e.profile_id, grant) for e in batch.events for grant in e.decision.tags],
+        at=at,
+    )
+    for profile_id, tag in added:
+        batch.added_tags[profile_id].add(tag)
+    await grant_points(
+        session,
+        [(e.profile_id, grant) for e in batch.events for grant in e.decision.points],
+        at=at,
+    )
+    connection = await session.connection()
+    jobs = job_rows([job for e in batch.events for job in e.decision.jobs], at)
+    if jobs:
+        await connection.execute(insert(OutboxJob), jobs)
+    follows = [
+        {"app_": e.account, "value_": e.openid, "subscribed_": e.decision.subscribed}
+        for e in batch.events
+        if e.decision.subscribed is not None
+    ]
+    if follows:
+        await connection.execute(
+            update(Identity)
+            .where(
+                Identity.kind == "openid",
+                Identity.app == bindparam("app_"),
+                Identity.value == bindparam("value_"),
+            )
+            .values(subscribed=bindparam("subscribed_"), last_seen_at=at),
+            follows,
+        )
+    channels = [
+        {"pid": e.profile_id, "channel": e.decision.channel}
+        for e in batch.events
+        if e.decision.channel is not None
+    ]
+    if channels:
+        await connection.execute(
+            update(Profile)
+            .where(Profile.id == bindparam("pid"))
+            .values(
+                last_channel=bindparam("channel"),
+                first_channel=func.coalesce(Profile.first_channel, bindparam("channel")),
+            ),
+            channels,
+        )

@@ -1,0 +1,38 @@
+"""Applying stored WeCom events behind their answer: card clicks and contact changes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leads.contacts import ContactLinker
+from leads.staff_chat import StaffCommandRunner
+from storage.lead_models import WeComEvent
+
+
+class WeComEventEffects:
+    """What a card click or a contact change does, in the effects stage's transaction."""
+
+    def __init__(self, commands: StaffCommandRunner, contacts: ContactLinker) -> None:
+        self._commands = commands
+        self._contacts = contacts
+
+    async def __call__(self, session: AsyncSession, ids: Sequence[int], at: datetime) -> None:
+        rows = await session.execute(
+            select(WeComEvent.from_user, WeComEvent.detail)
+            .where(WeComEvent.id.in_(list(ids)))
+            .order_by(WeComEvent.id)
+        )
+        for from_user, detail in rows.all():
+            fields: dict[str, str] = json.loads(detail or "{}")
+            event = fields.get("Event", "").lower()
+            if event == "change_external_contact":
+                await self._contacts.changed(session, fields)
+            elif event == "template_card_event":
+                await self._commands.on_button(
+                    session, from_user, fields["EventKey"], fields.get("ResponseCode", "")
+                )

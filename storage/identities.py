@@ -1,0 +1,77 @@
+"""OneID's first step: the profile behind an identity, created on first sight, many at once."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from storage.models import Identity, Profile
+from storage.upsert import insert_or_skip
+
+
+async def resolve_profile(
+    session: AsyncSession, kind: str, app: str, value: str, at: datetime
+) -> int:
+    """The profile id behind an identity, creating both on first sight."""
+    return (await resolve_profiles(session, kind, [(app, value)], at))[(app, value)]
+
+
+async def resolve_profiles(
+    session: AsyncSession, kind: str, wanted: Collection[tuple[str, str]], at: datetime
+) -> dict[tuple[str, str], int]:
+    """Profile ids by (app, value) of `kind` identities, creating the ones never seen.
+
+    A few statements whatever the number: the effects stage resolves a whole
+    batch of events at once.
+    """
+    connection = await session.connection()
+    found = await _identity_profiles(connection, kind, wanted)
+    missing = sorted(set(wanted) - found.keys())
+    if not missing:
+        return found
+    new_profiles = await connection.execute(
+        insert(Profile).returning(Profile.id, sort_by_parameter_order=True),
+        [{"score": 0, "created_at": at, "updated_at": at}] * len(missing),
+    )
+    candidates = dict(zip(missing, new_profiles.scalars(), strict=True))
+    created = await connection.execute(
+        insert_or_skip(connection, Identity, ("kind", "app", "value")).returning(
+            Identity.app, Identity.value, Identity.profile_id
+        ),
+        [
+            {
+                "profile_id": profile_id,
+                "kind": kind,
+                "app": app,
+                "value": value,
+                "created_at": at,
+                "last_seen_at": at,
+                "subscribed": True,
+            }
+            for (app, value), profile_id in candidates.items()
+        ],
+    )
+    found.update({(app, value): profile_id for app, value, profile_id in created})
+    lost = [key for key in missing if key not in found]
+    if lost:
+        # Another request created these identities between our select and insert.
+        orphans = [candidates[key] for key in lost]
+        await connection.execute(delete(Profile).where(Profile.id.in_(orphans)))
+        found.update(await _identity_profiles(connection, kind, lost))
+        if any(key not in found for key in lost):
+            raise RuntimeError(f"{kind} identities vanished during creation")
+    return found
+
+
+async def _identity_profiles(
+    connection: AsyncConnection, kind: str, keys: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    rows = await connection.execute(
+        select(Identity.app, Identity.value, Identity.profile_id).where(
+            Identity.kind == kind, tuple_(Identity.app, Identity.value).in_(keys)
+        )
+    )
+    return {(app, value): profile_id for app, value, profile_id in rows}

@@ -1,0 +1,173 @@
+"""The effects stage's view of an event table: what is pending, applied, failed.
+
+Both event tables (`inbound_events`, `wecom_events`) carry the same
+`AppliedLater` columns; these functions take the table's model.
+"""
+
+from __future__ import annotations
+
+import traceback
+import zlib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.lead_models import WeComEvent
+from storage.models import InboundEvent
+
+EventTable = type[InboundEvent] | type[WeComEvent]
+
+PENDING = "pending"
+HELD = "held"
+APPLIED = "applied"
+FAILED = "failed"
+
+# The streams of the effects stage and their partitions; migration 0006 seeds a
+# lease row for each. One person's events share a partition (`partition_of`).
+STREAM_WECHAT = "wechat"
+STREAM_WECOM = "wecom"
+PARTITIONS = 16
+
+
+def partition_of(account: str, openid: str, partitions: int = PARTITIONS) -> int:
+    """A stable partition for one person (crc32: the same in every process and release)."""
+    return zlib.crc32(f"{account}\0{openid}".encode()) % partitions
+
+
+async def pending_ids(
+    session: AsyncSession, table: EventTable, partitions: Collection[int], limit: int
+) -> list[int]:
+    """The oldest pending events of these partitions, oldest first."""
+    rows = await session.scalars(
+        select(table.id)
+        .where(table.effects_state == PENDING, table.partition.in_(list(partitions)))
+        .order_by(table.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def mark_applied(
+    session: AsyncSession, table: EventTable, ids: Collection[int], at: datetime
+) -> set[int]:
+    """Mark pending events applied; the ids this call marked (row-locked until commit).
+
+    Applying and marking share the transaction: an event is applied exactly
+    once, and a consumer that lost the race gets the ids it must not apply.
+    """
+    connection = await session.connection()
+    rows = await connection.execute(
+        update(table)
+        .where(table.id.in_(list(ids)), table.effects_state == PENDING)
+        .values(effects_state=APPLIED, applied_at=at)
+        .returning(table.id)
+    )
+    return set(rows.scalars())
+
+
+async def record_failure(
+    session: AsyncSession, table: EventTable, event_id: int, error: BaseException, limit: int
+) -> bool:
+    """Count a failed attempt; True when the event is now set aside (`failed`)."""
+    summary = "".join(traceback.format_exception_only(error)).strip()
+    where = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
+    detail = summary + "".join(f"\n  at {f.filename}:{f.lineno} in {f.name}" for f in where)
+    attempts = table.effects_attempts + 1
+    row = (
+        await session.execute(
+            update(table)
+            .where(table.id == event_id, table.effects_state == PENDING)
+            .values(
+                effects_attempts=attempts,
+                effects_error=detail[:2000],
+                effects_state=case((attempts >= limit, FAILED), else_=PENDING),
+            )
+            .returning(table.effects_state)
+        )
+    ).first()
+    return row is not None and row[0] == FAILED
+
+
+async def release_held(session: AsyncSession, older_than: datetime) -> int:
+    """Held events whose late handler never came back (the process died): apply them as stored."""
+    rows = await session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.effects_state == HELD, InboundEvent.received_at < older_than)
+        .values(effects_state=PENDING)
+        .returning(InboundEvent.id)
+    )
+    return len(rows.all())
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Events stored and not yet applied, and the age of the oldest."""
+
+    events: int
+    oldest_s: float
+
+
+async def backlog(session: AsyncSession, table: EventTable, now: datetime) -> Backlog:
+    row = (
+        await session.execute(
+            select(func.count(), func.min(table.received_at)).where(
+                table.effects_state.in_((PENDING, HELD))
+            )
+        )
+    ).one()
+    count, oldest = int(row[0]), row[1]
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=now.tzinfo)  # SQLite's MIN() loses the type decorator
+    age = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+    return Backlog(count, age)
+
+
+async def unapplied_count(session: AsyncSession, profile_id: int, openids: Sequence[str]) -> int:
+    """Events of a profile (by its openids) stored but not applied yet."""
+    if not openids:
+        return 0
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                InboundEvent.openid.in_(list(openids)),
+                InboundEvent.effects_state.in_((PENDING, HELD)),
+            )
+        )
+        or 0
+    )
+
+
+async def failed_events(
+    session: AsyncSession, table: EventTable, limit: int = 100
+) -> Sequence[tuple[int, str, int, str | None, datetime]]:
+    rows = await session.execute(
+        select(
+            table.id,
+            table.dedup_key,
+            table.effects_attempts,
+            table.effects_error,
+            table.received_at,
+        )
+        .where(table.effects_state == FAILED)
+        .order_by(table.id)
+        .limit(limit)
+    )
+    return rows.tuples().all()
+
+
+async def retry_event(session: AsyncSession, table: EventTable, event_id: int) -> bool:
+    """Put a failed event back in the queue with its attempts reset; False if none was failed."""
+    rows = await session.execute(
+        update(table)
+        .where(table.id == event_id, table.effects_state == FAILED)
+        .values(effects_state=PENDING, effects_attempts=0)
+        .returning(table.id)
+    )
+    return rows.first() is not None
+
+
+def held_cutoff(now: datetime, hold_s: float) -> datetime:
+    return now - timedelta(seconds=hold_s)
