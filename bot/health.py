@@ -1,4 +1,8 @@
-"""`GET /healthz`: 200 when the database and the cache answer, 503 naming what failed."""
+"""`GET /healthz`: 200 when the database and the cache answer, 503 naming what failed.
+
+Lagging is not failing: while the effects stage catches up the answer stays
+200, and says by how much it lags.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,12 @@ import logging
 
 from aiohttp import web
 
-from bot.app_keys import CACHE, ENGINE
+from bot.app_keys import CACHE, ENGINE, SESSIONS
 from storage.database import ping_database
+from storage.lead_models import WeComEvent
+from storage.models import InboundEvent
+from storage.pending_events import backlog
+from storage.types import utc_now
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_S = 2.0
@@ -28,4 +36,15 @@ async def healthz(request: web.Request) -> web.Response:
             failing[part] = type(exc).__name__
     if failing:
         return web.json_response({"status": "unavailable", "failing": failing}, status=503)
-    return web.json_response({"status": "ok"})
+    async with request.app[SESSIONS]() as session:
+        now = utc_now()
+        figures = [await backlog(session, table, now) for table in (InboundEvent, WeComEvent)]
+    return web.json_response(
+        {
+            "status": "ok",
+            "effects": {
+                "backlog": sum(f.events for f in figures),
+                "lag_seconds": round(max(f.oldest_s for f in figures), 3),
+            },
+        }
+    )

@@ -32,6 +32,11 @@ def _base_dictionary() -> tuple[dict[str, int], int]:
     return dict(tokenizer.FREQ), int(tokenizer.total)
 
 
+def preload_dictionary() -> None:
+    """Read jieba's dictionary now (before forking workers, so they share it)."""
+    _base_dictionary()
+
+
 class Segmenter:
     """Cuts (normalized) text into jieba words, after learning the table's keywords."""
 

@@ -125,8 +125,8 @@ async def backlog(session: AsyncSession, table: EventTable, now: datetime) -> Ba
     return Backlog(count, age)
 
 
-async def unapplied_count(session: AsyncSession, profile_id: int, openids: Sequence[str]) -> int:
-    """Events of a profile (by its openids) stored but not applied yet."""
+async def unapplied_count(session: AsyncSession, openids: Sequence[str]) -> int:
+    """Events of these openids stored but not applied yet (they have no profile yet)."""
     if not openids:
         return 0
     return int(

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, time
 from pathlib import Path
+from typing import Any
 
 from bot.config.settings import Settings
 from bot.ops.keyword_ops import KeywordOpsError, KeywordStore
@@ -40,7 +41,7 @@ from storage.keyword_models import SHARED_ACCOUNT
 from storage.types import utc_now
 
 
-def add_keywords_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_keywords_parser(commands: argparse._SubParsersAction[Any]) -> None:
     """Register `wxbot keywords` and its subcommands."""
     keywords = commands.add_parser("keywords", help="keyword reply tables")
     sub = keywords.add_subparsers(dest="keywords_command", required=True)

@@ -12,6 +12,7 @@ from bot.config.settings import Settings
 from keywords.hours import shanghai
 from storage.database import create_engine, create_session_factory, upgrade_schema
 from storage.models import InboundEvent, PointEntry, Profile
+from storage.pending_events import unapplied_count
 from storage.profile_lookup import find_profile
 from storage.profile_tags import tags_of
 from storage.profiles import identities_of
@@ -74,7 +75,16 @@ async def render_profile(session: AsyncSession, profile_id: int) -> str:
         f"  created   {_time(profile.created_at)}",
         "Identities",
     ]
-    for identity in await identities_of(session, profile_id):
+    identities = await identities_of(session, profile_id)
+    openids = [identity.value for identity in identities if identity.kind == "openid"]
+    waiting = await unapplied_count(session, openids)
+    if waiting:
+        lines.insert(
+            1,
+            f"  ({waiting} newer event{'s' if waiting > 1 else ''} stored but not applied yet: "
+            "the effects stage is behind)",
+        )
+    for identity in identities:
         state = "" if identity.kind != "openid" else (
             "subscribed" if identity.subscribed else "unsubscribed"
         )  # fmt: skip
