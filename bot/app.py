@@ -61,7 +61,7 @@ from storage.group_commit import GroupCommitWriter
 from storage.lead_models import WeComEvent
 from storage.models import InboundEvent
 from storage.outbox import Outbox
-from storage.pending_events import PARTITIONS, STREAM_WECHAT, STREAM_WECOM
+from storage.pending_events import PARTITIONS, STREAM_WECHAT, STREAM_WECOM, effects_backlog
 from storage.types import utc_now
 from tagging.step import Tagging
 
@@ -261,7 +261,13 @@ class _Lifespan:
 
 
 async def _metrics(request: web.Request) -> web.Response:
-    return web.Response(body=request.app[METRICS].render(), content_type="text/plain")
+    metrics = request.app[METRICS]
+    # The backlog is the database's, not this process's: read it at scrape time.
+    async with request.app[SESSIONS]() as session:
+        waiting = await effects_backlog(session, utc_now())
+    metrics.effects_backlog.set(waiting.events)
+    metrics.effects_lag.set(waiting.oldest_s)
+    return web.Response(body=metrics.render(), content_type="text/plain")
 
 
 async def _wechat(request: web.Request) -> web.StreamResponse:

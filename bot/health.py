@@ -13,9 +13,7 @@ from aiohttp import web
 
 from bot.app_keys import CACHE, ENGINE, SESSIONS
 from storage.database import ping_database
-from storage.lead_models import WeComEvent
-from storage.models import InboundEvent
-from storage.pending_events import backlog
+from storage.pending_events import effects_backlog
 from storage.types import utc_now
 
 log = logging.getLogger(__name__)
@@ -37,14 +35,6 @@ async def healthz(request: web.Request) -> web.Response:
     if failing:
         return web.json_response({"status": "unavailable", "failing": failing}, status=503)
     async with request.app[SESSIONS]() as session:
-        now = utc_now()
-        figures = [await backlog(session, table, now) for table in (InboundEvent, WeComEvent)]
-    return web.json_response(
-        {
-            "status": "ok",
-            "effects": {
-                "backlog": sum(f.events for f in figures),
-                "lag_seconds": round(max(f.oldest_s for f in figures), 3),
-            },
-        }
-    )
+        waiting = await effects_backlog(session, utc_now())
+    effects = {"backlog": waiting.events, "lag_seconds": round(waiting.oldest_s, 3)}
+    return web.json_response({"status": "ok", "effects": effects})

@@ -125,6 +125,12 @@ async def backlog(session: AsyncSession, table: EventTable, now: datetime) -> Ba
     return Backlog(count, age)
 
 
+async def effects_backlog(session: AsyncSession, now: datetime) -> Backlog:
+    """The whole stage's backlog: both event tables together."""
+    figures = [await backlog(session, table, now) for table in (InboundEvent, WeComEvent)]
+    return Backlog(sum(f.events for f in figures), max(f.oldest_s for f in figures))
+
+
 async def unapplied_count(session: AsyncSession, openids: Sequence[str]) -> int:
     """Events of these openids stored but not applied yet (they have no profile yet)."""
     if not openids:
@@ -155,7 +161,7 @@ async def failed_events(
         .order_by(table.id)
         .limit(limit)
     )
-    return rows.tuples().all()
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
 async def retry_event(session: AsyncSession, table: EventTable, event_id: int) -> bool:

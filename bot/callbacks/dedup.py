@@ -44,13 +44,16 @@ async def answer_once(
     work: Callable[[], Awaitable[str]],
     stored_reply: StoredReply,
     owner: str,
+    *,
+    lease_s: float = DEDUP_LEASE_S,
+    wait_s: float = RETRY_REPLY_WAIT_S,
 ) -> tuple[str, bool]:
     """(reply, True) after doing `work`; (the earlier reply, False) for a retry.
 
     Raises `FirstAttemptBusy` for a retry whose first attempt stored nothing in time.
     """
-    if not await cache.set_if_absent(f"{DEDUP_KEY}:{key}", owner, DEDUP_LEASE_S):
-        return await _reply_of_earlier_attempt(stored_reply), False
+    if not await cache.set_if_absent(f"{DEDUP_KEY}:{key}", owner, lease_s):
+        return await _reply_of_earlier_attempt(stored_reply, wait_s), False
     try:
         return await work(), True
     except BaseException:
@@ -59,9 +62,9 @@ async def answer_once(
         raise
 
 
-async def _reply_of_earlier_attempt(stored_reply: StoredReply) -> str:
+async def _reply_of_earlier_attempt(stored_reply: StoredReply, wait_s: float) -> str:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + RETRY_REPLY_WAIT_S
+    deadline = loop.time() + wait_s
     while True:
         reply = await stored_reply()
         if reply is not None:

@@ -18,8 +18,6 @@ EFFECTS_MAX_ATTEMPTS = 3
 # A held event (its handler overran) is applied as stored after this long,
 # in case the process that ran the handler died.
 EFFECTS_HOLD_S = 60.0
-# The backlog gauges are refreshed at most this often (a count is not free).
-EFFECTS_GAUGE_INTERVAL_S = 1.0
 
 OUTBOX_BATCH = 20
 OUTBOX_LEASE_S = 60.0

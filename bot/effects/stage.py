@@ -32,7 +32,6 @@ from bot.effects.limits import (
     BACKGROUND_STOP_TIMEOUT_S,
     EFFECTS_BATCH,
     EFFECTS_CONSUMER_STALE_S,
-    EFFECTS_GAUGE_INTERVAL_S,
     EFFECTS_HOLD_S,
     EFFECTS_IDLE_POLL_S,
     EFFECTS_LEASE_S,
@@ -88,7 +87,6 @@ class EffectsStage:
         self._batch_size = batch_size
         self.owner = owner or uuid.uuid4().hex
         self._partitions: dict[str, set[int]] = {}
-        self._gauges_at = 0.0
         self._rebalanced_at = 0.0
         self._loop = Periodic("effects", self._round, EFFECTS_IDLE_POLL_S)
 
@@ -120,7 +118,6 @@ class EffectsStage:
         for stream in self._streams:
             if self._partitions.get(stream.name):
                 handled += await self._batch(stream)
-        await self._refresh_gauges()
         return handled
 
     async def _rebalance(self, now: datetime) -> None:
@@ -235,13 +232,3 @@ class EffectsStage:
             log.warning("effects: %s event %d failed, will retry: %s", stream.name, event_id, error)
             self._metrics.effects_events.labels(stream.name, "retry").inc()
         return failed
-
-    async def _refresh_gauges(self) -> None:
-        now = self._clock()
-        if now.timestamp() - self._gauges_at < EFFECTS_GAUGE_INTERVAL_S:
-            return
-        self._gauges_at = now.timestamp()
-        async with self._sessions() as session:
-            figures = [await pending.backlog(session, s.table, now) for s in self._streams]
-        self._metrics.effects_backlog.set(sum(f.events for f in figures))
-        self._metrics.effects_lag.set(max((f.oldest_s for f in figures), default=0.0))

@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 
 from bot.app_keys import SESSIONS
 from bot.testing.wechat_player import Callback, WeChatPlayer
-from storage.lead_models import WeComEvent
 from storage.models import InboundEvent, OutboxJob, Profile, ProfileTag
-from storage.pending_events import backlog
+from storage.pending_events import effects_backlog
 from storage.types import utc_now
 
 BotClient = TestClient[web.Request, web.Application]
@@ -44,10 +43,8 @@ async def effects_applied(bot: BotClient, timeout_s: float = 10.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
         async with bot.app[SESSIONS]() as session:
-            waiting = [
-                await backlog(session, table, utc_now()) for table in (InboundEvent, WeComEvent)
-            ]
-        if not any(figure.events for figure in waiting):
+            waiting = await effects_backlog(session, utc_now())
+        if not waiting.events:
             return
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"effects not applied within {timeout_s}s: {waiting}")

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
-import socket
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,45 +15,19 @@ from storage.database import create_engine, create_session_factory
 from storage.models import InboundEvent, OutboxJob
 from storage.types import utc_now
 from tests.bot.effects.stage_helpers import stage
+from tests.bot.processes import free_port, start_wxbot, wait_healthy, with_port
 from tests.conftest import ConfigWriter
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _wait_healthy(url: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"{url} never became healthy")
 
 
 async def test_message_is_stored_when_the_process_is_killed_after_answering(
     write_config: ConfigWriter, tmp_path: Path, player: WeChatPlayer
 ) -> None:
     settings = write_config()
-    port = _free_port()
-    config = tmp_path / "config.toml"
-    config.write_text(
-        config.read_text(encoding="utf-8") + f"\n[server]\nport = {port}\n", encoding="utf-8"
-    )
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter running our own module
-        [sys.executable, "-m", "bot", "--config", str(config), "serve"],
-        env={**os.environ, "WXBOT_LOG_LEVEL": "WARNING"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = free_port()
+    config = with_port(tmp_path / "config.toml", port)
+    process = start_wxbot("--config", str(config), "serve")
     try:
-        await _wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         callback = player.callback(player.text("o_killed", "我想试驾"), aes=True)
         async with (
             aiohttp.ClientSession() as session,
