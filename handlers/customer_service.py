@@ -10,6 +10,8 @@ so it is recorded as skipped, with the reason, instead of being queued.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from handlers.context import Context
 from handlers.limits import (
     CS_EVENT_WINDOW_MAX,
@@ -19,9 +21,21 @@ from handlers.limits import (
     CS_MESSAGE_WINDOW_S,
 )
 from handlers.messages import ImageReply, Inbound, Reply, ReplyValue, TextReply
-from storage.records import JobRequest
+from storage.jobs import JobKind
 
-CUSTOM_SEND = "wechat.custom_send"
+
+@dataclass(frozen=True)
+class CustomMessage:
+    """A `message/custom/send` body: to one follower, one of text, image or news."""
+
+    touser: str
+    msgtype: str
+    text: dict[str, str] | None = None
+    image: dict[str, str] | None = None
+    news: dict[str, list[dict[str, str]]] | None = None
+
+
+CUSTOM_SEND = JobKind("wechat.custom_send", CustomMessage)
 
 
 def _window(msg: Inbound) -> tuple[str, float, int]:
@@ -32,27 +46,20 @@ def _window(msg: Inbound) -> tuple[str, float, int]:
     return key, CS_MESSAGE_WINDOW_S, CS_MESSAGE_WINDOW_MAX
 
 
-def _payload(openid: str, reply: Reply) -> dict[str, object]:
+def _message(openid: str, reply: Reply) -> CustomMessage:
     if isinstance(reply, TextReply):
-        return {"touser": openid, "msgtype": "text", "text": {"content": reply.text}}
+        return CustomMessage(openid, "text", text={"content": reply.text})
     if isinstance(reply, ImageReply):
-        return {"touser": openid, "msgtype": "image", "image": {"media_id": reply.media_id}}
+        return CustomMessage(openid, "image", image={"media_id": reply.media_id})
     # Customer-service news carries one article.
     article = reply.articles[0]
-    return {
-        "touser": openid,
-        "msgtype": "news",
-        "news": {
-            "articles": [
-                {
-                    "title": article.title,
-                    "description": article.description,
-                    "url": article.url,
-                    "picurl": article.picurl,
-                }
-            ]
-        },
+    item = {
+        "title": article.title,
+        "description": article.description,
+        "url": article.url,
+        "picurl": article.picurl,
     }
+    return CustomMessage(openid, "news", news={"articles": [item]})
 
 
 async def send_later(msg: Inbound, ctx: Context, value: ReplyValue, sequence: int) -> None:
@@ -61,22 +68,14 @@ async def send_later(msg: Inbound, ctx: Context, value: ReplyValue, sequence: in
         return
     reply = TextReply(value) if isinstance(value, str) else value
     key, ttl_s, limit = _window(msg)
-    payload = _payload(msg.openid, reply)
     within = await ctx.deps.cache.incr(key, ttl_s) <= limit
     note = None if within else f"customer-service window allows {limit} messages"
     ctx.jobs.append(
-        _job(msg, payload, sequence, status="pending" if within else "skipped", note=note)
-    )
-
-
-def _job(
-    msg: Inbound, payload: dict[str, object], sequence: int, status: str, note: str | None
-) -> JobRequest:
-    return JobRequest(
-        kind=CUSTOM_SEND,
-        target=msg.account,
-        payload=payload,
-        dedup_key=f"{msg.dedup_key}:cs:{sequence}",
-        status=status,
-        note=note,
+        CUSTOM_SEND.request(
+            msg.account,
+            _message(msg.openid, reply),
+            dedup_key=f"{msg.dedup_key}:cs:{sequence}",
+            status="pending" if within else "skipped",
+            note=note,
+        )
     )

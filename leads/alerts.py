@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from leads.limits import (
-    CARD_MESSAGE_CHARS,
-    DUPLICATE_CHECK_S,
+from leads.jobs import (
     LEAD_ALERT,
     LEAD_DIGEST,
-    TEXTCARD_URL,
     WECOM_CARD_UPDATE,
     WECOM_TEXT,
+    CardUpdate,
+    LeadAlert,
+    LeadDigest,
+    StaffText,
 )
+from leads.limits import CARD_MESSAGE_CHARS, DUPLICATE_CHECK_S, TEXTCARD_URL
 from storage.records import JobRequest
 
 CLAIM = "claim"
@@ -52,87 +54,74 @@ def alert_job(
         ["标签", "、".join(summary.tags) or "无"],
         ["积分", str(summary.points)],
     ]
-    payload: dict[str, object] = {
-        "lead_id": summary.lead_id,
-        "touser": recipient,
-        "task_id": f"lead{summary.lead_id}_{sequence}",
-        "title": f"线索 #{summary.lead_id}",
-        "reason": reason,
-        "fields": fields,
-        "messages": [_clip(text, CARD_MESSAGE_CHARS) for text in summary.messages],
-    }
-    return JobRequest(LEAD_ALERT, app, payload, dedup_key=f"lead-alert:{sequence}:{recipient}")
+    alert = LeadAlert(
+        lead_id=summary.lead_id,
+        touser=recipient,
+        task_id=f"lead{summary.lead_id}_{sequence}",
+        title=f"线索 #{summary.lead_id}",
+        reason=reason,
+        phone=summary.phone,
+        channel=summary.channel,
+        fields=fields,
+        messages=[_clip(text, CARD_MESSAGE_CHARS) for text in summary.messages],
+    )
+    return LEAD_ALERT.request(app, alert, dedup_key=f"lead-alert:{sequence}:{recipient}")
 
 
 def text_job(app: str, userids: Sequence[str], text: str, dedup_key: str | None) -> JobRequest:
     """A plain text notice (reassignments, reminders) to staff."""
-    payload: dict[str, object] = {"touser": "|".join(userids), "text": text}
-    return JobRequest(WECOM_TEXT, app, payload, dedup_key=dedup_key)
+    return WECOM_TEXT.request(app, StaffText("|".join(userids), text), dedup_key=dedup_key)
 
 
 def card_update_job(app: str, userid: str, response_code: str, label: str) -> JobRequest:
     """Turn a clicked card's buttons into one greyed-out label."""
-    payload: dict[str, object] = {
-        "userids": [userid],
-        "response_code": response_code,
-        "button": {"replace_name": label},
-    }
-    return JobRequest(WECOM_CARD_UPDATE, app, payload, dedup_key=f"card:{response_code}")
+    update = CardUpdate([userid], response_code, {"replace_name": label})
+    return WECOM_CARD_UPDATE.request(app, update, dedup_key=f"card:{response_code}")
 
 
 def digest_job(app: str, recipient: str, window: int) -> JobRequest:
     """The one digest per recipient and rate window that sends the alerts held back."""
-    payload: dict[str, object] = {"touser": recipient}
-    return JobRequest(LEAD_DIGEST, app, payload, dedup_key=f"lead-digest:{recipient}:{window}")
+    return LEAD_DIGEST.request(
+        app, LeadDigest(recipient), dedup_key=f"lead-digest:{recipient}:{window}"
+    )
 
 
 def _dedup(body: Mapping[str, object]) -> dict[str, object]:
     return {**body, "enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_CHECK_S}
 
 
-def _lines(payload: Mapping[str, object]) -> tuple[list[list[str]], list[str]]:
-    fields = payload.get("fields")
-    messages = payload.get("messages")
-    return (
-        [[str(k), str(v)] for k, v in fields] if isinstance(fields, list) else [],
-        [str(m) for m in messages] if isinstance(messages, list) else [],
-    )
-
-
-def render_card(payload: Mapping[str, object]) -> dict[str, object]:
+def render_card(alert: LeadAlert) -> dict[str, object]:
     """`message/send` body: a button card with Claim and Contacted."""
-    fields, messages = _lines(payload)
-    lead_id = payload["lead_id"]
+    lead_id = alert.lead_id
     card = {
         "card_type": "button_interaction",
         "source": {"desc": "wxbot 线索"},
-        "main_title": {"title": str(payload["title"]), "desc": str(payload["reason"])},
-        "horizontal_content_list": [{"keyname": k, "value": v} for k, v in fields],
-        "quote_area": {"type": 0, "title": "最近消息", "quote_text": "\n".join(messages)},
-        "task_id": str(payload["task_id"]),
+        "main_title": {"title": alert.title, "desc": alert.reason},
+        "horizontal_content_list": [{"keyname": k, "value": v} for k, v in alert.fields],
+        "quote_area": {"type": 0, "title": "最近消息", "quote_text": "\n".join(alert.messages)},
+        "task_id": alert.task_id,
         "button_list": [
             {"text": "认领", "style": 1, "key": f"{CLAIM}:{lead_id}"},
             {"text": "已联系", "style": 2, "key": f"{CONTACTED}:{lead_id}"},
         ],
     }
-    body = {"touser": str(payload["touser"]), "msgtype": "template_card", "template_card": card}
+    body = {"touser": alert.touser, "msgtype": "template_card", "template_card": card}
     return _dedup(body)
 
 
-def render_textcard(payload: Mapping[str, object]) -> dict[str, object]:
+def render_textcard(alert: LeadAlert) -> dict[str, object]:
     """The fallback when the app cannot send template cards: same facts, commands to act."""
-    fields, messages = _lines(payload)
-    lead_id = payload["lead_id"]
-    lines = [str(payload["reason"]), *(f"{k}：{v}" for k, v in fields)]
-    lines += [f"「{m}」" for m in messages]
+    lead_id = alert.lead_id
+    lines = [alert.reason, *(f"{k}：{v}" for k, v in alert.fields)]
+    lines += [f"「{m}」" for m in alert.messages]
     lines.append(f"回复「认领 {lead_id}」认领，「状态 {lead_id} 联系中」记录已联系")
     textcard = {
-        "title": str(payload["title"]),
+        "title": alert.title,
         "description": "\n".join(lines),
         "url": TEXTCARD_URL,
         "btntxt": "详情",
     }
-    return _dedup({"touser": str(payload["touser"]), "msgtype": "textcard", "textcard": textcard})
+    return _dedup({"touser": alert.touser, "msgtype": "textcard", "textcard": textcard})
 
 
 def render_digest(touser: str, titles: Sequence[str]) -> dict[str, object]:

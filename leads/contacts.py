@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leads.jobs import CONTACT_ADDED, ContactAdded
 from leads.lifecycle import OPEN_STATES
 from leads.limits import (
-    CONTACT_ADDED,
     CONTACT_ADDED_POINTS,
     CONTACT_ADDED_TAG,
     CONTACT_STATE_TAG_PREFIX,
@@ -21,7 +21,7 @@ from storage import leads_repo as repo
 from storage.models import Identity
 from storage.outbox import add_jobs
 from storage.profile_tags import grant_points, grant_tags
-from storage.records import JobRequest, PointGrant, TagGrant
+from storage.records import PointGrant, TagGrant
 from storage.wecom_contacts import EXTERNAL_USERID as EXTERNAL
 from storage.wecom_contacts import link_external_contact
 
@@ -104,13 +104,8 @@ class ContactLinker:
             return
         if change == "add_external_contact":
             # The unionid needs `externalcontact/get`: an API call, so through the outbox.
-            payload: dict[str, object] = {
-                "userid": userid,
-                "external_userid": external,
-                "state": fields.get("State", ""),
-            }
-            job = JobRequest(CONTACT_ADDED, self.policy.wecom, payload)
-            add_jobs(session, [job], self._clock())
+            added = ContactAdded(userid, external, fields.get("State", ""))
+            add_jobs(session, [CONTACT_ADDED.request(self.policy.wecom, added)], self._clock())
         elif change in ("del_external_contact", "del_follow_user"):
             await self.removed(session, userid, external, change)
 

@@ -1,15 +1,8 @@
-"""Tunable numbers and job kinds of the leads feature, with units in the names."""
+"""Tunable numbers of the leads feature, with units in the names (job kinds: `leads.jobs`)."""
 
 from __future__ import annotations
 
 from typing import Final
-
-# Outbox job kinds.
-LEAD_ALERT: Final = "lead.alert"
-LEAD_DIGEST: Final = "lead.digest"
-WECOM_TEXT: Final = "wecom.text"
-WECOM_CARD_UPDATE: Final = "wecom.update_card"
-CONTACT_ADDED: Final = "lead.contact_added"
 
 # WeCom drops app messages beyond 30 a minute to one member without an error;
 # alerts stop short of that so reminders and digests still get through.

@@ -6,7 +6,7 @@ stays free of the keywords package.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,7 +69,9 @@ def _info(row: KeywordVersion) -> VersionInfo:
 _PUBLISH_ATTEMPTS = 3
 
 
-async def publish_version(sessions: SessionFactory, version: NewVersion) -> VersionInfo:
+async def publish_version(
+    sessions: SessionFactory, version: NewVersion, *, clock: Callable[[], datetime] = utc_now
+) -> VersionInfo:
     """Store `version` as the account's live table, retiring the previous one atomically.
 
     Two publishes racing for one account collide on the one-live-version index; the
@@ -77,13 +79,13 @@ async def publish_version(sessions: SessionFactory, version: NewVersion) -> Vers
     """
     for _ in range(_PUBLISH_ATTEMPTS - 1):
         try:
-            return await _publish_once(sessions, version)
+            return await _publish_once(sessions, version, clock())
         except IntegrityError:
             continue
-    return await _publish_once(sessions, version)
+    return await _publish_once(sessions, version, clock())
 
 
-async def _publish_once(sessions: SessionFactory, version: NewVersion) -> VersionInfo:
+async def _publish_once(sessions: SessionFactory, version: NewVersion, at: datetime) -> VersionInfo:
     async with sessions.begin() as session:
         await session.execute(
             update(KeywordVersion)
@@ -95,7 +97,7 @@ async def _publish_once(sessions: SessionFactory, version: NewVersion) -> Versio
             table_csv=version.table_csv,
             rule_count=version.rule_count,
             created_by=version.created_by,
-            created_at=utc_now(),
+            created_at=at,
             summary=version.summary,
             note=version.note,
             active=True,

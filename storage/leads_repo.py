@@ -6,7 +6,6 @@ timer step commits as one transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
@@ -15,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.lead_models import Lead, LeadEvent
 from storage.models import Identity, InboundEvent, OutboxJob, ProfileTag
+from storage.outbox import job_rows
 from storage.records import JobRequest
-from storage.types import utc_now
 from storage.upsert import insert_unless_exists
 
 SYSTEM = "system"
@@ -180,21 +179,15 @@ async def first_openid(session: AsyncSession, profile_id: int) -> str | None:
     )
 
 
-async def schedule_job(session: AsyncSession, job: JobRequest, due_at: datetime) -> bool:
+async def schedule_job(
+    session: AsyncSession, job: JobRequest, *, due_at: datetime, now: datetime
+) -> bool:
     """Queue an outbox job to run no earlier than `due_at`; False when its key is queued."""
+    [row] = job_rows([job], now)
     job_id = await insert_unless_exists(
         session,
         OutboxJob.__table__,  # type: ignore[arg-type]
-        {
-            "kind": job.kind,
-            "target": job.target,
-            "payload": json.dumps(job.payload, ensure_ascii=False),
-            "dedup_key": job.dedup_key,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": due_at,
-            "created_at": utc_now(),
-        },
+        {**row, "next_attempt_at": due_at},
         ("dedup_key",),
     )
     return job_id is not None

@@ -6,12 +6,14 @@ customer is added (the contact way's `State` is the channel) or first seen.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.identities import resolve_profile
+from storage.jobs import JobKind
 from storage.models import Identity, Profile
 from storage.outbox import add_jobs
 from storage.profiles import canonical_id, channel_change, link_unionid
@@ -22,7 +24,16 @@ from storage.upsert import insert_unless_exists
 
 EXTERNAL_USERID = "external_userid"
 # Re-derive a profile's rule tags and mirror all its tags to every identity.
-PROFILE_REFRESH = "profile.refresh"
+
+
+@dataclass(frozen=True)
+class ProfileRefresh:
+    """Re-derive a profile's rule tags and mirror all of them (after it gained an identity)."""
+
+    profile_id: int
+
+
+PROFILE_REFRESH = JobKind("profile.refresh", ProfileRefresh)
 
 
 async def link_external_contact(
@@ -77,7 +88,7 @@ async def link_external_contact(
 
 
 def refresh_job(profile_id: int) -> JobRequest:
-    return JobRequest(PROFILE_REFRESH, target="profile", payload={"profile_id": profile_id})
+    return PROFILE_REFRESH.request("profile", ProfileRefresh(profile_id))
 
 
 async def relations_of(session: AsyncSession, app: str, external_userid: str) -> list[str]:

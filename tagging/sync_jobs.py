@@ -9,22 +9,48 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.jobs import JobKind
 from storage.profiles import identities_of, identities_of_many
 from storage.records import JobRequest
 from storage.wecom_contacts import EXTERNAL_USERID
 from tagging.rules import SyncPolicy
 
-OA_TAG_SYNC = "tags.oa_sync"
-WECOM_TAG_SYNC = "tags.wecom_sync"
-FETCH_UNIONID = "profile.fetch_unionid"
+
+@dataclass(frozen=True)
+class OaTagChange:
+    """Tag and untag followers of one account (the executor batches them by 50)."""
+
+    openids: list[str]
+    add: list[str]
+    remove: list[str]
+
+
+@dataclass(frozen=True)
+class CorpTagChange:
+    """Mark and unmark one WeCom customer with corp tags."""
+
+    external_userid: str
+    add: list[str]
+    remove: list[str]
+
+
+@dataclass(frozen=True)
+class UnionidLookup:
+    openid: str
+
+
+OA_TAG_SYNC = JobKind("tags.oa_sync", OaTagChange)
+WECOM_TAG_SYNC = JobKind("tags.wecom_sync", CorpTagChange)
+FETCH_UNIONID = JobKind("profile.fetch_unionid", UnionidLookup)
 
 
 def fetch_unionid_job(account: str, openid: str) -> JobRequest:
     """`user/info` after a follow, to learn the unionid (never inside the callback)."""
-    return JobRequest(FETCH_UNIONID, target=account, payload={"openid": openid})
+    return FETCH_UNIONID.request(account, UnionidLookup(openid))
 
 
 async def sync_jobs(
@@ -65,12 +91,8 @@ async def sync_jobs_many(
             if identity.kind == "openid" and identity.subscribed and policy.official_account:
                 followers[(identity.app, add, remove)].append(identity.value)
             elif identity.kind == EXTERNAL_USERID and policy.wecom:
-                payload: dict[str, object] = {
-                    "external_userid": identity.value,
-                    "add": list(add),
-                    "remove": list(remove),
-                }
-                jobs.append(JobRequest(WECOM_TAG_SYNC, target=identity.app, payload=payload))
+                change = CorpTagChange(identity.value, list(add), list(remove))
+                jobs.append(WECOM_TAG_SYNC.request(identity.app, change))
     oa_jobs = [
         oa_job(account, openids, add, remove)
         for (account, add, remove), openids in sorted(followers.items())
@@ -82,12 +104,7 @@ def oa_job(
     account: str, openids: Collection[str], add: Collection[str], remove: Collection[str]
 ) -> JobRequest:
     """Tag and untag any number of followers of one account (the executor batches by 50)."""
-    payload: dict[str, object] = {
-        "openids": list(openids),
-        "add": list(add),
-        "remove": list(remove),
-    }
-    return JobRequest(OA_TAG_SYNC, target=account, payload=payload)
+    return OA_TAG_SYNC.request(account, OaTagChange(list(openids), list(add), list(remove)))
 
 
 async def removal_jobs(
@@ -110,12 +127,8 @@ async def removal_jobs(
                 for tag in tags:
                     by_tag[(identity.app, tag)].append(identity.value)
             elif identity.kind == EXTERNAL_USERID and policy.wecom:
-                payload: dict[str, object] = {
-                    "external_userid": identity.value,
-                    "add": [],
-                    "remove": sorted(tags),
-                }
-                jobs.append(JobRequest(WECOM_TAG_SYNC, target=identity.app, payload=payload))
+                change = CorpTagChange(identity.value, [], sorted(tags))
+                jobs.append(WECOM_TAG_SYNC.request(identity.app, change))
     jobs.extend(
         oa_job(account, openids, (), [tag]) for (account, tag), openids in sorted(by_tag.items())
     )

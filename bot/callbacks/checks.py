@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from bot.callbacks.crypto import CallbackCrypto, DecryptError
-from bot.callbacks.errors import CallbackRejected
 from bot.callbacks.limits import TIMESTAMP_TOLERANCE_S
 from bot.callbacks.wechat_xml import MAX_BODY_BYTES
+from bot.errors import CallbackRejected
 
 
 def check_timestamp(timestamp: str, now_s: float) -> None:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.callbacks.errors import CallbackRejected
 from bot.callbacks.limits import (
     DEDUP_KEY,
     DEDUP_LEASE_S,
     RETRY_REPLY_POLL_S,
     RETRY_REPLY_WAIT_S,
 )
+from bot.errors import CallbackRejected
 from storage.cache import Cache
 
 # The reply stored for a dedup key; None while the first attempt is still at work.

@@ -17,9 +17,9 @@ from aiohttp import web
 from bot.callbacks.checks import check_timestamp, decrypt_envelope, read_limited
 from bot.callbacks.crypto import CallbackCrypto
 from bot.callbacks.dispatcher import Dispatcher
-from bot.callbacks.errors import CallbackRejected
 from bot.callbacks.wechat_xml import MalformedXml, parse_envelope, to_inbound
 from bot.config.settings import WeChatAccount
+from bot.errors import CallbackRejected
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)

@@ -28,10 +28,10 @@ from sqlalchemy import update
 from bot.callbacks.checks import check_timestamp, decrypt_envelope, decrypt_signed, read_limited
 from bot.callbacks.crypto import CallbackCrypto
 from bot.callbacks.dedup import answer_once
-from bot.callbacks.errors import CallbackRejected
 from bot.callbacks.limits import HANDLER_BUDGET_S
 from bot.callbacks.wechat_xml import MalformedXml, parse_envelope, render_reply, to_inbound
 from bot.config.settings import WeComApp
+from bot.errors import CallbackRejected
 from bot.metrics import Metrics
 from handlers.messages import Inbound
 from handlers.router import UNHANDLED, Router

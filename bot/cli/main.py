@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.callbacks.errors import SettingsError
 from bot.cli import processes
 from bot.cli.events import run_events
 from bot.cli.keywords import add_keywords_parser, run_keywords
@@ -18,6 +17,7 @@ from bot.cli.simulate import simulate
 from bot.cli.users import show_user
 from bot.config.logs import setup_logging
 from bot.config.settings import Settings, load_settings
+from bot.errors import SettingsError
 from storage.database import upgrade_schema_blocking
 
 CONFIG_HELP = "TOML config (default: $WXBOT_CONFIG, else the demo config)"

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.callbacks.errors import SettingsError
 from bot.config.secret import Secret
 from bot.config.toml_reader import TomlTable
+from bot.errors import SettingsError
 from leads.policy import FollowupTiers, LeadPolicy, SalesRep
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from bot.callbacks.errors import SettingsError
+from bot.errors import SettingsError
 
 T = TypeVar("T")
 

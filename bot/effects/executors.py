@@ -6,12 +6,13 @@ import aiohttp
 
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, official_account_clients
-from bot.effects.lead_jobs import lead_executors
-from bot.effects.outbox_worker import Executor
-from bot.effects.tagging_jobs import tagging_executors
-from handlers.customer_service import CUSTOM_SEND
+from bot.effects.jobs import Executor, JobHandler, registry
+from bot.effects.lead_jobs import lead_jobs
+from bot.effects.tagging_jobs import tagging_jobs
+from handlers.customer_service import CUSTOM_SEND, CustomMessage
 from storage.cache import Cache
 from storage.database import SessionFactory
+from storage.jobs import encode
 from tagging.step import Tagging
 
 
@@ -26,15 +27,17 @@ def build_executors(
     """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
 
-    async def custom_send(target: str, payload: dict[str, object]) -> None:
-        await configured(clients, target, CUSTOM_SEND).send_custom_message(payload)
+    async def custom_send(target: str, message: CustomMessage) -> None:
+        await configured(clients, target, CUSTOM_SEND.name).send_custom_message(encode(message))
 
-    return {
-        CUSTOM_SEND: custom_send,
-        **lead_executors(settings, http, cache, sessions),
-        **(
-            tagging_executors(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)
-            if tagging is not None
-            else {}
-        ),
-    }
+    return registry(
+        [
+            JobHandler(CUSTOM_SEND, custom_send),
+            *lead_jobs(settings, http, cache, sessions),
+            *(
+                tagging_jobs(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)
+                if tagging is not None
+                else []
+            ),
+        ]
+    )

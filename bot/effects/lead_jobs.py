@@ -12,28 +12,33 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 from sqlalchemy import select, update
 
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, wecom_clients
-from bot.effects.outbox_worker import Executor
+from bot.effects.jobs import JobHandler
 from leads.alerts import digest_job, render_card, render_digest, render_textcard
 from leads.contacts import ContactLinker
-from leads.limits import (
-    ALERTS_PER_MINUTE,
+from leads.jobs import (
     CONTACT_ADDED,
     LEAD_ALERT,
     LEAD_DIGEST,
-    RATE_KEY,
-    RATE_WINDOW_S,
     WECOM_CARD_UPDATE,
     WECOM_TEXT,
+    CardUpdate,
+    ContactAdded,
+    LeadAlert,
+    LeadDigest,
+    StaffText,
 )
+from leads.limits import ALERTS_PER_MINUTE, RATE_KEY, RATE_WINDOW_S
 from storage import leads_repo
 from storage.cache import Cache
 from storage.database import SessionFactory
+from storage.jobs import JobKind, encode
 from storage.lead_models import DeferredAlert
 from storage.types import utc_now
 from wxapi.errors import ApiError
@@ -63,53 +68,46 @@ class LeadMessenger:
         policy = settings.leads
         self._linker = None if policy is None else ContactLinker(policy, utc_now)
 
-    def _client(self, target: str, kind: str) -> WeComClient:
-        return configured(self._clients, target, kind)
+    def _client(self, target: str, kind: JobKind[Any]) -> WeComClient:
+        return configured(self._clients, target, kind.name)
 
-    def executors(self) -> dict[str, Executor]:
-        return {
-            LEAD_ALERT: self.alert,
-            LEAD_DIGEST: self.digest,
-            WECOM_TEXT: self.text,
-            WECOM_CARD_UPDATE: self.update_card,
-            CONTACT_ADDED: self.contact_added,
-        }
+    def handlers(self) -> list[JobHandler[Any]]:
+        return [
+            JobHandler(LEAD_ALERT, self.alert),
+            JobHandler(LEAD_DIGEST, self.digest),
+            JobHandler(WECOM_TEXT, self.text),
+            JobHandler(WECOM_CARD_UPDATE, self.update_card),
+            JobHandler(CONTACT_ADDED, self.contact_added),
+        ]
 
-    async def alert(self, target: str, payload: dict[str, object]) -> None:
+    async def alert(self, target: str, alert: LeadAlert) -> None:
         client = self._client(target, LEAD_ALERT)
-        touser = str(payload["touser"])
+        touser = alert.touser
         window = int(self._clock() // RATE_WINDOW_S)
         sent = await self._cache.incr(f"{RATE_KEY}:{target}:{touser}:{window}", 2 * RATE_WINDOW_S)
         if sent > ALERTS_PER_MINUTE:
-            await self._hold_back(target, touser, payload, window)
+            await self._hold_back(target, alert, window)
             return
         try:
-            await client.send_message(render_card(payload))
+            await client.send_message(render_card(alert))
         except ApiError as exc:
             if exc.retryable or exc.token_rejected or exc.errcode in _NO_FALLBACK:
                 raise
             log.warning("template card refused (%s); sending a textcard instead", exc.errcode)
-            await client.send_message(render_textcard(payload))
-        log.info("lead alert %s sent to %s", payload["title"], touser)
+            await client.send_message(render_textcard(alert))
+        log.info("lead alert %s sent to %s", alert.title, touser)
 
-    async def _hold_back(
-        self, target: str, touser: str, payload: dict[str, object], window: int
-    ) -> None:
-        fields = payload.get("fields")
-        facts = {str(k): str(v) for k, v in fields} if isinstance(fields, list) else {}
-        title = " ".join([str(payload["title"]), facts.get("电话", ""), facts.get("渠道", "")])
+    async def _hold_back(self, target: str, alert: LeadAlert, window: int) -> None:
+        title = " ".join(filter(None, [alert.title, alert.phone, alert.channel]))
         due = datetime.fromtimestamp((window + 1) * RATE_WINDOW_S, UTC)
         async with self._sessions.begin() as session:
-            session.add(
-                DeferredAlert(
-                    recipient=touser, lead_id=int(str(payload["lead_id"])), title=title.strip()
-                )
-            )
-            await leads_repo.schedule_job(session, digest_job(target, touser, window), due)
-        log.info("alert burst to %s: lead #%s held for the digest", touser, payload["lead_id"])
+            session.add(DeferredAlert(recipient=alert.touser, lead_id=alert.lead_id, title=title))
+            job = digest_job(target, alert.touser, window)
+            await leads_repo.schedule_job(session, job, due_at=due, now=utc_now())
+        log.info("alert burst to %s: lead #%d held for the digest", alert.touser, alert.lead_id)
 
-    async def digest(self, target: str, payload: dict[str, object]) -> None:
-        touser = str(payload["touser"])
+    async def digest(self, target: str, digest: LeadDigest) -> None:
+        touser = digest.touser
         async with self._sessions() as session:
             held = list(
                 await session.scalars(
@@ -130,21 +128,17 @@ class LeadMessenger:
                 .values(sent_at=utc_now())
             )
 
-    async def text(self, target: str, payload: dict[str, object]) -> None:
-        body = {
-            "touser": str(payload["touser"]),
-            "msgtype": "text",
-            "text": {"content": str(payload["text"])},
-        }
+    async def text(self, target: str, notice: StaffText) -> None:
+        body = {"touser": notice.touser, "msgtype": "text", "text": {"content": notice.text}}
         await self._client(target, WECOM_TEXT).send_message(body)
 
-    async def update_card(self, target: str, payload: dict[str, object]) -> None:
-        await self._client(target, WECOM_CARD_UPDATE).update_template_card(payload)
+    async def update_card(self, target: str, update: CardUpdate) -> None:
+        await self._client(target, WECOM_CARD_UPDATE).update_template_card(encode(update))
 
-    async def contact_added(self, target: str, payload: dict[str, object]) -> None:
+    async def contact_added(self, target: str, added: ContactAdded) -> None:
         if self._linker is None:
             return
-        external = str(payload["external_userid"])
+        external = added.external_userid
         try:
             contact = await self._client(target, CONTACT_ADDED).external_contact(external)
         except ApiError as exc:
@@ -157,15 +151,13 @@ class LeadMessenger:
             )
             contact = {}
         async with self._sessions.begin() as session:
-            await self._linker.added(
-                session, str(payload["userid"]), external, str(payload["state"]), contact
-            )
+            await self._linker.added(session, added.userid, external, added.state, contact)
 
 
-def lead_executors(
+def lead_jobs(
     settings: Settings, http: aiohttp.ClientSession, cache: Cache, sessions: SessionFactory
-) -> dict[str, Executor]:
+) -> list[JobHandler[Any]]:
     """The leads feature's job kinds; none when no WeCom app is configured."""
     if not settings.wecom:
-        return {}
-    return LeadMessenger(settings, http, cache, sessions).executors()
+        return []
+    return LeadMessenger(settings, http, cache, sessions).handlers()

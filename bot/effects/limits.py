@@ -24,5 +24,3 @@ OUTBOX_LEASE_S = 60.0
 OUTBOX_IDLE_POLL_S = 1.0
 OUTBOX_MAX_ATTEMPTS = 10
 OUTBOX_MAX_BACKOFF_S = 600.0
-# Longer than one API call's timeout, so stopping background work can finish its round.
-BACKGROUND_STOP_TIMEOUT_S = 10.0

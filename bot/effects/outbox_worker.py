@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 
+from bot.effects.jobs import Executor
 from bot.effects.limits import (
-    BACKGROUND_STOP_TIMEOUT_S,
     OUTBOX_BATCH,
     OUTBOX_IDLE_POLL_S,
     OUTBOX_LEASE_S,
@@ -20,13 +20,12 @@ from bot.effects.limits import (
     OUTBOX_MAX_BACKOFF_S,
 )
 from bot.metrics import Metrics
+from bot.runtime.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.runtime.periodic import Periodic
 from storage.outbox import ClaimedJob, Outbox
 from wxapi.errors import ApiError
 
 log = logging.getLogger(__name__)
-
-Executor = Callable[[str, dict[str, object]], Awaitable[None]]
 
 
 def backoff_s(attempts: int) -> float:

@@ -29,7 +29,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.effects.limits import (
-    BACKGROUND_STOP_TIMEOUT_S,
     EFFECTS_BATCH,
     EFFECTS_CONSUMER_STALE_S,
     EFFECTS_HOLD_S,
@@ -39,6 +38,7 @@ from bot.effects.limits import (
     EFFECTS_REBALANCE_S,
 )
 from bot.metrics import Metrics
+from bot.runtime.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.runtime.periodic import Periodic
 from storage import effect_leases as leases
 from storage import pending_events as pending

@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import aiohttp
 from sqlalchemy import select
 
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, wecom_clients
-from bot.effects.outbox_worker import Executor
+from bot.effects.jobs import JobHandler
 from bot.effects.tag_ids import CorpTagIds, OaTagIds
 from bot.effects.tag_sync import OfficialAccountTagSync, WeComTagSync
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.models import Identity
 from storage.profiles import link_unionid
-from storage.wecom_contacts import PROFILE_REFRESH
+from storage.wecom_contacts import PROFILE_REFRESH, ProfileRefresh
 from tagging.step import Tagging
-from tagging.sync_jobs import FETCH_UNIONID, OA_TAG_SYNC, WECOM_TAG_SYNC
+from tagging.sync_jobs import (
+    FETCH_UNIONID,
+    OA_TAG_SYNC,
+    WECOM_TAG_SYNC,
+    CorpTagChange,
+    OaTagChange,
+    UnionidLookup,
+)
 from wxapi.official_account import OfficialAccountClient
 
 
-def _texts(payload: Mapping[str, object], key: str) -> list[str]:
-    value = payload.get(key, [])
-    return [str(item) for item in value] if isinstance(value, list) else []
-
-
-def tagging_executors(
+def tagging_jobs(
     settings: Settings,
     http: aiohttp.ClientSession,
     cache: Cache,
@@ -35,8 +38,8 @@ def tagging_executors(
     *,
     tagging: Tagging,
     oa_clients: Mapping[str, OfficialAccountClient],
-) -> dict[str, Executor]:
-    """Executors by job kind; an account or app no longer configured fails the job for good."""
+) -> list[JobHandler[Any]]:
+    """The tagging job kinds; an account or app no longer configured fails the job for good."""
     oa = {
         account.name: OfficialAccountTagSync(
             account.name, client, OaTagIds(client, cache, account.app_id), sessions
@@ -51,20 +54,18 @@ def tagging_executors(
         for name, client in wecom_clients(settings, http, cache).items()
     }
 
-    async def oa_sync(target: str, payload: dict[str, object]) -> None:
-        await configured(oa, target, OA_TAG_SYNC).run(
-            _texts(payload, "openids"), _texts(payload, "add"), _texts(payload, "remove")
+    async def oa_sync(target: str, change: OaTagChange) -> None:
+        sync = configured(oa, target, OA_TAG_SYNC.name)
+        await sync.run(change.openids, change.add, change.remove)
+
+    async def wecom_sync(target: str, change: CorpTagChange) -> None:
+        await configured(wecom, target, WECOM_TAG_SYNC.name).run(
+            change.external_userid, change.add, change.remove
         )
 
-    async def wecom_sync(target: str, payload: dict[str, object]) -> None:
-        external_userid = str(payload["external_userid"])
-        await configured(wecom, target, WECOM_TAG_SYNC).run(
-            external_userid, _texts(payload, "add"), _texts(payload, "remove")
-        )
-
-    async def fetch_unionid(target: str, payload: dict[str, object]) -> None:
-        client = configured(oa_clients, target, FETCH_UNIONID)
-        openid = str(payload["openid"])
+    async def fetch_unionid(target: str, lookup: UnionidLookup) -> None:
+        client = configured(oa_clients, target, FETCH_UNIONID.name)
+        openid = lookup.openid
         info = await client.user_info(openid)
         if not info.unionid:
             return  # the account is not bound to an open platform: nothing to link by
@@ -82,16 +83,14 @@ def tagging_executors(
             if merge is not None:
                 await tagging.refresh(session, merge.survivor, full_sync=True)
 
-    async def refresh(target: str, payload: dict[str, object]) -> None:
+    async def refresh(target: str, job: ProfileRefresh) -> None:
         del target
-        raw = payload["profile_id"]
-        profile_id = raw if isinstance(raw, int) else int(str(raw))
         async with sessions.begin() as session:
-            await tagging.refresh(session, profile_id, full_sync=True)
+            await tagging.refresh(session, job.profile_id, full_sync=True)
 
-    return {
-        OA_TAG_SYNC: oa_sync,
-        WECOM_TAG_SYNC: wecom_sync,
-        FETCH_UNIONID: fetch_unionid,
-        PROFILE_REFRESH: refresh,
-    }
+    return [
+        JobHandler(OA_TAG_SYNC, oa_sync),
+        JobHandler(WECOM_TAG_SYNC, wecom_sync),
+        JobHandler(FETCH_UNIONID, fetch_unionid),
+        JobHandler(PROFILE_REFRESH, refresh),
+    ]

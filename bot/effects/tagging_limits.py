@@ -10,10 +10,6 @@ OA_TAG_ID_KEY: Final = "wxbot:oatag"
 CORP_TAG_ID_KEY: Final = "wxbot:corptag"
 TAG_ID_TTL_S: Final = 24 * 3600.0
 
-# How often each process sweeps expired tags, and how many per transaction.
-EXPIRY_SWEEP_INTERVAL_S: Final = 300.0
-EXPIRY_SWEEP_BATCH: Final = 500
-
 # WeChat's limits, for the log lines that say one was hit.
 OA_TAGS_PER_ACCOUNT_MAX: Final = 100
 OA_TAGS_PER_USER_MAX: Final = 20

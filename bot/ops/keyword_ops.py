@@ -11,10 +11,11 @@ import asyncio
 import json
 from dataclasses import dataclass
 
-from bot.callbacks.errors import WxbotError
 from bot.config.settings import Settings
-from bot.ops.limits import HISTORY_LIMIT, PUBLISHED_CHANNEL
+from bot.errors import WxbotError
+from bot.ops.limits import HISTORY_LIMIT
 from bot.runtime.keyword_tables import LiveTable, live_table, rules_from_csv
+from bot.runtime.limits import PUBLISHED_CHANNEL
 from keywords.diff import TableDiff, diff_tables
 from keywords.problems import Problem
 from keywords.table_csv import format_table

@@ -13,9 +13,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from bot.config.settings import Settings
-from bot.effects.limits import BACKGROUND_STOP_TIMEOUT_S
-from bot.ops.limits import PUBLISHED_CHANNEL, VERSION_POLL_S
 from bot.runtime.keyword_tables import KeywordTables, build_tables, load_tables
+from bot.runtime.limits import BACKGROUND_STOP_TIMEOUT_S, PUBLISHED_CHANNEL, VERSION_POLL_S
 from bot.runtime.periodic import Periodic
 from storage.cache import Cache
 from storage.database import SessionFactory

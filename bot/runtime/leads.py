@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.effects.limits import BACKGROUND_STOP_TIMEOUT_S
+from bot.runtime.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.runtime.periodic import Periodic
 from leads.contacts import ContactLinker
 from leads.intake import LeadIntake

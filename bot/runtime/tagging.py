@@ -8,8 +8,11 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from bot.effects.limits import BACKGROUND_STOP_TIMEOUT_S
-from bot.effects.tagging_limits import EXPIRY_SWEEP_BATCH, EXPIRY_SWEEP_INTERVAL_S
+from bot.runtime.limits import (
+    BACKGROUND_STOP_TIMEOUT_S,
+    EXPIRY_SWEEP_BATCH,
+    EXPIRY_SWEEP_INTERVAL_S,
+)
 from bot.runtime.periodic import Periodic
 from storage.database import SessionFactory
 from tagging.rules import RuleSet

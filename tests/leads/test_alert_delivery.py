@@ -9,7 +9,7 @@ from bot.app_keys import OUTBOX_WORKER, SESSIONS
 from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
 from leads.alerts import LeadSummary, alert_job
-from leads.limits import LEAD_ALERT, LEAD_DIGEST
+from leads.jobs import LEAD_ALERT, LEAD_DIGEST
 from storage.models import OutboxJob
 from storage.outbox import add_jobs
 from storage.types import utc_now
@@ -20,7 +20,7 @@ SEND = "/cgi-bin/message/send"
 PHONE = "我想预约试驾，电话13800138000"
 
 
-async def alert_jobs(bot: LeadsBot, kind: str = LEAD_ALERT) -> list[OutboxJob]:
+async def alert_jobs(bot: LeadsBot, kind: str = LEAD_ALERT.name) -> list[OutboxJob]:
     async with bot.client.app[SESSIONS]() as session:
         return list(await session.scalars(select(OutboxJob).where(OutboxJob.kind == kind)))
 
@@ -44,7 +44,7 @@ async def test_a_retried_alert_is_dropped_by_wecoms_duplicate_check(
     # As if the worker died after the send but before marking the job done.
     async with leads_bot.client.app[SESSIONS].begin() as session:
         await session.execute(
-            update(OutboxJob).where(OutboxJob.kind == LEAD_ALERT).values(status="pending")
+            update(OutboxJob).where(OutboxJob.kind == LEAD_ALERT.name).values(status="pending")
         )
     await leads_bot.wait_idle()
     assert leads_bot.fake.duplicates_suppressed == 1
@@ -106,11 +106,13 @@ async def test_a_burst_is_merged_into_a_digest_instead_of_dropped(
         return all(job.status == "done" for job in jobs) and len(jobs) == burst + 1
 
     await eventually(all_alerts_settled)
-    assert await alert_jobs(leads_bot, LEAD_DIGEST)
+    assert await alert_jobs(leads_bot, LEAD_DIGEST.name)
     # The digest waits for the next minute; let time pass for it.
     async with leads_bot.client.app[SESSIONS].begin() as session:
         await session.execute(
-            update(OutboxJob).where(OutboxJob.kind == LEAD_DIGEST).values(next_attempt_at=utc_now())
+            update(OutboxJob)
+            .where(OutboxJob.kind == LEAD_DIGEST.name)
+            .values(next_attempt_at=utc_now())
         )
     await leads_bot.wait_idle()
     cards = len(leads_bot.alerts_to("lisi"))

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.callbacks.errors import SettingsError
 from bot.config.settings import Settings
+from bot.errors import SettingsError
 from leads.assignment import TeamLoad, pick_owner
 from leads.commands import Command, Usage, parse_command
 from leads.lifecycle import LeadState

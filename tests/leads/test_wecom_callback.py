@@ -8,8 +8,8 @@ from sqlalchemy import select
 from bot.app_keys import CACHE, SESSIONS
 from bot.callbacks.checks import decrypt_signed
 from bot.callbacks.crypto import CallbackCrypto
-from bot.callbacks.errors import CallbackRejected
 from bot.callbacks.limits import DEDUP_KEY
+from bot.errors import CallbackRejected
 from bot.testing.wecom_player import WeComPlayer
 from storage.lead_models import WeComEvent
 from tests.leads.conftest import AGENT_ID, CORP_ID, WECOM_AES_KEY, WECOM_TOKEN

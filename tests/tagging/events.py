@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from bot.effects.stage import EffectsStage
 from bot.metrics import Metrics
 from storage.database import SessionFactory
 from storage.event_log import append_events, event_rows
+from storage.jobs import JobKind
 from storage.models import Identity, Profile, ProfileTag
 from storage.outbox import Outbox
 from storage.records import Decision, InboundRecord, PointGrant, TagGrant
@@ -138,7 +140,7 @@ async def profile_of(sessions: SessionFactory, openid: str, account: str = "main
         )
 
 
-async def pending_jobs(sessions: SessionFactory, kind: str) -> list[dict[str, object]]:
+async def pending_jobs(sessions: SessionFactory, kind: JobKind[Any]) -> list[dict[str, object]]:
     outbox = Outbox(sessions, lambda: START + timedelta(days=3650))
     jobs = await outbox.claim(1000, lease_s=1)
-    return [{"target": job.target, **job.payload} for job in jobs if job.kind == kind]
+    return [{"target": job.target, **job.payload} for job in jobs if job.kind == kind.name]

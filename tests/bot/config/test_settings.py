@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks.errors import SettingsError
 from bot.config.settings import DEMO_CONFIG, load_settings
+from bot.errors import SettingsError
 
 MINIMAL = """
 [[wechat]]

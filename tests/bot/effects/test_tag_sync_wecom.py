@@ -13,8 +13,8 @@ from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
 from storage.types import utc_now
 from storage.wecom_contacts import link_external_contact
+from tests.bot.effects.tag_sync_helpers import drain, tagging_config
 from tests.bot.helpers import exchange, send
-from tests.bot.tag_sync_helpers import drain, tagging_config
 from tests.conftest import APP_ID, ClientFactory, ConfigWriter
 from tests.tagging.events import profile_of
 

@@ -11,8 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
-from bot.callbacks.errors import SettingsError
 from bot.config.settings import Settings
+from bot.errors import SettingsError
 from bot.testing.wechat_player import WeChatPlayer
 from keywords.table_csv import parse_table
 from keywords.table_xlsx import parse_workbook

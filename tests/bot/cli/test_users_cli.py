@@ -14,8 +14,8 @@ from bot.cli.users import show_user
 from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
+from tests.bot.effects.tag_sync_helpers import drain, tagging_config
 from tests.bot.helpers import exchange
-from tests.bot.tag_sync_helpers import drain, tagging_config
 from tests.conftest import APP_ID, ClientFactory, ConfigWriter
 from tests.tagging.events import profile_of
 

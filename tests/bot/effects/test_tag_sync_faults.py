@@ -8,8 +8,9 @@ import aiohttp
 import pytest
 
 from bot.config.settings import Settings
+from bot.effects.jobs import registry
 from bot.effects.outbox_worker import OutboxWorker
-from bot.effects.tagging_jobs import tagging_executors
+from bot.effects.tagging_jobs import tagging_jobs
 from bot.metrics import Metrics
 from fakewechat.state import FakeWeChat
 from storage.cache import MemoryCache
@@ -45,8 +46,8 @@ async def test_a_timed_out_batch_is_retried_after_its_backoff(
     credentials = OfficialAccountCredentials(APP_ID, APP_SECRET)
     client = OfficialAccountClient(http, cache, credentials, api_base=fake_api, timeout_s=0.3)
     tagging = Tagging(RuleSet(), clock)
-    executors = tagging_executors(
-        settings, http, cache, sessions, tagging=tagging, oa_clients={"main": client}
+    executors = registry(
+        tagging_jobs(settings, http, cache, sessions, tagging=tagging, oa_clients={"main": client})
     )
     outbox = Outbox(sessions, clock)
     worker = OutboxWorker(outbox, executors, Metrics())
@@ -64,4 +65,4 @@ async def test_a_timed_out_batch_is_retried_after_its_backoff(
     assert await worker.run_once() == 1
     assert fake_state.followers[(APP_ID, "o_fan")].tag_ids != []
     assert await outbox.counts() == {"done": 1}
-    assert OA_TAG_SYNC in executors
+    assert OA_TAG_SYNC.name in executors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select, update
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 from bot.app_keys import EFFECTS, OUTBOX_WORKER, SESSIONS
 from bot.testing.wechat_player import WeChatPlayer
 from storage.identities import resolve_profile
+from storage.jobs import JobKind
 from storage.models import OutboxJob
 from storage.outbox import Outbox
 from storage.profile_tags import add_tag
@@ -52,9 +54,9 @@ async def skip_backoff(app: web.Application) -> None:
         )
 
 
-async def jobs(app: web.Application, kind: str) -> list[OutboxJob]:
+async def jobs(app: web.Application, kind: JobKind[Any]) -> list[OutboxJob]:
     async with app[SESSIONS]() as session:
-        rows = await session.scalars(select(OutboxJob).where(OutboxJob.kind == kind))
+        rows = await session.scalars(select(OutboxJob).where(OutboxJob.kind == kind.name))
         return list(rows)
 
 

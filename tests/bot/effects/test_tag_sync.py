@@ -12,8 +12,7 @@ from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
 from tagging.sync_jobs import OA_TAG_SYNC, oa_job
-from tests.bot.helpers import exchange
-from tests.bot.tag_sync_helpers import (
+from tests.bot.effects.tag_sync_helpers import (
     clicks,
     drain,
     enqueue,
@@ -22,6 +21,7 @@ from tests.bot.tag_sync_helpers import (
     skip_backoff,
     tagging_config,
 )
+from tests.bot.helpers import exchange
 from tests.conftest import APP_ID, ClientFactory, ConfigWriter
 
 BATCHTAGGING = "/cgi-bin/tags/members/batchtagging"

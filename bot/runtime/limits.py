@@ -1,0 +1,18 @@
+"""Tunable numbers and channel names of a running bot's long-lived parts, units in the names."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Longer than one API call's timeout, so stopping background work can finish its round.
+BACKGROUND_STOP_TIMEOUT_S: Final = 10.0
+
+# Every bot process listens here; a notice says "some table changed, look in the DB".
+PUBLISHED_CHANNEL: Final = "wxbot:keywords:published"
+# The safety net for a missed notice (Redis restarted, a subscription dropped): ops
+# were promised 2 s, so a lost notice costs at most this much more.
+VERSION_POLL_S: Final = 3.0
+
+# How often each process sweeps expired tags, and how many per transaction.
+EXPIRY_SWEEP_INTERVAL_S: Final = 300.0
+EXPIRY_SWEEP_BATCH: Final = 500
