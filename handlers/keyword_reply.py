@@ -16,9 +16,23 @@ from storage.interactions import PointGrant, TagGrant
 router = Router("keyword_reply")
 
 
+# WeChat's speech recognition ends a sentence with punctuation ("价格多少？。"), which
+# a typed message would not have: strip it so an `exact` rule matches the words.
+_SPOKEN_PUNCTUATION = "。！？，!?., "
+
+
 @router.message("text")
 async def on_text(msg: Inbound, ctx: Context) -> HandlerResult:
     return await reply_from_table(msg, ctx, Signal(Trigger.TEXT, msg.content or ""))
+
+
+@router.message("voice")
+async def on_voice(msg: Inbound, ctx: Context) -> HandlerResult:
+    """A voice message with `<Recognition>` answers like the same words typed."""
+    spoken = (msg.content or "").rstrip(_SPOKEN_PUNCTUATION)
+    if not spoken:
+        return UNHANDLED  # recognition off or nothing understood: the fallback answers
+    return await reply_from_table(msg, ctx, Signal(Trigger.TEXT, spoken))
 
 
 @router.event("click")
