@@ -146,9 +146,11 @@ def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path | None = 
         lambda: _keywords(root.table("keywords"), base), KeywordSettings(None)
     )
     tagging = errors.attempt(lambda: _tagging(root.table("tagging"), base), TaggingSettings())
+    # Read even when absent, so a typo such as `[lead]` is told "did you mean `leads`?".
+    leads_table = errors.attempt(lambda: root.table("leads"), None)
     leads = (
-        errors.attempt(lambda: _leads(root.table("leads"), wecom, errors), None)
-        if "leads" in data
+        errors.attempt(lambda: _leads(leads_table, wecom, errors), None)
+        if "leads" in data and leads_table is not None
         else None
     )
     admin = errors.attempt(lambda: _admin(root.table("admin"), env), AdminSettings())
