@@ -28,10 +28,12 @@ async def on_text(msg: Inbound, ctx: Context) -> HandlerResult:
 
 @router.message("voice")
 async def on_voice(msg: Inbound, ctx: Context) -> HandlerResult:
-    """A voice message with `<Recognition>` answers like the same words typed."""
+    """A voice message with `<Recognition>` answers like the same words typed.
+
+    Without recognition (off in the console, or nothing understood) it is text that
+    matches nothing: the table's `default` rule answers, as for any unknown text.
+    """
     spoken = (msg.content or "").rstrip(_SPOKEN_PUNCTUATION)
-    if not spoken:
-        return UNHANDLED  # recognition off or nothing understood: the fallback answers
     return await reply_from_table(msg, ctx, Signal(Trigger.TEXT, spoken))
 
 

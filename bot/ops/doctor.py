@@ -53,7 +53,9 @@ async def run_checks(settings: Settings, public_url: str | None) -> list[Check]:
     checks = await _storage_checks(settings)
     async with aiohttp.ClientSession() as http:
         checks.extend(await _token_checks(settings, http))
-        checks.extend(await _file_checks(settings))
+        # Only a database that answered is asked for published tables (a missing
+        # SQLite file would be created by asking).
+        checks.extend(await _file_checks(settings, database_ok=checks[0].ok))
         if public_url:
             checks.extend(
                 [await _url_check(http, public_url, account) for account in settings.wechat]
@@ -156,8 +158,8 @@ async def _token_checks(settings: Settings, http: aiohttp.ClientSession) -> list
     return checks
 
 
-async def _file_checks(settings: Settings) -> list[Check]:
-    live = await _published(settings)
+async def _file_checks(settings: Settings, *, database_ok: bool) -> list[Check]:
+    live = await _published(settings) if database_ok else {}
     checks = []
     tables = [(account.name, account.keywords) for account in settings.wechat]
     if settings.keywords.shared is not None:

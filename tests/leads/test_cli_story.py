@@ -48,7 +48,7 @@ async def test_the_quick_start_story(wxbot: Wxbot, leads_bot: LeadsBot) -> None:
     status, out, _ = await wxbot("outbox", "--kind", "lead.alert")
     assert status == 0
     [lead] = await leads_bot.leads()
-    assert f"lead.alert → sales  [done, 1 attempts]" in out
+    assert "lead.alert → sales  [done, 1 attempts]" in out
     assert f"card to zhangsan: 线索 #{lead.id}" in out
     assert "电话: 13800138000" in out and "> 价格多少" in out
 
