@@ -70,7 +70,10 @@ _USAGE = {
     "unlock": "解锁 <编号>，例如：解锁 12",
 }
 _NEEDS_ID = frozenset(_USAGE)
-_STATE_WORDS = "、".join(LABELS[state] for state in LeadState if state in STAFF_STATES)
+# Both names of each state: staff may type either, so the hint shows both.
+_STATE_WORDS = "、".join(
+    f"{LABELS[state]}({state.value})" for state in LeadState if state in STAFF_STATES
+)
 
 
 def parse_command(text: str) -> Command | Usage:

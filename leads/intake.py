@@ -61,7 +61,8 @@ class LeadIntake:
             return
         if not qualified:
             return
-        channel = profile.last_channel or profile.first_channel or event.account
+        # The account is not a channel: a profile without one shows "未知", not "main".
+        channel = profile.last_channel or profile.first_channel
         lead = await repo.create_lead(session, profile.id, LeadState.NEW, now, channel)
         if lead is None:
             return  # another worker made it a lead a moment ago
@@ -148,7 +149,10 @@ async def summarize(session: AsyncSession, lead: Lead) -> LeadSummary:
         lead_id=lead.id,
         openid=await repo.first_openid(session, lead.profile_id) or lead.external_userid or "",
         phone=profile.phone if profile else None,
-        channel=lead.channel,
+        # The profile's channel now (the tagging step may have set it after the lead
+        # was made); the one stored with the lead when the profile has none.
+        channel=(profile.last_channel or profile.first_channel if profile else None)
+        or lead.channel,
         tags=tuple(await repo.profile_tags(session, lead.profile_id)),
         points=profile.score if profile else 0,
         messages=tuple(await repo.recent_messages(session, lead.profile_id, CARD_MESSAGES)),

@@ -6,6 +6,7 @@ import pytest
 
 from bot.testing.wechat_player import WeChatPlayer
 from storage.lead_models import Lead
+from tests.bot.helpers import exchange
 from tests.leads.helpers import LeadsBot
 
 
@@ -103,3 +104,30 @@ async def test_won_locks_the_person_until_a_manager_unlocks(
     assert "只有主管" in await leads_bot.staff_says("zhangsan", f"解锁 {lead.id}")
     assert "已解锁" in await leads_bot.staff_says("boss", f"unlock {lead.id}")
     assert not (await leads_bot.lead(lead.id)).locked
+
+
+async def test_show_reports_the_profiles_real_channel(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    await exchange(
+        leads_bot.client, player, player.event("o_expo", "subscribe", "qrscene_spring_expo")
+    )
+    lead = await leads_bot.new_lead(player, "o_expo", "电话13800138000")
+    shown = await leads_bot.staff_says("zhangsan", f"线索 {lead.id}")
+    assert "渠道 spring_expo" in shown
+
+
+async def test_a_follower_without_a_channel_is_not_said_to_come_from_the_account(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    lead = await lead_for_zhangsan(leads_bot, player)
+    assert "渠道 未知" in await leads_bot.staff_says("zhangsan", f"show {lead.id}")
+
+
+async def test_a_bad_state_lists_the_english_names_too(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    lead = await lead_for_zhangsan(leads_bot, player)
+    reply = await leads_bot.staff_says("zhangsan", f"状态 {lead.id} maybe")
+    for names in ("联系中(contacting)", "未明确意向(unclear)", "成交(won)", "流失(lost)"):
+        assert names in reply
