@@ -64,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(os.environ.get("WXBOT_LOG_LEVEL", "INFO"))
         settings = load_settings(args.config, os.environ)
         return _run(settings, args)
+    except BrokenPipeError:
+        # `wxbot outbox | head`: the reader left; Python would print a traceback at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as error:
         message = user_mistake(error)
         if message is None:
