@@ -18,7 +18,7 @@ from leads.intake import LeadIntake, summarize
 from leads.lifecycle import OPEN_STATES, LeadState
 from leads.limits import TIMELINE_ENTRIES
 from leads.views import lead_card_text, lead_line, owner_name, start_of_day
-from leads.wording import Listing, Said, say, verbatim
+from leads.wording import Listing, Message, Said, say, verbatim
 from storage import leads_repo as repo
 from storage.interactions import add_jobs
 from storage.lead_models import Lead
@@ -227,6 +227,6 @@ class SalesActions:
         return _yes("unlocked", id=lead_id)
 
 
-def _listing(head: str, lines: list[str], count: int | None = None, tail: str = "") -> Listing:
+def _listing(head: str, lines: list[Message], count: int | None = None, tail: str = "") -> Listing:
     total = len(lines) if count is None else count
     return Listing(say(head, count=total), tuple(lines), say(tail) if tail else None)

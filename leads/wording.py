@@ -91,6 +91,12 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     ),
     "managers_only": ("只有主管可以解锁线索", "Only managers can unlock leads"),
     "not_locked": ("线索 #{id} 没有锁定", "Lead #{id} is not locked"),
+    "lead_line": ("#{id} {state}{waiting} · {age}", "#{id} {state}{waiting} · {age}"),
+    "unclaimed": (" 待认领", " unclaimed"),
+    "nothing": ("", ""),
+    "age_days": ("{n}天", "{n} d"),
+    "age_hours": ("{n}小时", "{n} h"),
+    "age_minutes": ("{n}分钟", "{n} min"),
     "unlocked": (
         "线索 #{id} 已解锁，客户可再次收到提醒",
         "Lead #{id} is unlocked: its alerts resume",
@@ -113,15 +119,16 @@ class Message:
 
 @dataclass(frozen=True)
 class Listing:
-    """A heading, lines that read the same in both languages (ids, ages), a closing hint."""
+    """A heading, one line per item, a closing hint: each rendered in the reader's language."""
 
     head: Message
-    lines: tuple[str, ...]
+    lines: tuple[Message, ...]
     tail: Message | None = None
 
     def render(self, lang: Lang = Lang.ZH) -> str:
         tail = [self.tail.render(lang)] if self.tail is not None else []
-        return "\n".join([self.head.render(lang), *self.lines, *tail])
+        lines = [line.render(lang) for line in self.lines]
+        return "\n".join([self.head.render(lang), *lines, *tail])
 
 
 Said = Message | Listing
@@ -139,6 +146,8 @@ def verbatim(text: str) -> Message:
 
 
 def _value(value: object, lang: Lang) -> object:
+    if isinstance(value, Message):  # a part of a sentence, e.g. an age
+        return value.render(lang)
     if isinstance(value, LeadState):
         return value.value if lang is Lang.EN else label(value)
     return value

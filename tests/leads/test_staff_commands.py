@@ -26,7 +26,7 @@ async def test_claim_then_mine_shows_state_and_age(
     leads_bot: LeadsBot, player: WeChatPlayer
 ) -> None:
     lead = await lead_for_zhangsan(leads_bot, player)
-    assert "待认领" in await leads_bot.staff_says("zhangsan", "mine")
+    assert "待认领" in await leads_bot.staff_says("zhangsan", "我的线索")
     assert "已认领" in await leads_bot.staff_says("zhangsan", f"认领 {lead.id}")
     assert "is already yours" in await leads_bot.staff_says("zhangsan", f"claim #{lead.id}")
     mine = await leads_bot.staff_says("zhangsan", "我的线索")
@@ -163,3 +163,13 @@ async def test_help_and_mistakes_answer_in_english_to_english(leads_bot: LeadsBo
     )
     assert (await leads_bot.staff_says("lisi", "mine")).startswith("You have no open leads")
     assert (await leads_bot.staff_says("lisi", "today")).startswith("Today, me: assigned 0")
+
+
+async def test_mine_lists_in_the_language_asked(leads_bot: LeadsBot, player: WeChatPlayer) -> None:
+    lead = await lead_for_zhangsan(leads_bot, player)
+    assert await leads_bot.staff_says("zhangsan", "mine") == (
+        f"Your open leads (1):\n#{lead.id} new unclaimed · 0 min"
+    )
+    assert await leads_bot.staff_says("zhangsan", "我的线索") == (
+        f"你的未结线索 1 条：\n#{lead.id} 待跟进 待认领 · 0分钟"
+    )
