@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -17,6 +18,22 @@ class SettingsError(WxbotError):
         self.key = key
         self.reason = reason
         super().__init__(f"{self.source}: {key}: {reason}")
+
+
+class SettingsErrors(SettingsError):
+    """Every problem found in one config file, so a user fixes them in one go.
+
+    The fields are the first problem's; `errors` holds them all, one line each.
+    """
+
+    def __init__(self, errors: Sequence[SettingsError]) -> None:
+        first = errors[0]
+        super().__init__(first.source, first.key, first.reason)
+        self.errors = tuple(errors)
+        self.args = ("\n".join(str(error) for error in self.errors),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class CallbackRejected(WxbotError):

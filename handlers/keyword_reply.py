@@ -16,9 +16,25 @@ from storage.records import PointGrant, TagGrant
 router = Router[Context]("keyword_reply")
 
 
+# WeChat's speech recognition ends a sentence with punctuation ("价格多少？。"), which
+# a typed message would not have: strip it so an `exact` rule matches the words.
+_SPOKEN_PUNCTUATION = "。！？，!?., "
+
+
 @router.message("text")
 async def on_text(msg: Inbound, ctx: Context) -> HandlerResult:
     return await reply_from_table(msg, ctx, Signal(Trigger.TEXT, msg.content or ""))
+
+
+@router.message("voice")
+async def on_voice(msg: Inbound, ctx: Context) -> HandlerResult:
+    """A voice message with `<Recognition>` answers like the same words typed.
+
+    Without recognition (off in the console, or nothing understood) it is text that
+    matches nothing: the table's `default` rule answers, as for any unknown text.
+    """
+    spoken = (msg.content or "").rstrip(_SPOKEN_PUNCTUATION)
+    return await reply_from_table(msg, ctx, Signal(Trigger.TEXT, spoken))
 
 
 @router.event("click")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leads.lifecycle import LABELS, STAFF_STATES, LeadState, parse_state
+from leads.wording import Lang
 
 HELP = """线索命令（中英文均可）：
 帮助 / help
@@ -18,6 +19,18 @@ HELP = """线索命令（中英文均可）：
 今日 / today — 我和团队的今日数据
 解锁 / unlock <编号> — 主管解除成交锁定"""
 
+HELP_EN = """Lead commands (in English or Chinese):
+help / 帮助
+mine / 我的线索 — your open leads
+pool / 公海 — leads to claim
+claim / 认领 <id>
+status / 状态 <id> <state> — contacting unclear intent booked won lost
+note / 备注 <id> <text>
+transfer / 转给 <id> <userid>
+show / 线索 <id> — profile and timeline
+today / 今日 — your and the team's numbers today
+unlock / 解锁 <id> — managers: lift a won lead's lock"""
+
 
 @dataclass(frozen=True)
 class Command:
@@ -27,6 +40,8 @@ class Command:
     lead_id: int | None = None
     state: LeadState | None = None
     text: str = ""
+    # The language the command word was typed in: the answer comes in it.
+    lang: Lang = Lang.ZH
 
 
 @dataclass(frozen=True)
@@ -69,8 +84,32 @@ _USAGE = {
     "show": "线索 <编号>，例如：线索 12",
     "unlock": "解锁 <编号>，例如：解锁 12",
 }
+_USAGE_EN = {
+    "claim": "claim <id>, e.g. claim 12",
+    "status": "status <id> <state>, e.g. status 12 contacting",
+    "note": "note <id> <text>, e.g. note 12 visits on Saturday",
+    "transfer": "transfer <id> <userid>, e.g. transfer 12 lisi",
+    "show": "show <id>, e.g. show 12",
+    "unlock": "unlock <id>, e.g. unlock 12",
+}
 _NEEDS_ID = frozenset(_USAGE)
-_STATE_WORDS = "、".join(LABELS[state] for state in LeadState if state in STAFF_STATES)
+# Both names of each state: staff may type either, so the hint shows both.
+_STATE_WORDS = "、".join(
+    f"{LABELS[state]}({state.value})" for state in LeadState if state in STAFF_STATES
+)
+
+
+def language_of(word: str) -> Lang:
+    """English when the command word is written in Latin letters (`claim`), else Chinese."""
+    return Lang.EN if word.isascii() and any(c.isalpha() for c in word) else Lang.ZH
+
+
+def help_text(lang: Lang) -> str:
+    return _pick(lang, HELP, HELP_EN)
+
+
+def _pick(lang: Lang, chinese: str, english: str) -> str:
+    return english if lang is Lang.EN else chinese
 
 
 def parse_command(text: str) -> Command | Usage:
@@ -78,24 +117,35 @@ def parse_command(text: str) -> Command | Usage:
     words = text.strip().lstrip("#").split(maxsplit=2)
     if not words:
         return Usage(HELP)
+    lang = language_of(words[0])
     name = _WORDS.get(words[0].lower())
     if name is None:
-        return Usage(f"没看懂「{text.strip()[:20]}」。发送「帮助」查看可用命令")
+        typed = text.strip()[:20]
+        return Usage(
+            _pick(lang, f"没看懂「{typed}」。发送「帮助」查看可用命令",
+                  f'Did not understand "{typed}". Send "help" for the commands')
+        )  # fmt: skip
     if name not in _NEEDS_ID:
-        return Command(name)
+        return Command(name, lang=lang)
     lead = words[1].lstrip("#") if len(words) > 1 else ""
     if not lead.isdigit():
-        return Usage(f"请给出线索编号：{_USAGE[name]}")
+        return Usage(
+            _pick(lang, f"请给出线索编号：{_USAGE[name]}", f"Give the lead's id: {_USAGE_EN[name]}")
+        )
     rest = words[2].strip() if len(words) > 2 else ""  # noqa: PLR2004
-    return _with_arguments(name, int(lead), rest)
+    return _with_arguments(name, int(lead), rest, lang)
 
 
-def _with_arguments(name: str, lead_id: int, rest: str) -> Command | Usage:
+def _with_arguments(name: str, lead_id: int, rest: str, lang: Lang) -> Command | Usage:
+    usage = (_USAGE_EN if lang is Lang.EN else _USAGE)[name]
     if name == "status":
         state = parse_state(rest)
         if state is None or state not in STAFF_STATES:
-            return Usage(f"状态只能是：{_STATE_WORDS}。{_USAGE[name]}")
-        return Command(name, lead_id, state=state)
+            return Usage(
+                _pick(lang, f"状态只能是：{_STATE_WORDS}。{usage}",
+                      f"The state is one of: {_STATE_WORDS}. {usage}")
+            )  # fmt: skip
+        return Command(name, lead_id, state=state, lang=lang)
     if name in ("note", "transfer") and not rest:
-        return Usage(_USAGE[name])
-    return Command(name, lead_id, text=rest)
+        return Usage(usage)
+    return Command(name, lead_id, text=rest, lang=lang)

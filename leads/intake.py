@@ -72,7 +72,6 @@ class LeadIntake:
             )
         }
         leads = await repo.leads_of_profiles(session, profile_ids)
-        accounts = {event.profile_id: event.account for event in batch.events}
         for profile_id in profile_ids:
             profile = facts.get(profile_id)
             if profile is None:
@@ -82,7 +81,8 @@ class LeadIntake:
             if lead is not None:
                 await self._touch(session, lead, qualified, now)
             elif qualified:
-                channel = profile.last_channel or profile.first_channel or accounts[profile_id]
+                # The account is not a channel: a profile without one shows "未知", not "main".
+                channel = profile.last_channel or profile.first_channel
                 await self._create(session, profile_id, profile.score, channel, now)
 
     async def _touch(
@@ -195,7 +195,10 @@ async def summarize(session: AsyncSession, lead: Lead) -> LeadSummary:
         lead_id=lead.id,
         openid=await repo.first_openid(session, lead.profile_id) or lead.external_userid or "",
         phone=profile.phone if profile else None,
-        channel=lead.channel,
+        # The profile's channel now (the tagging step may have set it after the lead
+        # was made); the one stored with the lead when the profile has none.
+        channel=(profile.last_channel or profile.first_channel if profile else None)
+        or lead.channel,
         tags=tuple(await repo.profile_tags(session, lead.profile_id)),
         points=profile.score if profile else 0,
         messages=tuple(await repo.recent_messages(session, lead.profile_id, CARD_MESSAGES)),

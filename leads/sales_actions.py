@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leads.alerts import text_job
 from leads.assignment import TeamLoad, has_room
 from leads.intake import LeadIntake, summarize
-from leads.lifecycle import OPEN_STATES, LeadState, label
+from leads.lifecycle import OPEN_STATES, LeadState
 from leads.limits import TIMELINE_ENTRIES
 from leads.views import lead_card_text, lead_line, owner_name, start_of_day
+from leads.wording import Listing, Message, Said, say, verbatim
 from storage import leads_repo as repo
 from storage.lead_models import Lead
 from storage.outbox import add_jobs
@@ -26,11 +27,20 @@ from storage.outbox import add_jobs
 @dataclass(frozen=True)
 class Answer:
     ok: bool
-    text: str
+    message: Said
+
+    @property
+    def text(self) -> str:
+        """In Chinese: for notices that go to staff outside a command (card clicks)."""
+        return self.message.render()
 
 
-def _no(text: str) -> Answer:
-    return Answer(False, text)
+def _yes(key: str, **fields: object) -> Answer:
+    return Answer(True, say(key, **fields))
+
+
+def _no(key: str, **fields: object) -> Answer:
+    return Answer(False, say(key, **fields))
 
 
 class SalesActions:
@@ -53,7 +63,7 @@ class SalesActions:
 
     async def _lead(self, session: AsyncSession, lead_id: int) -> Lead | Answer:
         lead = await repo.lead_by_id(session, lead_id)
-        return lead if lead is not None else _no(f"没有线索 #{lead_id}，发送「我的线索」查看编号")
+        return lead if lead is not None else _no("no_lead", id=lead_id)
 
     async def claim(self, session: AsyncSession, userid: str, lead_id: int) -> Answer:
         lead = await self._lead(session, lead_id)
@@ -73,17 +83,17 @@ class SalesActions:
         lead.assigned_at = lead.assigned_at or now
         lead.escalation = 0
         await repo.add_event(session, lead, "claimed", userid, now, from_state=before)
-        return Answer(True, f"已认领线索 #{lead_id}，请尽快联系客户")
+        return _yes("claimed", id=lead_id)
 
     def _claim_refusal(self, lead: Lead, userid: str) -> Answer | None:
         if lead.locked:
-            return _no(f"线索 #{lead.id} 已成交锁定（勿扰），不能认领")
+            return _no("claim_locked", id=lead.id)
         if lead.state not in (*OPEN_STATES, LeadState.DORMANT):
-            return _no(f"线索 #{lead.id} 已是「{label(lead.state)}」，不能认领")
+            return _no("claim_closed", id=lead.id, state=LeadState(lead.state))
         if lead.owner == userid and lead.claimed_at is not None:
-            return Answer(True, f"线索 #{lead.id} 已经是你的了")
+            return _yes("already_yours", id=lead.id)
         if lead.owner not in (None, userid):
-            return _no(f"线索 #{lead.id} 已分配给 {owner_name(self.policy, lead.owner)}")
+            return _no("assigned_to", id=lead.id, owner=owner_name(self.policy, lead.owner))
         return None
 
     async def _pool_claim_refusal(
@@ -92,10 +102,10 @@ class SalesActions:
         rep = self.policy.rep(userid)
         load = TeamLoad(await repo.open_counts(session, OPEN_STATES), {})
         if rep is not None and not has_room(rep, load):
-            return _no(f"你已有 {rep.max_open} 条未结线索，达到上限，请先跟进")
+            return _no("at_capacity", max=rep.max_open)
         claimed = await repo.count_events(session, ["claimed"], start_of_day(now), actor=userid)
         if claimed >= self.policy.daily_claim_cap:
-            return _no(f"今天已认领 {claimed} 条，达到每日上限 {self.policy.daily_claim_cap}")
+            return _no("daily_cap", claimed=claimed, cap=self.policy.daily_claim_cap)
         return None
 
     async def set_state(
@@ -105,11 +115,11 @@ class SalesActions:
         if isinstance(lead, Answer):
             return lead
         if lead.locked:
-            return _no(f"线索 #{lead_id} 已成交锁定，需要主管「解锁 {lead_id}」后才能修改")
+            return _no("state_locked", id=lead_id)
         if not self._may_work(userid, lead):
-            return _no(f"线索 #{lead_id} 不是你的（负责人：{owner_name(self.policy, lead.owner)}）")
+            return _no("not_yours", id=lead_id, owner=owner_name(self.policy, lead.owner))
         if lead.state == state:
-            return Answer(True, f"线索 #{lead_id} 已是「{label(state)}」")
+            return _yes("same_state", id=lead_id, state=state)
         now = self._clock()
         before = lead.state
         lead.state = state
@@ -119,21 +129,21 @@ class SalesActions:
         if state == LeadState.WON:
             lead.locked = True
         await repo.add_event(session, lead, "state", userid, now, from_state=before)
-        lock = "，客户已进入勿扰锁定" if lead.locked else ""
-        return Answer(True, f"线索 #{lead_id}：{label(before)} → {label(state)}{lock}")
+        key = "state_changed_locked" if lead.locked else "state_changed"
+        return _yes(key, id=lead_id, before=LeadState(before), after=state)
 
     async def note(self, session: AsyncSession, userid: str, lead_id: int, text: str) -> Answer:
         lead = await self._lead(session, lead_id)
         if isinstance(lead, Answer):
             return lead
         if not self._may_work(userid, lead):
-            return _no(f"线索 #{lead_id} 不是你的，不能备注")
+            return _no("note_not_yours", id=lead_id)
         now = self._clock()
         lead.followed_up_at = now
         lead.claimed_at = lead.claimed_at or now
         lead.escalation = 0
         await repo.add_event(session, lead, "note", userid, now, detail=text)
-        return Answer(True, f"已为线索 #{lead_id} 记下备注")
+        return _yes("noted", id=lead_id)
 
     async def transfer(
         self, session: AsyncSession, userid: str, lead_id: int, target: str
@@ -142,15 +152,15 @@ class SalesActions:
         if isinstance(lead, Answer):
             return lead
         if not self._may_work(userid, lead):
-            return _no(f"线索 #{lead_id} 不是你的，不能转出")
+            return _no("transfer_not_yours", id=lead_id)
         rep = self.policy.rep(target)
         if rep is None:
             names = "、".join(r.userid for r in self.policy.sales)
-            return _no(f"{target} 不在销售名单中（可选：{names}）")
+            return _no("not_sales", target=target, names=names)
         if target == lead.owner:
-            return _no(f"线索 #{lead_id} 已经在 {owner_name(self.policy, target)} 名下")
+            return _no("already_theirs", id=lead_id, owner=owner_name(self.policy, target))
         if not has_room(rep, TeamLoad(await repo.open_counts(session, OPEN_STATES), {})):
-            return _no(f"{owner_name(self.policy, target)} 的线索已满（{rep.max_open} 条）")
+            return _no("their_capacity", owner=owner_name(self.policy, target), max=rep.max_open)
         now = self._clock()
         lead.owner = target
         lead.assigned_at = now
@@ -158,7 +168,7 @@ class SalesActions:
         lead.escalation = 0
         event = await repo.add_event(session, lead, "transferred", userid, now)
         await self._intake.alert(session, lead, target, f"{userid} 转给你的线索", event.id)
-        return Answer(True, f"线索 #{lead_id} 已转给 {owner_name(self.policy, target)}")
+        return _yes("transferred", id=lead_id, owner=owner_name(self.policy, target))
 
     async def show(self, session: AsyncSession, lead_id: int) -> Answer:
         lead = await self._lead(session, lead_id)
@@ -166,23 +176,22 @@ class SalesActions:
             return lead
         summary = await summarize(session, lead)
         events = await repo.timeline(session, lead.id, TIMELINE_ENTRIES)
-        return Answer(True, lead_card_text(self.policy, lead, summary, events))
+        return Answer(True, verbatim(lead_card_text(self.policy, lead, summary, events)))
 
     async def mine(self, session: AsyncSession, userid: str) -> Answer:
         leads = await repo.leads_owned(session, userid, OPEN_STATES)
         if not leads:
-            return Answer(True, "你名下没有未结线索。发送「公海」看看可认领的线索")
+            return _yes("mine_none")
         now = self._clock()
-        lines = [f"你的未结线索 {len(leads)} 条：", *(lead_line(lead, now) for lead in leads)]
-        return Answer(True, "\n".join(lines))
+        return Answer(True, _listing("mine_head", [lead_line(lead, now) for lead in leads]))
 
     async def pool(self, session: AsyncSession) -> Answer:
         leads = await repo.leads_owned(session, None, (*OPEN_STATES, LeadState.DORMANT))
         if not leads:
-            return Answer(True, "公海里没有线索")
+            return _yes("pool_none")
         now = self._clock()
-        lines = [f"公海线索 {len(leads)} 条：", *(lead_line(lead, now) for lead in leads[:20])]
-        return Answer(True, "\n".join([*lines, "发送「认领 <编号>」认领"]))
+        lines = [lead_line(lead, now) for lead in leads[:20]]
+        return Answer(True, _listing("pool_head", lines, len(leads), tail="pool_tail"))
 
     async def today(self, session: AsyncSession, userid: str) -> Answer:
         since = start_of_day(self._clock())
@@ -192,29 +201,35 @@ class SalesActions:
 
         mine_open = len(await repo.leads_owned(session, userid, OPEN_STATES))
         pooled = len(await repo.leads_owned(session, None, OPEN_STATES))
-        lines = [
-            "今日 · 我："
-            f"新分配 {await count(['assigned', 'transferred'], owner=userid)} · "
-            f"认领 {await count(['claimed'], actor=userid)} · "
-            f"跟进 {await count(['state', 'note'], actor=userid)} · 未结 {mine_open}",
-            "今日 · 团队："
-            f"新线索 {await count(['created'])} · 认领 {await count(['claimed'])} · "
-            f"成交 {await count(['state'], to_state=LeadState.WON)} · 公海 {pooled}",
-        ]
-        return Answer(True, "\n".join(lines))
+        return _yes(
+            "today",
+            assigned=await count(["assigned", "transferred"], owner=userid),
+            claimed=await count(["claimed"], actor=userid),
+            followed=await count(["state", "note"], actor=userid),
+            open=mine_open,
+            created=await count(["created"]),
+            team_claimed=await count(["claimed"]),
+            won=await count(["state"], to_state=LeadState.WON),
+            pooled=pooled,
+        )
 
     async def unlock(self, session: AsyncSession, userid: str, lead_id: int) -> Answer:
         if not self.policy.is_manager(userid):
-            return _no("只有主管可以解锁线索")
+            return _no("managers_only")
         lead = await self._lead(session, lead_id)
         if isinstance(lead, Answer):
             return lead
         if not lead.locked:
-            return Answer(True, f"线索 #{lead_id} 没有锁定")
+            return _yes("not_locked", id=lead_id)
         lead.locked = False
         now = self._clock()
         await repo.add_event(session, lead, "unlocked", userid, now)
         if lead.owner and lead.owner != userid:
             notice = f"线索 #{lead_id} 已被 {userid} 解锁"
             add_jobs(session, [text_job(self.policy.wecom, [lead.owner], notice, None)], now)
-        return Answer(True, f"线索 #{lead_id} 已解锁，客户可再次收到提醒")
+        return _yes("unlocked", id=lead_id)
+
+
+def _listing(head: str, lines: list[Message], count: int | None = None, tail: str = "") -> Listing:
+    total = len(lines) if count is None else count
+    return Listing(say(head, count=total), tuple(lines), say(tail) if tail else None)

@@ -14,9 +14,10 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leads.alerts import CLAIM, card_update_job, parse_button, text_job
-from leads.commands import HELP, Command, Usage, parse_command
+from leads.commands import Command, Usage, help_text, parse_command
 from leads.lifecycle import LeadState
 from leads.sales_actions import Answer, SalesActions
+from leads.wording import verbatim
 from storage.outbox import add_jobs
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class StaffCommandRunner:
             return parsed.text
         answer = await self._run(session, userid, parsed)
         log.info("lead command %s by %s: ok=%s", parsed.name, userid, answer.ok)
-        return answer.text
+        return answer.message.render(parsed.lang)
 
     async def _run(self, session: AsyncSession, userid: str, command: Command) -> Answer:
         desk = self._desk
@@ -70,7 +71,7 @@ class StaffCommandRunner:
             case "today", _:
                 answer = await desk.today(session, userid)
             case _:
-                answer = Answer(True, HELP)
+                answer = Answer(True, verbatim(help_text(command.lang)))
         return answer
 
     async def on_button(
@@ -84,7 +85,7 @@ class StaffCommandRunner:
         action, lead_id = button
         if not self.is_staff(userid):
             log.warning("card click refused: %s is not configured in [[leads.sales]]", userid)
-            answer = Answer(False, NOT_STAFF)
+            answer = Answer(False, verbatim(NOT_STAFF))
         elif action == CLAIM:
             answer = await self._desk.claim(session, userid, lead_id)
         else:

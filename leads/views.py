@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from leads.alerts import LeadSummary
-from leads.lifecycle import label
+from leads.lifecycle import LeadState, label
 from leads.limits import TEAM_TIMEZONE
 from leads.policy import LeadPolicy
+from leads.wording import Message, say
 from storage.lead_models import Lead, LeadEvent
 
 _ZONE = ZoneInfo(TEAM_TIMEZONE)
@@ -41,13 +42,13 @@ def start_of_day(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def age(since: datetime, now: datetime) -> str:
+def age(since: datetime, now: datetime) -> Message:
     seconds = max(0, int((now - since).total_seconds()))
     if seconds >= _DAY_S:
-        return f"{seconds // _DAY_S}天"
+        return say("age_days", n=seconds // _DAY_S)
     if seconds >= _HOUR_S:
-        return f"{seconds // _HOUR_S}小时"
-    return f"{seconds // 60}分钟"
+        return say("age_hours", n=seconds // _HOUR_S)
+    return say("age_minutes", n=seconds // 60)
 
 
 def owner_name(policy: LeadPolicy, userid: str | None) -> str:
@@ -57,9 +58,10 @@ def owner_name(policy: LeadPolicy, userid: str | None) -> str:
     return f"{rep.name}({userid})" if rep else userid
 
 
-def lead_line(lead: Lead, now: datetime) -> str:
-    claimed = "" if lead.claimed_at or lead.owner is None else " 待认领"
-    return f"#{lead.id} {label(lead.state)}{claimed} · {age(lead.created_at, now)}"
+def lead_line(lead: Lead, now: datetime) -> Message:
+    waiting = say("nothing" if lead.claimed_at or lead.owner is None else "unclaimed")
+    state = LeadState(lead.state)
+    return say("lead_line", id=lead.id, state=state, waiting=waiting, age=age(lead.created_at, now))
 
 
 def _event_line(policy: LeadPolicy, event: LeadEvent) -> str:

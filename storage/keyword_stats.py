@@ -42,7 +42,9 @@ async def missed_texts(
         missed = or_(missed, InboundEvent.rule.in_(list(defaults)))
     query = (
         select(InboundEvent.content)
-        .where(InboundEvent.msg_type == "text", missed, InboundEvent.received_at >= since)
+        .where(
+            InboundEvent.msg_type.in_(("text", "voice")), missed, InboundEvent.received_at >= since
+        )
         .order_by(InboundEvent.id.desc())
         .limit(MAX_MISSES)
     )

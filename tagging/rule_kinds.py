@@ -64,7 +64,7 @@ async def apply_counter(
         .where(InboundEvent.profile_id == profile_id, InboundEvent.sent_at >= since)
     )
     if rule.event is EventKind.TEXT:
-        query = query.where(InboundEvent.msg_type == "text")
+        query = query.where(InboundEvent.msg_type.in_(("text", "voice")))
         if rule.key:
             query = query.where(InboundEvent.content.contains(rule.key, autoescape=True))
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Mapping
+from enum import Enum
 from pathlib import Path
 from typing import TypeVar
 
@@ -132,7 +133,12 @@ class _Table:
         try:
             return enum(raw)
         except ValueError:
-            raise self.error(key, f"unknown value {raw!r}") from None
+            allowed = (
+                f" (allowed: {', '.join(str(member.value) for member in enum)})"
+                if isinstance(enum, type) and issubclass(enum, Enum)
+                else ""
+            )
+            raise self.error(key, f"unknown value {raw!r}{allowed}") from None
 
     def finish(self) -> None:
         unknown = sorted(set(self.data) - self._read)

@@ -64,7 +64,7 @@ async def apply_signals(
         await record(
             session, profile_id, Change(CHANNEL, now, source=source, detail=event.event_key)
         )
-    if event.msg_type == "text" and event.content:
+    if event.msg_type in {"text", "voice"} and event.content:
         profile_id = await _contacts(rules, session, event, profile_id, now=now, changes=changes)
     return profile_id
 

@@ -28,7 +28,7 @@ from tagging.sync_jobs import removal_jobs, sync_jobs_many
 
 def event_kind(event: StoredEvent) -> tuple[EventKind, str] | None:
     """The counter kind and key of a stored event, if counters can count it."""
-    if event.msg_type == "text":
+    if event.msg_type in {"text", "voice"}:  # a voice message counts as its words
         return EventKind.TEXT, event.content or ""
     if event.msg_type == "event" and event.event in {"click", "subscribe", "scan"}:
         return EventKind(event.event), event.event_key or ""

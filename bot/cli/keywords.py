@@ -17,6 +17,8 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
+from bot.cli.database import database_line, require_database
+from bot.cli.errors import UsageError, positive_int
 from bot.config.settings import Settings
 from bot.ops.keyword_ops import KeywordOpsError, KeywordStore
 from bot.ops.keyword_reports import misses_report, variants_report
@@ -77,7 +79,7 @@ def add_keywords_parser(commands: argparse._SubParsersAction[Any]) -> None:
 
     for name, days, what in (("misses", 7, "unanswered messages"), ("variants", 14, "A/B")):
         report = sub.add_parser(name, help=f"{what} of the last days")
-        report.add_argument("--days", type=int, default=days)
+        report.add_argument("--days", type=positive_int, default=days)
         report.add_argument("--account")
 
 
@@ -94,10 +96,21 @@ def _write(lines: Sequence[str], stream: str = "out") -> None:
     (sys.stdout if stream == "out" else sys.stderr).write("".join(f"{ln}\n" for ln in lines))
 
 
+def _existing(path: Path | None) -> None:
+    if path is not None and not path.is_file():
+        raise UsageError(f"{path} does not exist")
+
+
 def run_keywords(settings: Settings, args: argparse.Namespace) -> int:
     """Run one `wxbot keywords` subcommand; the exit status."""
     if args.keywords_command == "check":
         return _check(args.file)
+    _existing(getattr(args, "file", None))
+    exporting = args.keywords_command == "export"
+    if exporting and _xlsx(args) and args.output is None and sys.stdout.isatty():
+        raise UsageError("XLSX is binary: give -o FILE.xlsx, or redirect stdout to a file")
+    if args.keywords_command not in _WRITING:
+        require_database(settings)
     # Ops read the answer, not the migration bookkeeping `_store` triggers.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
@@ -105,6 +118,16 @@ def run_keywords(settings: Settings, args: argparse.Namespace) -> int:
     except KeywordOpsError as error:
         _write([f"error: {error.message}", *problems_text(error.problems)], "err")
         return 1
+
+
+# Commands that write the database say which one; the others need it to exist.
+_WRITING = ("publish", "rollback")
+
+
+def _xlsx(args: argparse.Namespace) -> bool:
+    output: Path | None = args.output
+    suffix = output.suffix.casefold() if output is not None else ""
+    return bool(args.format == "xlsx" or (args.format is None and suffix == XLSX_SUFFIX))
 
 
 def _check(path: Path) -> int:
@@ -140,6 +163,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     command: str = args.keywords_command
     by = getattr(args, "by", None) or getpass.getuser()
     async with _store(settings) as store:
+        if command in _WRITING:
+            _write([database_line(settings).rstrip()], "err")  # stdout is the result
         if command == "test":
             return await _test(store, args)
         if command == "publish":
@@ -206,9 +231,7 @@ async def _test(store: KeywordStore, args: argparse.Namespace) -> int:
 async def _export(store: KeywordStore, args: argparse.Namespace) -> int:
     live = await store.live(args.account)
     output: Path | None = args.output
-    suffix = output.suffix.casefold() if output is not None else ""
-    xlsx = args.format == "xlsx" or (args.format is None and suffix == XLSX_SUFFIX)
-    if xlsx:
+    if _xlsx(args):
         data = await asyncio.to_thread(format_workbook, live.rules)
         if output is None:
             sys.stdout.buffer.write(data)

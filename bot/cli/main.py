@@ -1,4 +1,8 @@
-"""`wxbot`: serve the bot, play WeChat against it, manage the database."""
+"""`wxbot`: serve the bot, play WeChat against it, manage the database.
+
+A mistake the user can fix (a missing file, a config typo, a busy port, a bot that
+is not running) is one line on stderr with exit status 2; see `bot.cli.errors`.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import processes
+from bot.cli.database import database_line
+from bot.cli.doctor import run_doctor
+from bot.cli.errors import USAGE_EXIT, CliParser, UsageError, positive_int, user_mistake
 from bot.cli.events import run_events
 from bot.cli.keywords import add_keywords_parser, run_keywords
-from bot.cli.simulate import simulate
+from bot.cli.outbox import add_outbox_parser, run_outbox
+from bot.cli.simulate import add_simulate_parser, simulate
 from bot.cli.users import show_user
 from bot.config.logs import setup_logging
 from bot.config.settings import Settings, load_settings
-from bot.errors import SettingsError
 from storage.database import upgrade_schema_blocking
 
 CONFIG_HELP = "TOML config (default: $WXBOT_CONFIG, else the demo config)"
 
 
-class CommandParser(argparse.ArgumentParser):
+class CommandParser(CliParser):
     """A subcommand's parser: it takes `--config` too (`wxbot serve --config FILE`).
 
     Its default is left unset, so `wxbot --config FILE serve` keeps working;
@@ -36,34 +43,21 @@ class CommandParser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wxbot", description=__doc__)
+    parser: argparse.ArgumentParser = CliParser(prog="wxbot", description=__doc__)
     parser.add_argument("--config", type=Path, help=CONFIG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
 
     serve = commands.add_parser("serve", help="run the bot's HTTP server and background work")
     _workers(serve, "serving processes on one port (SO_REUSEPORT; needs Redis above 1)")
-    worker = commands.add_parser("worker", help="run effects consumers and the outbox without HTTP")
+    worker = commands.add_parser("worker", help="run effects consumers and the outbox, no HTTP")
     _workers(worker, "worker processes")
-
     events = commands.add_parser("events", help="events the effects stage set aside")
     events_commands = events.add_subparsers(dest="events_command", required=True)
     events_commands.add_parser("failed", help="events whose effects kept failing, with the error")
     retry = events_commands.add_parser("retry", help="apply a failed event again")
     retry.add_argument("id", type=int, help="the event id (from `wxbot events failed`)")
     retry.add_argument("--wecom", action="store_true", help="a WeCom event, not an account's")
-
-    sim = commands.add_parser("simulate", help="send a callback to a running bot as WeChat does")
-    sim.add_argument("text", nargs="?", help="a text message from the follower")
-    kind = sim.add_mutually_exclusive_group()
-    kind.add_argument("--click", metavar="KEY", help="a menu click with this EventKey")
-    kind.add_argument(
-        "--subscribe", nargs="?", const="", metavar="SCENE", help="a follow, optionally by QR scene"
-    )
-    kind.add_argument("--scan", metavar="SCENE", help="an already-following user scans a QR code")
-    sim.add_argument("--aes", action="store_true", help="safe mode: encrypt the callback")
-    sim.add_argument("--account", help="[[wechat]] name (default: the first)")
-    sim.add_argument("--openid", default="o_simulated_follower", help="the follower's openid")
-    sim.add_argument("--url", help="the bot's base URL (default: from [server])")
+    add_simulate_parser(commands)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -72,58 +66,69 @@ def _parser() -> argparse.ArgumentParser:
     users = commands.add_parser("users", help="user profiles")
     users_commands = users.add_subparsers(dest="users_command", required=True)
     show = users_commands.add_parser(
-        "show", help="a profile: identities, tags with source and time, points, last messages"
+        "show", help="a profile: lead, identities, tags with source and time, last messages"
     )
     show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
     add_keywords_parser(commands)
+    add_outbox_parser(commands)
+    doctor = commands.add_parser("doctor", help="check a production config before traffic")
+    doctor.add_argument(
+        "--public-url", help="the bot's public base URL: check WeChat's GET verification"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    setup_logging(os.environ.get("WXBOT_LOG_LEVEL", "INFO"))
     try:
+        setup_logging(os.environ.get("WXBOT_LOG_LEVEL", "INFO"))
         settings = load_settings(args.config, os.environ)
-    except SettingsError as exc:
-        sys.stderr.write(f"config error: {exc}\n")
-        return 2
-    return COMMANDS[args.command](settings, args)
+        return _run(settings, args)
+    except BrokenPipeError:
+        # `wxbot outbox | head`: the reader left; Python would print a traceback at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as error:
+        message = user_mistake(error)
+        if message is None:
+            raise
+        sys.stderr.write(f"{message}\n")
+        return USAGE_EXIT
 
 
-def _processes(settings: Settings, args: argparse.Namespace) -> int:
-    if args.workers > 1 and not settings.storage.redis_url:
-        sys.stderr.write(
-            f"--workers {args.workers} needs [storage] redis_url: "
-            "the in-process cache is one process's own\n"
-        )
-        return 2
-    run = processes.serve if args.command == "serve" else processes.work
-    return run(settings, args.workers)
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    commands: dict[str, Callable[[], int]] = {
+        "serve": lambda: _processes(settings, args),
+        "worker": lambda: _processes(settings, args),
+        "events": lambda: asyncio.run(run_events(settings, args, sys.stdout)),
+        "simulate": lambda: asyncio.run(simulate(settings, args)),
+        "keywords": lambda: run_keywords(settings, args),
+        "users": lambda: asyncio.run(show_user(settings, args.who, sys.stdout)),
+        "outbox": lambda: asyncio.run(run_outbox(settings, args, sys.stdout)),
+        "doctor": lambda: asyncio.run(run_doctor(settings, args.public_url, sys.stdout)),
+        "db": lambda: _upgrade(settings),
+    }
+    return commands[args.command]()
 
 
-def _upgrade(settings: Settings, args: argparse.Namespace) -> int:
+def _upgrade(settings: Settings) -> int:
+    sys.stderr.write(database_line(settings))
     upgrade_schema_blocking(settings.storage.database_url)
     sys.stdout.write("database schema is up to date\n")
     return 0
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
-    "serve": _processes,
-    "worker": _processes,
-    "simulate": lambda settings, args: asyncio.run(simulate(settings, args)),
-    "keywords": run_keywords,
-    "users": lambda settings, args: asyncio.run(show_user(settings, args.who, sys.stdout)),
-    "events": lambda settings, args: asyncio.run(run_events(settings, args, sys.stdout)),
-    "db": _upgrade,
-}
+def _processes(settings: Settings, args: argparse.Namespace) -> int:
+    if args.workers > 1 and not settings.storage.redis_url:
+        raise UsageError(
+            f"--workers {args.workers} needs [storage] redis_url in {settings.source}:"
+            " the in-process cache is one process's own"
+        )
+    if args.command == "worker":
+        return processes.work(settings, args.workers)
+    sys.stdout.write(database_line(settings))
+    return processes.serve(settings, args.workers)
 
 
 def _workers(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--workers", type=_positive, default=1, metavar="N", help=what)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    parser.add_argument("--workers", type=positive_int, default=1, metavar="N", help=what)

@@ -13,16 +13,19 @@ dies, and exits when they have all stopped.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import logging
 import os
 import signal
+import socket
 import time
 from collections.abc import Callable
 
 from aiohttp import web
 
 from bot.app import create_app
+from bot.cli.errors import UsageError
 from bot.config.settings import Settings
 from keywords.segmenter import preload_dictionary
 from storage.database import upgrade_schema_blocking
@@ -35,12 +38,30 @@ RESTART_MIN_UPTIME_S = 10.0
 
 def serve(settings: Settings, workers: int) -> int:
     """Serve HTTP (plus background work) in one process or `workers` processes."""
+    _check_port_free(settings)
     return _run(settings, workers, serve_http=True)
 
 
 def work(settings: Settings, workers: int) -> int:
     """Run effects consumers, the outbox worker and the sweepers, without HTTP."""
     return _run(settings, workers, serve_http=False)
+
+
+def _check_port_free(settings: Settings) -> None:
+    """Refuse a busy port in one line, before forking (and without SO_REUSEPORT, which
+    would otherwise let a second bot share the port with the first)."""
+    server = settings.server
+    with socket.socket(socket.AF_INET6 if ":" in server.host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((server.host, server.port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise UsageError(
+                f"port {server.port} is in use: is another wxbot running?"
+                f" set [server] port in {settings.source}"
+            ) from None
 
 
 def _run(settings: Settings, workers: int, *, serve_http: bool) -> int:

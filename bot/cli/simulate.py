@@ -1,15 +1,57 @@
-"""`wxbot simulate`: one callback to a running bot, the way WeChat's server sends it."""
+"""`wxbot simulate`: one callback to a running bot, as WeChat's or WeCom's server sends it.
+
+Both sides of the demo: a follower writing to the official account (the default),
+and with `--wecom USERID` a salesperson chatting with the WeCom app ("认领 1").
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from http import HTTPStatus
+from typing import Any
 
 import aiohttp
 
-from bot.config.settings import Settings
+from bot.cli.errors import UsageError
+from bot.config.settings import Settings, WeComApp
 from bot.testing.wechat_player import Callback, WeChatPlayer
+from bot.testing.wecom_player import WeComPlayer
+
+_EPILOG = """\
+the follower's side (official account, POST /wechat/<account>):
+  wxbot simulate "价格多少"                  a text message
+  wxbot simulate --voice "价格多少"          a voice message with speech recognition
+  wxbot simulate --click MENU_PRICE        a menu click
+  wxbot simulate --subscribe spring_expo   a follow through a parametric QR code
+  wxbot simulate --aes "我想试驾"            safe mode: encrypted both ways
+the salesperson's side (WeCom app of [leads], POST /wecom/<app>):
+  wxbot simulate --wecom zhangsan "认领 1"    claim lead #1 (帮助 / help lists the commands)
+"""
+
+
+def add_simulate_parser(commands: argparse._SubParsersAction[Any]) -> None:
+    sim = commands.add_parser(
+        "simulate",
+        help="send a callback to a running bot as WeChat (a follower) or WeCom (staff) does",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sim.add_argument("text", nargs="?", help="the message text (follower or staff member)")
+    kind = sim.add_mutually_exclusive_group()
+    kind.add_argument("--click", metavar="KEY", help="a menu click with this EventKey")
+    kind.add_argument(
+        "--subscribe", nargs="?", const="", metavar="SCENE", help="a follow, optionally by QR scene"
+    )
+    kind.add_argument("--scan", metavar="SCENE", help="an already-following user scans a QR code")
+    kind.add_argument("--voice", metavar="TEXT", help="a voice message WeChat recognised as TEXT")
+    kind.add_argument(
+        "--wecom", metavar="USERID", help="play this WeCom staff member writing to the app"
+    )
+    sim.add_argument("--aes", action="store_true", help="safe mode: encrypt the callback")
+    sim.add_argument("--account", help="[[wechat]] name (default: the first)")
+    sim.add_argument("--openid", default="o_simulated_follower", help="the follower's openid")
+    sim.add_argument("--url", help="the bot's base URL (default: from [server])")
 
 
 def _callback(player: WeChatPlayer, args: argparse.Namespace) -> Callback:
@@ -20,36 +62,72 @@ def _callback(player: WeChatPlayer, args: argparse.Namespace) -> Callback:
         xml = player.event(args.openid, "subscribe", scene)
     elif args.scan is not None:
         xml = player.event(args.openid, "SCAN", args.scan)
+    elif args.voice is not None:
+        xml = player.voice(args.openid, args.voice)
     else:
         xml = player.text(args.openid, args.text or "")
     return player.callback(xml, aes=args.aes)
 
 
+async def _post(base: str, path: str, callback: Callback) -> str:
+    """The bot's answer; a bot that is not there is the user's to start."""
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{base}{path}", params=callback.query, data=callback.body) as response,
+        ):
+            answer = await response.text()
+    except aiohttp.ClientConnectionError:
+        raise UsageError(f"nothing answers at {base}: is `wxbot serve` running?") from None
+    if response.status != HTTPStatus.OK:
+        raise UsageError(f"the bot answered HTTP {response.status} at {path}: {answer.strip()}")
+    return answer
+
+
+def _base(settings: Settings, args: argparse.Namespace) -> str:
+    return str(args.url or f"http://{settings.server.host}:{settings.server.port}").rstrip("/")
+
+
 async def simulate(settings: Settings, args: argparse.Namespace) -> int:
+    """Send one callback and print the bot's reply."""
+    if args.wecom is not None:
+        return await _simulate_staff(settings, args)
+    known = ", ".join(account.name for account in settings.wechat) or "none"
     account = settings.account(args.account) if args.account else next(iter(settings.wechat), None)
     if account is None:
-        sys.stderr.write("no such [[wechat]] account in the config\n")
-        return 2
+        wanted = f" {args.account!r}" if args.account else ""
+        raise UsageError(f"no [[wechat]] account{wanted} in {settings.source} (known: {known})")
     if args.aes and not account.encoding_aes_key:
-        sys.stderr.write(f"account {account.name} has no encoding_aes_key for --aes\n")
-        return 2
+        raise UsageError(f"account {account.name} has no encoding_aes_key for --aes")
     player = WeChatPlayer(account.token.reveal(), account.app_id, account.encoding_aes_key.reveal())
     callback = _callback(player, args)
-    base = args.url or f"http://{settings.server.host}:{settings.server.port}"
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{base}/wechat/{account.name}", params=callback.query, data=callback.body
-        ) as response,
-    ):
-        answer = await response.text()
-        if response.status != HTTPStatus.OK:
-            sys.stderr.write(f"the bot answered HTTP {response.status}: {answer}\n")
-            return 1
+    answer = await _post(_base(settings, args), f"/wechat/{account.name}", callback)
     reply = player.read_reply(callback, answer)
     if not reply:
         sys.stdout.write("(no reply)\n")
     for name in ("Content", "MediaId", "ArticleCount"):
         if name in reply:
             sys.stdout.write(f"{reply[name]}\n")
+    return 0
+
+
+def _staff_app(settings: Settings) -> WeComApp:
+    name = settings.leads.wecom if settings.leads is not None else None
+    app = settings.wecom_app(name) if name else next(iter(settings.wecom), None)
+    if app is None:
+        raise UsageError(f"no [[wecom]] app in {settings.source} to play a staff member against")
+    return app
+
+
+async def _simulate_staff(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.text:
+        raise UsageError('--wecom needs the message text, e.g. --wecom zhangsan "认领 1"')
+    app = _staff_app(settings)
+    player = WeComPlayer(
+        app.token.reveal(), app.corp_id, app.encoding_aes_key.reveal(), app.agent_id
+    )
+    callback = player.callback(player.text(args.wecom, args.text))
+    answer = await _post(_base(settings, args), f"/wecom/{app.name}", callback)
+    reply = player.read_reply(answer)
+    sys.stdout.write(f"{reply.get('Content', '(no reply)')}\n")
     return 0

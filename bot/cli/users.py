@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.columns import pad
+from bot.cli.database import require_database
+from bot.cli.times import format_time
 from bot.config.settings import Settings
-from keywords.hours import shanghai
+from leads.lifecycle import label
 from storage.database import create_engine, create_session_factory, upgrade_schema
+from storage.lead_models import Lead
 from storage.models import InboundEvent, PointEntry, Profile
 from storage.pending_events import unapplied_count
 from storage.profile_lookup import find_profile
@@ -26,7 +31,44 @@ RECENT_POINTS_DAYS = 30
 
 
 def _time(value: datetime | None) -> str:
-    return "-" if value is None else value.astimezone(shanghai()).strftime("%Y-%m-%d %H:%M")
+    return format_time(value)
+
+
+@dataclass(frozen=True)
+class LeadFacts:
+    """The profile's lead as `users show` prints it.
+
+    `grade` is filled by lead grading when that exists; until then it is None and
+    the line is left out.
+    """
+
+    id: int
+    state: str
+    owner: str | None
+    claimed_at: datetime | None
+    created_at: datetime
+    grade: str | None = None
+
+
+async def lead_of(session: AsyncSession, profile_id: int) -> LeadFacts | None:
+    lead = await session.scalar(select(Lead).where(Lead.profile_id == profile_id))
+    if lead is None:
+        return None
+    return LeadFacts(lead.id, lead.state, lead.owner, lead.claimed_at, lead.created_at)
+
+
+def lead_lines(lead: LeadFacts | None) -> list[str]:
+    if lead is None:
+        return ["Lead      none (not qualified yet)"]
+    owner = lead.owner or "pool (公海)"
+    claimed = f", claimed {_time(lead.claimed_at)}" if lead.claimed_at else ", not claimed"
+    lines = [
+        f"Lead      #{lead.id}  {lead.state} ({label(lead.state)})  owner {owner}{claimed}",
+        f"  since   {_time(lead.created_at)}",
+    ]
+    if lead.grade is not None:
+        lines.append(f"  grade   {lead.grade}")
+    return lines
 
 
 def _clip(text: str | None, width: int = 40) -> str:
@@ -36,6 +78,7 @@ def _clip(text: str | None, width: int = 40) -> str:
 
 async def show_user(settings: Settings, query: str, out: TextIO) -> int:
     """Print the profile `query` names; 1 when none does."""
+    require_database(settings)
     # Like `serve`: a database from before this feature gets its tables first.
     await upgrade_schema(settings.storage.database_url)
     engine = create_engine(settings.storage.database_url)
@@ -73,6 +116,7 @@ async def render_profile(session: AsyncSession, profile_id: int) -> str:
         f"  points    {profile.score} ({recent} in the last {RECENT_POINTS_DAYS} days)",
         f"  channel   first {profile.first_channel or '-'}, last {profile.last_channel or '-'}",
         f"  created   {_time(profile.created_at)}",
+        *lead_lines(await lead_of(session, profile_id)),
         "Identities",
     ]
     identities = await identities_of(session, profile_id)
@@ -89,14 +133,15 @@ async def render_profile(session: AsyncSession, profile_id: int) -> str:
             "subscribed" if identity.subscribed else "unsubscribed"
         )  # fmt: skip
         lines.append(
-            f"  {identity.kind:<16}{identity.app:<12}{identity.value:<32}{state:<13}"
-            f"last seen {_time(identity.last_seen_at)}"
+            f"  {pad(identity.kind, 16)}{pad(identity.app, 12)}{pad(identity.value, 32)}"
+            f"{pad(state, 13)}last seen {_time(identity.last_seen_at)}"
         )
     lines.append("Tags")
     for tag in await tags_of(session, profile_id):
         expiry = f"  expires {_time(tag.expires_at)}" if tag.expires_at else ""
         lines.append(
-            f"  {tag.tag:<16}{tag.category:<10}{tag.source:<28}{_time(tag.created_at)}{expiry}"
+            f"  {pad(tag.tag, 16)}{pad(tag.category, 10)}{pad(tag.source, 28)}"
+            f"{_time(tag.created_at)}{expiry}"
         )
     lines.append(f"Last messages (newest {LAST_MESSAGES})")
     events = await session.scalars(
@@ -107,9 +152,9 @@ async def render_profile(session: AsyncSession, profile_id: int) -> str:
     )
     for event in events:
         what = event.event or event.msg_type
-        body = event.content if event.msg_type == "text" else event.event_key
+        body = event.content if event.msg_type in {"text", "voice"} else event.event_key
         rule = f"  (rule {event.rule})" if event.rule else ""
-        lines.append(f"  {_time(event.received_at)}  {what:<12}{_clip(body)}{rule}")
+        lines.append(f"  {_time(event.received_at)}  {pad(what, 12)}{_clip(body)}{rule}")
     lines.append(f"Timeline (newest {TIMELINE_ENTRIES})")
     lines.extend(
         _timeline_line(entry) for entry in await history(session, profile_id, TIMELINE_ENTRIES)
@@ -121,5 +166,6 @@ def _timeline_line(entry: TimelineEntry) -> str:
     what = entry.tag or (f"{entry.points:+d}" if entry.points is not None else "") or ""
     detail = entry.detail or ""
     return (
-        f"  {_time(entry.at)}  {entry.kind:<16}{what:<16}{entry.source or '':<24}{detail}".rstrip()
-    )
+        f"  {_time(entry.at)}  {pad(entry.kind, 16)}{pad(what, 16)}{pad(entry.source or '', 24)}"
+        f"{detail}"
+    ).rstrip()

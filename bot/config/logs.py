@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from bot.errors import SettingsError
 from tagging.contacts import mask_phones
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class PhoneMaskingFilter(logging.Filter):
@@ -15,7 +18,16 @@ class PhoneMaskingFilter(logging.Filter):
 
 
 def setup_logging(level: str = "INFO") -> None:
-    """Log to stderr with phone masking, unless logging is already set up (embedding, tests)."""
+    """Log to stderr with phone masking, unless logging is already set up (embedding, tests).
+
+    `level` comes from `WXBOT_LOG_LEVEL`: anything but a level name is a settings error.
+    """
+    if level.upper() not in LEVELS:
+        raise SettingsError(
+            "environment", "WXBOT_LOG_LEVEL", f"must be one of {', '.join(LEVELS)}, got {level!r}"
+        )
+    # Migration bookkeeping ("Context impl SQLiteImpl.") is noise in every command's output.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     root = logging.getLogger()
     if root.handlers:
         return
@@ -23,5 +35,5 @@ def setup_logging(level: str = "INFO") -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     handler.addFilter(PhoneMaskingFilter())
     root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(level.upper())
     logging.getLogger("jieba").setLevel(logging.WARNING)

@@ -12,14 +12,21 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from bot.config.secret import Secret
-from bot.config.toml_reader import TomlTable
+from bot.config.toml_reader import ErrorCollector, TomlTable
 from bot.errors import SettingsError
 from leads.policy import FollowupTiers, LeadPolicy, SalesRep
 
-DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
+# An installed wheel carries the demo (config, tagging rules, keyword table) in
+# bot/demo/, laid out as at the repository root; a source checkout reads the root's.
+PACKAGED_DEMO_CONFIG = Path(__file__).resolve().parents[1] / "demo" / "config.example.toml"
+CHECKOUT_DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
+DEMO_CONFIG = PACKAGED_DEMO_CONFIG if PACKAGED_DEMO_CONFIG.is_file() else CHECKOUT_DEMO_CONFIG
 AES_KEY_CHARS = 43
 AES_KEY_BYTES = 32
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -108,8 +115,14 @@ class Settings:
         return next((account for account in self.wechat if account.name == name), None)
 
 
-def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
-    """Read `path` (or `WXBOT_CONFIG`, or the demo config) and apply `env` overrides."""
+def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path | None = None) -> Settings:
+    """Read `path` (or `WXBOT_CONFIG`, or the demo config) and apply `env` overrides.
+
+    Every problem of the file is reported at once (`SettingsErrors`). Relative paths
+    (keyword tables, tagging rules, a SQLite database) are relative to the config
+    file, except that the demo installed with the package keeps its database in
+    `cwd` (default: the working directory) rather than inside site-packages.
+    """
     source = path or (Path(env["WXBOT_CONFIG"]) if env.get("WXBOT_CONFIG") else DEMO_CONFIG)
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
@@ -118,20 +131,59 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(source, "file", f"is not valid TOML: {exc}") from None
     root = TomlTable(data, "", source)
-    wecom = _wecom_apps(root, env)
-    settings = Settings(
-        source=source,
-        server=_server(root.table("server")),
-        storage=_storage(root.table("storage"), env),
-        wechat=_accounts(root, source.parent, env),
-        keywords=_keywords(root.table("keywords"), source.parent),
-        tagging=_tagging(root.table("tagging"), source.parent),
-        wecom=wecom,
-        leads=_leads(root.table("leads"), wecom) if "leads" in data else None,
-        admin=_admin(root.table("admin"), env),
+    base = source.parent
+    database_base = (cwd or Path.cwd()) if source == PACKAGED_DEMO_CONFIG else base
+    errors = ErrorCollector()
+    no_apps: tuple[WeComApp, ...] = ()
+    no_accounts: tuple[WeChatAccount, ...] = ()
+    wecom = errors.attempt(lambda: _wecom_apps(root, env, errors), no_apps)
+    server = errors.attempt(lambda: _server(root.table("server")), _NO_SERVER)
+    storage = errors.attempt(
+        lambda: _storage(root.table("storage"), env, database_base.resolve()), _NO_STORAGE
     )
-    root.finish()
-    return settings
+    wechat = errors.attempt(lambda: _accounts(root, base, env, errors), no_accounts)
+    keywords = errors.attempt(
+        lambda: _keywords(root.table("keywords"), base), KeywordSettings(None)
+    )
+    tagging = errors.attempt(lambda: _tagging(root.table("tagging"), base), TaggingSettings())
+    # Read even when absent, so a typo such as `[lead]` is told "did you mean `leads`?".
+    leads_table = errors.attempt(lambda: root.table("leads"), None)
+    leads = (
+        errors.attempt(lambda: _leads(leads_table, wecom, errors), None)
+        if "leads" in data and leads_table is not None
+        else None
+    )
+    admin = errors.attempt(lambda: _admin(root.table("admin"), env), AdminSettings())
+    errors.attempt(root.finish, None)
+    errors.raise_any()
+    return Settings(
+        source=source,
+        server=server,
+        storage=storage,
+        wechat=wechat,
+        keywords=keywords,
+        tagging=tagging,
+        wecom=wecom,
+        leads=leads,
+        admin=admin,
+    )
+
+
+# Stand-ins for a section that failed: never used, since its error is raised.
+_NO_SERVER = ServerSettings(host="", port=0, mount_fake_api=False)
+_NO_STORAGE = StorageSettings(database_url="", redis_url="")
+
+
+def _resolved_sqlite(database_url: str, base: Path) -> str:
+    """A relative SQLite file path made absolute against `base` (the config's folder)."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or not url.database:
+        return database_url
+    if url.database == ":memory:" or url.database.startswith("file:"):
+        return database_url
+    if Path(url.database).is_absolute():
+        return database_url
+    return url.set(database=str(base / url.database)).render_as_string(hide_password=False)
 
 
 def _server(table: TomlTable) -> ServerSettings:
@@ -144,9 +196,10 @@ def _server(table: TomlTable) -> ServerSettings:
     return server
 
 
-def _storage(table: TomlTable, env: Mapping[str, str]) -> StorageSettings:
-    database_url = env.get("WXBOT_DATABASE_URL") or table.text(
-        "database_url", "sqlite+aiosqlite:///wxbot.db"
+def _storage(table: TomlTable, env: Mapping[str, str], base: Path) -> StorageSettings:
+    # The environment's URL is the operator's, typed in a shell: it stays as given.
+    database_url = env.get("WXBOT_DATABASE_URL") or _resolved_sqlite(
+        table.text("database_url", "sqlite+aiosqlite:///wxbot.db"), base
     )
     redis_url = env.get("WXBOT_REDIS_URL", table.text("redis_url", ""))
     if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
@@ -183,28 +236,37 @@ def _aes_key(table: TomlTable, key: str, env: Mapping[str, str]) -> Secret:
     return secret
 
 
-def _accounts(root: TomlTable, base: Path, env: Mapping[str, str]) -> tuple[WeChatAccount, ...]:
+def _accounts(
+    root: TomlTable, base: Path, env: Mapping[str, str], errors: ErrorCollector
+) -> tuple[WeChatAccount, ...]:
     accounts: list[WeChatAccount] = []
     for table in root.tables("wechat"):
-        name = table.text("name")
-        if not _NAME.match(name):
-            raise table.error("name", "must be 1-32 letters, digits, '-' or '_'")
-        if any(account.name == name for account in accounts):
-            raise table.error("name", f"duplicate account name {name!r}")
-        accounts.append(
-            WeChatAccount(
-                name=name,
-                app_id=table.text("app_id"),
-                app_secret=_secret(table, "app_secret", env, None),
-                token=_secret(table, "token", env, None),
-                encoding_aes_key=_aes_key(table, "encoding_aes_key", env),
-                previous_encoding_aes_key=_aes_key(table, "previous_encoding_aes_key", env),
-                api_base=table.text("api_base", "https://api.weixin.qq.com").rstrip("/"),
-                keywords=base / table.text("keywords"),
-            )
-        )
-        table.finish()
+        account = errors.attempt(partial(_account, table, base, env, accounts), None)
+        if account is not None:
+            accounts.append(account)
     return tuple(accounts)
+
+
+def _account(
+    table: TomlTable, base: Path, env: Mapping[str, str], accounts: list[WeChatAccount]
+) -> WeChatAccount:
+    name = table.text("name")
+    if not _NAME.match(name):
+        raise table.error("name", "must be 1-32 letters, digits, '-' or '_'")
+    if any(account.name == name for account in accounts):
+        raise table.error("name", f"duplicate account name {name!r}")
+    account = WeChatAccount(
+        name=name,
+        app_id=table.text("app_id"),
+        app_secret=_secret(table, "app_secret", env, None),
+        token=_secret(table, "token", env, None),
+        encoding_aes_key=_aes_key(table, "encoding_aes_key", env),
+        previous_encoding_aes_key=_aes_key(table, "previous_encoding_aes_key", env),
+        api_base=table.text("api_base", "https://api.weixin.qq.com").rstrip("/"),
+        keywords=base / table.text("keywords"),
+    )
+    table.finish()
+    return account
 
 
 def _keywords(table: TomlTable, base: Path) -> KeywordSettings:
@@ -213,34 +275,41 @@ def _keywords(table: TomlTable, base: Path) -> KeywordSettings:
     return KeywordSettings(shared=base / shared if shared else None)
 
 
-def _wecom_apps(root: TomlTable, env: Mapping[str, str]) -> tuple[WeComApp, ...]:
+def _wecom_apps(
+    root: TomlTable, env: Mapping[str, str], errors: ErrorCollector
+) -> tuple[WeComApp, ...]:
     apps: list[WeComApp] = []
     for table in root.tables("wecom"):
-        name = table.text("name")
-        if not _NAME.match(name):
-            raise table.error("name", "must be 1-32 letters, digits, '-' or '_'")
-        if any(app.name == name for app in apps):
-            raise table.error("name", f"duplicate WeCom app name {name!r}")
-        aes_key = _aes_key(table, "encoding_aes_key", env)
-        if not aes_key:
-            # WeCom callbacks are always encrypted.
-            raise table.error("encoding_aes_key", "is required")
-        apps.append(
-            WeComApp(
-                name=name,
-                corp_id=table.text("corp_id"),
-                agent_id=table.integer("agent_id", minimum=1),
-                secret=_secret(table, "secret", env, None),
-                token=_secret(table, "token", env, None),
-                encoding_aes_key=aes_key,
-                api_base=table.text("api_base", "https://qyapi.weixin.qq.com").rstrip("/"),
-            )
-        )
-        table.finish()
+        app = errors.attempt(partial(_wecom_app, table, env, apps), None)
+        if app is not None:
+            apps.append(app)
     return tuple(apps)
 
 
-def _leads(table: TomlTable, wecom: tuple[WeComApp, ...]) -> LeadPolicy:
+def _wecom_app(table: TomlTable, env: Mapping[str, str], apps: list[WeComApp]) -> WeComApp:
+    name = table.text("name")
+    if not _NAME.match(name):
+        raise table.error("name", "must be 1-32 letters, digits, '-' or '_'")
+    if any(app.name == name for app in apps):
+        raise table.error("name", f"duplicate WeCom app name {name!r}")
+    aes_key = _aes_key(table, "encoding_aes_key", env)
+    if not aes_key:
+        # WeCom callbacks are always encrypted.
+        raise table.error("encoding_aes_key", "is required")
+    app = WeComApp(
+        name=name,
+        corp_id=table.text("corp_id"),
+        agent_id=table.integer("agent_id", minimum=1),
+        secret=_secret(table, "secret", env, None),
+        token=_secret(table, "token", env, None),
+        encoding_aes_key=aes_key,
+        api_base=table.text("api_base", "https://qyapi.weixin.qq.com").rstrip("/"),
+    )
+    table.finish()
+    return app
+
+
+def _leads(table: TomlTable, wecom: tuple[WeComApp, ...], errors: ErrorCollector) -> LeadPolicy:
     app = table.text("wecom")
     if not any(candidate.name == app for candidate in wecom):
         raise table.error("wecom", f"names no configured [[wecom]] app: {app!r}")
@@ -262,30 +331,35 @@ def _leads(table: TomlTable, wecom: tuple[WeComApp, ...]) -> LeadPolicy:
         dormant_days=table.integer("dormant_days", 90, minimum=1),
         followup=followup,
         daily_claim_cap=table.integer("daily_claim_cap", 20, minimum=1),
-        sales=_sales(table),
+        sales=_sales(table, errors),
     )
     table.finish()
     return policy
 
 
-def _sales(leads: TomlTable) -> tuple[SalesRep, ...]:
+def _sales(leads: TomlTable, errors: ErrorCollector) -> tuple[SalesRep, ...]:
     reps: list[SalesRep] = []
     for table in leads.tables("sales"):
-        userid = table.text("userid")
-        if any(rep.userid == userid for rep in reps):
-            raise table.error("userid", f"duplicate salesperson {userid!r}")
-        max_open = table.integer("max_open", 0, minimum=0)
-        reps.append(
-            SalesRep(
-                userid=userid,
-                name=table.text("name", userid),
-                tags=table.texts("tags"),
-                max_open=max_open or None,
-                manager=table.text("manager", "") or None,
-            )
-        )
-        table.finish()
+        rep = errors.attempt(partial(_sales_rep, table, reps), None)
+        if rep is not None:
+            reps.append(rep)
     return tuple(reps)
+
+
+def _sales_rep(table: TomlTable, reps: list[SalesRep]) -> SalesRep:
+    userid = table.text("userid")
+    if any(rep.userid == userid for rep in reps):
+        raise table.error("userid", f"duplicate salesperson {userid!r}")
+    max_open = table.integer("max_open", 0, minimum=0)
+    rep = SalesRep(
+        userid=userid,
+        name=table.text("name", userid),
+        tags=table.texts("tags"),
+        max_open=max_open or None,
+        manager=table.text("manager", "") or None,
+    )
+    table.finish()
+    return rep
 
 
 def _admin(table: TomlTable, env: Mapping[str, str]) -> AdminSettings:

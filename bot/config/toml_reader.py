@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from bot.errors import SettingsError
+from bot.errors import SettingsError, SettingsErrors
 
 T = TypeVar("T")
 
@@ -90,6 +91,41 @@ class TomlTable:
         ]
 
     def finish(self) -> None:
-        unknown = sorted(set(self._data) - self._read)
-        if unknown:
-            raise self.error(unknown[0], "unknown key")
+        """Every key nobody read is an error (all of them, with a likely intended name)."""
+        errors = [self._unknown(key) for key in sorted(set(self._data) - self._read)]
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise SettingsErrors(errors)
+
+    def _unknown(self, key: str) -> SettingsError:
+        # A table at the top level is a section: `[lead]` reads best as such.
+        section = not self._where and isinstance(self._data[key], dict | list)
+        reason = f"unknown section `{key}`" if section else "unknown key"
+        close = difflib.get_close_matches(key, sorted(self._read), n=1)
+        if close:
+            reason += f" (did you mean `{close[0]}`?)"
+        return self.error(key, reason)
+
+
+class ErrorCollector:
+    """Runs the parts of a config one by one and keeps every error instead of the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[SettingsError] = []
+
+    def attempt(self, build: Callable[[], T], fallback: T) -> T:
+        """`build()`, or `fallback` after recording why it failed."""
+        try:
+            return build()
+        except SettingsErrors as many:
+            self.errors.extend(many.errors)
+        except SettingsError as error:
+            self.errors.append(error)
+        return fallback
+
+    def raise_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise SettingsErrors(self.errors)

@@ -83,6 +83,12 @@ def misses_text(report: MissesReport) -> list[str]:
     return lines
 
 
+WENT_ON_MEANS = (
+    '"went on": within 24 h of the reply the follower clicked a menu,'
+    " left a phone number or became a lead"
+)
+
+
 def variants_text(report: Sequence[RuleVariants], days: int) -> list[str]:
     if not report:
         return [f"no rule sent two or more variants in the last {days} days"]
@@ -95,4 +101,4 @@ def variants_text(report: Sequence[RuleVariants], days: int) -> list[str]:
             for stat in rule.variants
         )
         lines.extend(f"  → {comparison.note}" for comparison in rule.comparisons)
-    return lines
+    return [*lines, WENT_ON_MEANS]

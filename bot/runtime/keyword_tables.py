@@ -10,19 +10,22 @@ runs in a thread; a callback always sees either the old or the new matcher.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config.settings import Settings
 from keywords.matcher import KeywordMatcher
-from keywords.problems import TableError
+from keywords.problems import Problem, TableError
 from keywords.rules import Rule
 from keywords.segmenter import Segmenter
 from keywords.table_csv import load_table, parse_table
 from storage.database import SessionFactory
 from storage.keyword_models import SHARED_ACCOUNT
 from storage.keyword_versions import StoredTable, active_table
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,11 @@ def rules_from_csv(stored: StoredTable) -> tuple[Rule, ...]:
 
 
 def _file_rules(path: Path | None) -> tuple[Rule, ...]:
-    return tuple(load_table(path)) if path is not None else ()
+    if path is None:
+        return ()
+    if not path.is_file():
+        raise TableError(str(path), [Problem(str(path), 0, "file", "does not exist")])
+    return tuple(load_table(path))
 
 
 def configured_file(settings: Settings, account: str) -> Path | None:
@@ -123,4 +130,14 @@ async def load_tables(settings: Settings, sessions: SessionFactory) -> KeywordTa
     segmenter = Segmenter()
     await asyncio.to_thread(segmenter.initialize)
     matchers, versions = await build_tables(settings, sessions, segmenter)
+    for account, version in versions.items():
+        path = configured_file(settings, account)
+        if path is not None and not path.is_file():
+            # Harmless while the version is live, but a surprise on a new database.
+            log.warning(
+                "keyword table %s (configured for %s) does not exist; version %d is live",
+                path,
+                "every account" if account == SHARED_ACCOUNT else f"account {account}",
+                version,
+            )
     return KeywordTables(segmenter, matchers, versions)

@@ -74,6 +74,19 @@ class WeChatPlayer:
             {"Content": content, "MsgId": msg_id if msg_id is not None else next(self._msg_ids)},
         )
 
+    def voice(self, openid: str, recognition: str, msg_id: int | None = None) -> str:
+        """A voice message with WeChat's speech recognition result (`<Recognition>`)."""
+        return self._xml(
+            openid,
+            "voice",
+            {
+                "MediaId": f"media_{secrets.token_hex(8)}",
+                "Format": "amr",
+                "Recognition": recognition,
+                "MsgId": msg_id if msg_id is not None else next(self._msg_ids),
+            },
+        )
+
     def event(
         self, openid: str, event: str, key: str | None = None, create_time: int | None = None
     ) -> str:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 
 from bot.config.settings import Settings
 from bot.ops.keyword_ops import INVALID, NOT_FOUND, KeywordOpsError, KeywordStore
-from bot.runtime.keyword_tables import rules_from_csv
+from bot.runtime.keyword_tables import load_tables, rules_from_csv
+from keywords.problems import TableError
 from keywords.rules import Rule
 from keywords.table_csv import format_table, parse_table
 from storage.cache import MemoryCache
@@ -96,3 +99,29 @@ async def test_publish_notifies_every_listener(store: KeywordStore) -> None:
 def test_a_stored_table_reads_back_unchanged(rules: list[Rule]) -> None:
     info = VersionInfo(1, "main", len(rules), "x", utc_now(), "", "", True)
     assert list(rules_from_csv(StoredTable(info, format_table(rules)))) == rules
+
+
+async def test_a_missing_configured_file_warns_at_start_once_a_version_is_live(
+    store: KeywordStore,
+    settings: Settings,
+    sessions: SessionFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    published = await store.publish("main", parse_table(V1, "v1.csv"), "alice", "v1.csv")
+    settings.wechat[0].keywords.unlink()
+    tables = await load_tables(settings, sessions)
+    assert tables.versions == {"main": published.version.id}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        f"keyword table {settings.wechat[0].keywords} (configured for account main) does not"
+        f" exist; version {published.version.id} is live"
+    ]
+
+
+async def test_a_missing_configured_file_with_nothing_published_is_an_error(
+    settings: Settings, sessions: SessionFactory
+) -> None:
+    settings.wechat[0].keywords.unlink()
+    with pytest.raises(TableError) as caught:
+        await load_tables(settings, sessions)
+    assert caught.value.problems[0].message == "does not exist"

@@ -82,7 +82,7 @@ async def test_full_capacity_is_skipped_and_nobody_left_means_the_pool(
     for lead_id in (1, 4):
         assert "成交" in await leads_bot.staff_says("zhangsan", f"状态 {lead_id} 成交")
     for lead_id in (2, 5):
-        assert "流失" in await leads_bot.staff_says("lisi", f"status {lead_id} lost")
+        assert "→ lost" in await leads_bot.staff_says("lisi", f"status {lead_id} lost")
     sixth = await leads_bot.new_lead(player, "o_cap5", "电话13800138020")
     assert sixth.owner == "zhangsan"  # capacity freed by closing leads
 
@@ -99,7 +99,7 @@ async def test_nobody_with_room_sends_the_lead_to_the_pool(
     assert lead.owner is None
     assert [kind for kind, _, _ in await leads_bot.events(lead.id)].count("pooled") == 1
     assert "认领" in await leads_bot.staff_says("lisi", "公海")
-    assert "已认领" in await leads_bot.staff_says("lisi", f"claim {lead.id}")
+    assert "is yours" in await leads_bot.staff_says("lisi", f"claim {lead.id}")
     assert (await leads_bot.lead(lead.id)).owner == "lisi"
 
 

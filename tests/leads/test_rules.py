@@ -12,6 +12,7 @@ from leads.assignment import TeamLoad, pick_owner
 from leads.commands import Command, Usage, parse_command
 from leads.lifecycle import LeadState
 from leads.policy import LeadPolicy, SalesRep
+from leads.wording import CATALOGUE, Lang
 from tagging.contacts import first_phone
 from tests.conftest import ConfigWriter
 from tests.leads.conftest import LEADS_TOML
@@ -30,14 +31,14 @@ TEAM = LeadPolicy(
     ("text", "expected"),
     [
         ("认领 12", Command("claim", 12)),
-        ("claim #12", Command("claim", 12)),
+        ("claim #12", Command("claim", 12, lang=Lang.EN)),
         ("状态 3 明确意向", Command("status", 3, state=LeadState.INTENT)),
-        ("STATUS 3 won", Command("status", 3, state=LeadState.WON)),
+        ("STATUS 3 won", Command("status", 3, state=LeadState.WON, lang=Lang.EN)),
         ("备注 4 周六 到店", Command("note", 4, text="周六 到店")),
-        ("transfer 5 lisi", Command("transfer", 5, text="lisi")),
+        ("transfer 5 lisi", Command("transfer", 5, text="lisi", lang=Lang.EN)),
         ("线索 6", Command("show", 6)),
         ("今日", Command("today")),
-        ("mine", Command("mine")),
+        ("mine", Command("mine", lang=Lang.EN)),
     ],
 )
 def test_commands_parse_in_both_languages(text: str, expected: Command) -> None:
@@ -105,3 +106,14 @@ def test_leads_config_errors_name_the_key(
     with pytest.raises(SettingsError) as error:
         write_config(extra=LEADS_TOML.replace(*change))
     assert error.value.key == key
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_every_message_has_both_languages_with_the_same_fields(key: str) -> None:
+    import string  # noqa: PLC0415 - only this test parses format strings
+
+    chinese, english = CATALOGUE[key]
+    fields = [{name for _, name, _, _ in string.Formatter().parse(text) if name}
+              for text in (chinese, english)]  # fmt: skip
+    assert fields[0] == fields[1]
+    assert english.isascii() or "→" in english or "·" in english

@@ -19,7 +19,8 @@ from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
 from fakewechat import FakeClock, FakeWeChat, create_fake_app
-from storage.cache import Cache, MemoryCache, RedisCache
+from storage.cache import Cache, MemoryCache
+from storage.redis_cache import RedisCache
 from tests.fakewechat.world import (
     AGENTID,
     APP_SECRET,

@@ -232,4 +232,8 @@ def test_variants_reports_who_went_on(wxbot: Run, database_url: str) -> None:
     assert status == 0
     assert "  variant 1: 40 got it, 30 went on within 24 h (75%)" in out
     assert "  variant 2: 40 got it, 5 went on within 24 h (12%)" in out
+    assert out.splitlines()[-1] == (
+        '"went on": within 24 h of the reply the follower clicked a menu,'
+        " left a phone number or became a lead"
+    )
     assert "variant 1 does better than variant 2; the difference is real" in out

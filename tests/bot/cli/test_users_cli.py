@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.app import Background, create_app
 from bot.app_keys import SESSIONS
+from bot.cli.columns import cells
 from bot.cli.main import main
 from bot.cli.users import show_user
 from bot.config.settings import Settings
@@ -76,3 +80,41 @@ def test_cli_parses_users_show(
     settings, profile_id = known_user
     assert main(["--config", str(settings.source), "users", "show", "o_fan"]) == 0
     assert f"Profile #{profile_id}" in capsys.readouterr().out
+
+
+async def test_times_say_their_zone_and_chinese_columns_line_up(
+    known_user: tuple[Settings, int],
+) -> None:
+    out = io.StringIO()
+    assert await show_user(known_user[0], "o_fan", out) == 0
+    shown = out.getvalue()
+    assert re.search(r"created   \d{4}-\d\d-\d\d \d\d:\d\d UTC\+8", shown)
+    tag_rows = [line for line in shown.splitlines() if "keyword:" in line or "tier:" in line]
+    assert len(tag_rows) >= 2
+    # The category column starts at the same terminal cell whatever the tag's script.
+    starts = {
+        cells(row[: row.index(category)])
+        for row in tag_rows
+        for category in ("behavior", "value", "attribute")
+        if f" {category} " in row
+    }
+    assert len(starts) == 1, tag_rows
+    assert "Lead      none (not qualified yet)" in shown  # no [leads] in this config
+
+
+def test_no_alembic_lines_in_a_commands_output(tmp_path: Path) -> None:
+    """A fresh database: migrations run, and only the database line reaches stderr."""
+    config = tmp_path / "config.toml"
+    (tmp_path / "k.csv").write_text("rule,trigger,keywords,reply\nhi,text,你好,你好呀\n", "utf-8")
+    config.write_text(
+        '[[wechat]]\nname = "main"\napp_id = "wx1"\napp_secret = "s"\ntoken = "t"\n'
+        'keywords = "k.csv"\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bot", "--config", str(config), "db", "upgrade"],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == f"database: sqlite+aiosqlite:///{tmp_path.resolve()}/wxbot.db\n"
+    assert done.stdout == "database schema is up to date\n"

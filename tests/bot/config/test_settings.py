@@ -35,7 +35,8 @@ def test_demo_config_loads_and_its_keyword_table_exists() -> None:
 def test_defaults_apply(tmp_path: Path) -> None:
     settings = load_settings(_write(tmp_path, MINIMAL), {})
     assert (settings.server.host, settings.server.port) == ("127.0.0.1", 8080)
-    assert settings.storage.database_url == "sqlite+aiosqlite:///wxbot.db"
+    # Relative to the config file, like the keyword table, not to the working directory.
+    assert settings.storage.database_url == f"sqlite+aiosqlite:///{tmp_path.resolve()}/wxbot.db"
     assert settings.wechat[0].keywords == tmp_path / "k.csv"
     assert settings.wechat[0].api_base == "https://api.weixin.qq.com"
 
