@@ -107,7 +107,11 @@ def _callbacks_ctx(
             account.name: OfficialAccountEndpoint.of(account) for account in settings.wechat
         }
         app[WECHAT_CALLBACKS] = WeChatCallbacks(
-            endpoints, dispatcher, app[METRICS], clock=lambda: clock().timestamp()
+            endpoints,
+            dispatcher,
+            app[METRICS],
+            cache=app[CACHE],
+            clock=lambda: clock().timestamp(),
         )
         try:
             yield

@@ -236,9 +236,19 @@ def write_config(tmp_path: Path, database_url: str, redis_url: str, fake_api: st
         keywords: str = KEYWORDS_CSV,
         aes_key: str = AES_KEY,
         previous_aes_key: str = "",
+        require_encryption: bool | None = False,
         extra: str = "",
     ) -> Settings:
-        """`extra` is more TOML (a feature's sections), with `{fake_api}` filled in."""
+        """`extra` is more TOML (a feature's sections), with `{fake_api}` filled in.
+
+        Most tests send plaintext callbacks, so `require_encryption` is off unless
+        asked for; None leaves the key out (the default for an account with a key).
+        """
+        encryption = (
+            ""
+            if require_encryption is None
+            else f"require_encryption = {str(require_encryption).lower()}\n"
+        )
         (tmp_path / "keywords.csv").write_text(keywords, encoding="utf-8")
         config = tmp_path / "config.toml"
         config.write_text(
@@ -254,7 +264,7 @@ app_secret = "{APP_SECRET}"
 token = "{TOKEN}"
 encoding_aes_key = "{aes_key}"
 previous_encoding_aes_key = "{previous_aes_key}"
-api_base = "{fake_api}"
+{encryption}api_base = "{fake_api}"
 keywords = "keywords.csv"
 """
             + extra.replace("{fake_api}", fake_api),

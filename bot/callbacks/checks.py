@@ -15,13 +15,27 @@ from aiohttp import web
 from bot.callbacks.crypto import CallbackCrypto, DecryptError
 from bot.callbacks.errors import CallbackRejected
 from bot.callbacks.limits import TIMESTAMP_TOLERANCE_S
-from bot.callbacks.wechat_xml import MAX_BODY_BYTES
+from bot.callbacks.wechat_xml import MAX_BODY_BYTES, MAX_UNIX_TIME_S, MalformedXml, parse_ascii_int
 
 
 def check_timestamp(timestamp: str, now_s: float) -> None:
-    """Refuse a callback signed too far from our clock: a replay, or a broken sender."""
-    if not timestamp.isdigit() or abs(now_s - int(timestamp)) > TIMESTAMP_TOLERANCE_S:
+    """Refuse a callback signed too far from our clock: a replay, or a broken sender.
+
+    `str.isdigit()` accepts "²" and "١٢", which `int()` then refuses or reads as
+    another number: only ASCII digits are a timestamp (400), and only one near
+    our clock is accepted (403).
+    """
+    value = ascii_int(timestamp, "timestamp", MAX_UNIX_TIME_S)
+    if abs(now_s - value) > TIMESTAMP_TOLERANCE_S:
         raise CallbackRejected(403, "timestamp outside the allowed window")
+
+
+def ascii_int(text: str, name: str, maximum: int) -> int:
+    """`text` as a non-negative integer of ASCII digits up to `maximum`, else a 400."""
+    try:
+        return parse_ascii_int(text, name, maximum)
+    except MalformedXml as exc:
+        raise CallbackRejected(400, str(exc)) from None
 
 
 async def read_limited(request: web.Request) -> bytes:

@@ -23,6 +23,7 @@ from bot.callbacks.checks import check_timestamp, decrypt_envelope, decrypt_sign
 from bot.callbacks.crypto import CallbackCrypto
 from bot.callbacks.dedup import answer_once
 from bot.callbacks.errors import CallbackRejected
+from bot.callbacks.replay import refuse_replayed_nonce
 from bot.callbacks.wechat_xml import MalformedXml, parse_envelope, render_reply, to_inbound
 from bot.config.settings import WeComApp
 from handlers.messages import Inbound
@@ -111,6 +112,15 @@ class WeComCallbacks:
                 return web.Response(text=decrypt_signed(endpoint.crypto, query, echostr))
             body = await read_limited(request)
             msg = _inbound(endpoint, query, body)
+            # After the signature check (in `_inbound`), so an unsigned request
+            # cannot claim a nonce ahead of WeCom. An identical resend is a retry.
+            await refuse_replayed_nonce(
+                self._cache,
+                f"wecom:{endpoint.app.name}",
+                query["timestamp"],
+                query.get("nonce", ""),
+                body,
+            )
             key = wecom_dedup_key(msg)
             reply, _ = await answer_once(
                 self._cache, key, lambda: self._process(msg), lambda: self._stored_reply(key)
