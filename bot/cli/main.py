@@ -9,8 +9,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiohttp import web
-
 from bot.app import create_app
 from bot.callbacks.errors import SettingsError
 from bot.cli.keywords import add_keywords_parser, run_keywords
@@ -18,6 +16,7 @@ from bot.cli.simulate import simulate
 from bot.cli.users import show_user
 from bot.config.logs import setup_logging
 from bot.config.settings import Settings, load_settings
+from bot.runtime.http_limits import HttpLimits, serve_app
 from storage.database import upgrade_schema_blocking
 
 
@@ -79,10 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(settings: Settings) -> int:
-    web.run_app(
-        create_app(settings),
-        host=settings.server.host,
-        port=settings.server.port,
-        access_log=None,
-    )
+    server = settings.server
+    limits = HttpLimits(server.read_timeout_s, server.max_connections)
+    serve_app(create_app(settings), server.host, server.port, limits)
     return 0
