@@ -32,9 +32,12 @@ from storage.database import (
     upgrade_schema_blocking,
 )
 from storage.models import Base
+from tests.faults.servers import missing_tools
 
 POSTGRES_SERVER_URL = os.environ.get("WXBOT_TEST_DATABASE_URL", "")
 REDIS_SERVER_URL = os.environ.get("WXBOT_TEST_REDIS_URL", "")
+# CI sets "required": a fault suite whose tool is missing then fails instead of being left out.
+FAULT_TOOLS_REQUIRED = os.environ.get("WXBOT_TEST_FAULT_TOOLS", "") == "required"
 # Each pytest process gets its own database and Redis DB number, so two runs on one
 # machine (CI and a developer, say) never truncate or flush each other's data.
 POSTGRES_URL = f"{POSTGRES_SERVER_URL}_{os.getpid()}" if POSTGRES_SERVER_URL else ""
@@ -71,9 +74,17 @@ def pytest_report_header() -> list[str]:
         )
         if not url
     ]
-    if not left_out:
-        return ["service suites: postgres and redis included"]
-    return ["service suites left out: " + ", ".join(left_out)]
+    lines = (
+        ["service suites left out: " + ", ".join(left_out)]
+        if left_out
+        else ["service suites: postgres and redis included"]
+    )
+    missing = missing_tools()
+    if missing and not FAULT_TOOLS_REQUIRED:
+        lines.append(
+            "fault suites left out: " + ", ".join(f"{k} (no {v})" for k, v in missing.items())
+        )
+    return lines
 
 
 def _backend_params() -> list[object]:
@@ -107,9 +118,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     variants are deselected (not skipped): they would prove nothing.
     """
     needs = {"shared_redis": {"redis"}, "shared_services": {"postgres", "redis"}}
+    # Fault suites whose tools are missing are left out too, unless CI requires them.
+    absent = set() if FAULT_TOOLS_REQUIRED else set(missing_tools())
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
+        if any(mark.name in absent for mark in item.iter_markers()):
+            dropped.append(item)
+            continue
         wanted = set().union(
             *(needs[mark.name] for mark in item.iter_markers() if mark.name in needs)
         )
