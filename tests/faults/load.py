@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import aiohttp
 from sqlalchemy import func, select
 
 from bot.testing.wechat_player import Callback, WeChatPlayer
@@ -21,6 +22,7 @@ Send = Callable[[Callback], Awaitable[int]]
 class Outcome:
     msg_id: int
     openid: str
+    callback: Callback
     status: int
     started: float
     ended: float
@@ -50,15 +52,15 @@ class Load:
             msg_id = next(self._ids)
             openid = f"o_load_{msg_id % 10}"
             text = "我想试驾" if msg_id % 7 == 0 else "价格"
+            callback = self._player.callback(self._player.text(openid, text, msg_id))
             started = time.monotonic()
             try:
-                status = await asyncio.wait_for(
-                    self._send(self._player.callback(self._player.text(openid, text, msg_id))),
-                    10,
-                )
-            except (TimeoutError, OSError):
+                status = await asyncio.wait_for(self._send(callback), 10)
+            except (TimeoutError, OSError, aiohttp.ClientError):
                 status = 0  # no answer at all: WeChat would retry
-            self.outcomes.append(Outcome(msg_id, openid, status, started, time.monotonic()))
+            self.outcomes.append(
+                Outcome(msg_id, openid, callback, status, started, time.monotonic())
+            )
             if status != 200:
                 await asyncio.sleep(0.05)  # a down service answers fast; do not spin
 
