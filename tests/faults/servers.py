@@ -8,6 +8,7 @@ The machine's shared services are never touched: each fault test starts its own
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import shutil
 import signal
@@ -155,4 +156,6 @@ def missing_tools() -> dict[str, str]:
         missing["private_redis"] = "redis-server"
     if postgres_bin_dir() is None:
         missing["private_postgres"] = "PostgreSQL initdb/pg_ctl"
+    if importlib.util.find_spec("atheris") is None:
+        missing["atheris"] = "atheris (pip install -e '.[fuzz]')"
     return missing
