@@ -31,6 +31,7 @@ from bot.metrics import Metrics
 from bot.ops.admin_api import KeywordAdminApi
 from bot.runtime.keyword_reload import keyword_tables_ctx
 from bot.runtime.lead_wiring import lead_steps, leads_ctx, wecom_ctx, wecom_route
+from bot.runtime.metrics_snapshot import refresh_before_scrape
 from bot.runtime.resources import cache_ctx, database_ctx, http_ctx
 from bot.runtime.tagging import tag_expiry_ctx, tagging_ctx
 from fakewechat.app import create_fake_app
@@ -123,6 +124,7 @@ def _callbacks_ctx(
 
 
 async def _metrics(request: web.Request) -> web.Response:
+    await refresh_before_scrape(request.app[METRICS], request.app[SESSIONS])
     return web.Response(body=request.app[METRICS].render(), content_type="text/plain")
 
 

@@ -26,6 +26,7 @@ from bot.callbacks.errors import CallbackRejected
 from bot.callbacks.replay import refuse_replayed_nonce
 from bot.callbacks.wechat_xml import MalformedXml, parse_envelope, render_reply, to_inbound
 from bot.config.settings import WeComApp
+from bot.metrics import Metrics
 from handlers.messages import Inbound
 from leads.contacts import ContactLinker
 from leads.limits import CONTACT_ADDED
@@ -79,6 +80,23 @@ def wecom_dedup_key(msg: Inbound) -> str:
     return f"wecom:{msg.account}:e:{msg.openid}:{msg.create_time}:{msg.event}:{':'.join(parts)}"
 
 
+# Label values of wxbot_wecom_callbacks_total; anything else is "other" (bounded labels).
+KNOWN_TYPES = frozenset(
+    {
+        "text", "image", "voice", "video", "location", "link", "file",
+        "template_card_event", "enter_agent", "click", "view",
+        "add_external_contact", "edit_external_contact", "del_external_contact",
+        "del_follow_user", "add_half_external_contact", "transfer_fail",
+    }
+)  # fmt: skip
+
+
+def callback_type(msg: Inbound) -> str:
+    """A message's type, an event's name, or a contact change's ChangeType."""
+    kind = msg.fields.get("ChangeType") or msg.event or msg.msg_type
+    return kind if kind in KNOWN_TYPES else "other"
+
+
 class WeComCallbacks:
     """The request handler for every configured WeCom app."""
 
@@ -90,8 +108,10 @@ class WeComCallbacks:
         sessions: SessionFactory,
         cache: Cache,
         on_stored: Callable[[], None],
+        metrics: Metrics,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._metrics = metrics
         self._endpoints = endpoints
         self._staff = staff
         self._sessions = sessions
@@ -121,6 +141,7 @@ class WeComCallbacks:
                 query.get("nonce", ""),
                 body,
             )
+            self._metrics.wecom_callbacks.labels(endpoint.app.name, callback_type(msg)).inc()
             key = wecom_dedup_key(msg)
             reply, _ = await answer_once(
                 self._cache, key, lambda: self._process(msg), lambda: self._stored_reply(key)

@@ -88,6 +88,7 @@ class OutboxWorker:
         try:
             await executor(job.target, job.payload)
         except ApiError as exc:
+            self._metrics.api_failures.labels(job.kind, str(exc.errcode)).inc()
             await self._settle_failure(job, str(exc), retryable=exc.retryable)
             return
         except Exception as exc:  # a poison job (bad payload, bug) must not escape the round

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.app_keys import CACHE, LEADS, OUTBOX_WORKER, SESSIONS, SETTINGS, WECOM_CALLBACKS
+from bot.app_keys import CACHE, LEADS, METRICS, OUTBOX_WORKER, SESSIONS, SETTINGS, WECOM_CALLBACKS
 from bot.callbacks.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.callbacks.wecom import WeComCallbacks, WeComEndpoint, WeComStaffHandlers
 from bot.runtime.leads import LeadsRuntime, LeadSweeper
@@ -78,6 +78,7 @@ def wecom_ctx(
             sessions=app[SESSIONS],
             cache=app[CACHE],
             on_stored=wake,
+            metrics=app[METRICS],
             clock=lambda: clock().timestamp(),
         )
         try:

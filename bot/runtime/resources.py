@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.app_keys import CACHE, ENGINE, HTTP, SESSIONS, SETTINGS
+from bot.app_keys import CACHE, ENGINE, HTTP, METRICS, SESSIONS, SETTINGS
+from bot.runtime.api_tracing import token_refresh_tracer
 from storage.cache import open_cache
 from storage.database import create_engine, create_session_factory, upgrade_schema
 
@@ -36,6 +37,6 @@ async def cache_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def http_ctx(app: web.Application) -> AsyncIterator[None]:
     """One client session for every outgoing API call."""
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(trace_configs=[token_refresh_tracer(app[METRICS])]) as session:
         app[HTTP] = session
         yield
