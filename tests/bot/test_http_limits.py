@@ -153,3 +153,40 @@ async def test_a_keep_alive_connection_idle_between_requests_is_kept(
             await asyncio.sleep(DEADLINE_S * 2)  # idle longer than the read deadline
     finally:
         writer.close()
+
+
+async def test_many_trickling_clients_are_all_dropped_while_others_are_served(
+    settings: Settings, player: WeChatPlayer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    runner = LimitedAppRunner(create_app(settings), HttpLimits(DEADLINE_S, 200), access_log=None)
+    await runner.setup()
+    port = _free_port()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+    clients = [await asyncio.open_connection("127.0.0.1", port) for _ in range(60)]
+
+    async def trickle(writer: asyncio.StreamWriter) -> None:
+        for byte in b"POST /wechat/main HTTP/1.1\r\nHost: x\r\n":
+            writer.write(bytes([byte]))
+            await asyncio.sleep(0.05)
+
+    tricklers = [asyncio.create_task(trickle(writer)) for _, writer in clients]
+    try:
+        callback = player.callback(player.text("o_user", "价格"))
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"http://127.0.0.1:{port}/wechat/main", params=callback.query, data=callback.body
+            ) as response,
+        ):
+            assert response.status == 200
+        closed = await asyncio.gather(*(_closed_within(r, DEADLINE_S + 3) for r, _ in clients))
+        assert closed == [b""] * 60
+    finally:
+        for task in tricklers:
+            task.cancel()
+        for _, writer in clients:
+            writer.close()
+        await runner.cleanup()
+    drops = [r for r in caplog.records if "no complete request headers" in r.getMessage()]
+    assert len(drops) == 60  # one line per dropped connection
