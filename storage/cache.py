@@ -8,6 +8,7 @@ interface, so the embedded default and a Redis deployment run the same code.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -21,6 +22,10 @@ Listener = Callable[[str], Awaitable[None]]
 
 # Claims sent in one pipeline at most; a burst beyond it takes several round trips.
 CLAIM_BATCH = 256
+# Wait between attempts to restore a subscription while Redis is unreachable.
+RESUBSCRIBE_S = 0.5
+
+log = logging.getLogger(__name__)
 
 
 class Cache(Protocol):
@@ -187,9 +192,16 @@ class RedisCache:
         await pubsub.subscribe(channel)
 
         async def pump() -> None:
-            async for item in pubsub.listen():
-                if item.get("type") == "message":
-                    await listener(_text(item["data"]))
+            # A Redis restart must not end the subscription for the life of the process:
+            # redis-py reconnects and subscribes again on the next read after an error.
+            while True:
+                try:
+                    async for item in pubsub.listen():
+                        if item.get("type") == "message":
+                            await listener(_text(item["data"]))
+                except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                    log.warning("subscription %s lost (%s); reconnecting", channel, exc)
+                    await asyncio.sleep(RESUBSCRIBE_S)
 
         task = asyncio.create_task(pump(), name=f"redis-subscription:{channel}")
         self._subscriptions.append(task)

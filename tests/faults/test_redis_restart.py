@@ -8,13 +8,16 @@ is empty (no persistence): the database's unique key keeps retries single.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.app import create_app
 from bot.app_keys import SESSIONS
 from bot.testing.wechat_player import Callback, WeChatPlayer
+from storage.cache import open_cache
 from tests.conftest import ClientFactory
 from tests.faults.conftest import FaultConfig
 from tests.faults.load import Load, stored_counts
@@ -67,3 +70,31 @@ async def test_a_redis_kill_loses_nothing_and_recovers_without_a_restart(
     counts = await stored_counts(app[SESSIONS])
     assert set(counts.values()) == {1}
     assert len(counts) == len({o.msg_id for o in load.outcomes})
+
+
+async def test_a_subscription_survives_a_redis_restart(private_redis: PrivateRedis) -> None:
+    publisher, subscriber = open_cache(private_redis.url), open_cache(private_redis.url)
+    received: asyncio.Queue[str] = asyncio.Queue()
+
+    async def listener(message: str) -> None:
+        await received.put(message)
+
+    unsubscribe = await subscriber.subscribe("wxbot:test", listener)
+    try:
+        await publisher.publish("wxbot:test", "before")
+        assert await asyncio.wait_for(received.get(), 5) == "before"
+        await asyncio.to_thread(private_redis.kill)
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(private_redis.start)
+        deadline = time.monotonic() + 10
+        while received.empty() and time.monotonic() < deadline:
+            # Published until the subscription is back: a notice sent while it
+            # was reconnecting is lost (the 3 s database poll covers that).
+            with contextlib.suppress(RedisConnectionError):
+                await publisher.publish("wxbot:test", "after")
+            await asyncio.sleep(0.2)
+        assert await asyncio.wait_for(received.get(), 1) == "after"
+    finally:
+        await unsubscribe()
+        await publisher.close()
+        await subscriber.close()
