@@ -22,7 +22,9 @@ from tests.conftest import APP_ID, ClientFactory, ConfigWriter
 
 pytestmark = pytest.mark.timeout(60)
 CS_PATH = "/cgi-bin/message/custom/send"
-FOLLOWERS = [f"o_fan_{n}" for n in range(3)]
+# One follower: their jobs run in order, so which job meets which fault is deterministic
+# (jobs of different followers run concurrently and would share the faults by chance).
+FOLLOWERS = ["o_fan"]
 
 
 @pytest.mark.parametrize(
