@@ -85,7 +85,12 @@ def to_inbound(account: str, xml: str) -> Inbound:
     create_time = parse_ascii_int(fields["CreateTime"], "<CreateTime>", MAX_UNIX_TIME_S)
     msg_id_text = fields.get("MsgId", "")
     msg_id = parse_ascii_int(msg_id_text, "<MsgId>", MAX_MSG_ID) if msg_id_text else None
-    message = parse_message(xml)
+    try:
+        message = parse_message(xml)
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        # wechatpy assumes well-shaped fields: an <EventKey> holding an element made it
+        # raise AttributeError (found by fuzz/callback_xml.py). Its failure is ours: a 400.
+        raise MalformedXml(f"not a callback wechatpy can read: {type(exc).__name__}") from None
     msg_type = fields["MsgType"].lower()
     event = fields.get("Event", "").lower() or None
     event_key = fields.get("EventKey")

@@ -206,3 +206,15 @@ async def test_injection_looking_text_is_stored_byte_for_byte(
 ) -> None:
     await exchange(bot, player, player.text("o_user", text))
     assert [event.content for event in await stored_events(bot)] == [text]
+
+
+async def test_a_nested_field_wechatpy_cannot_read_is_400(
+    bot: BotClient, player: WeChatPlayer
+) -> None:
+    xml = player.event("o_user", "subscribe", "qrscene_x").replace(
+        "<EventKey><![CDATA[qrscene_x]]></EventKey>", "<EventKey>q<Inner/>r</EventKey>"
+    )
+    assert "<Inner/>" in xml
+    status, reason = await send(bot, player.callback(xml))
+    assert (status, "wechatpy" in reason) == (400, True)
+    assert await stored_events(bot) == []

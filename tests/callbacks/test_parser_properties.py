@@ -6,6 +6,7 @@ import contextlib
 import time
 from xml.sax.saxutils import escape
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,3 +85,16 @@ def test_deep_nesting_is_refused_or_parsed_quickly(depth: int, tag: str) -> None
     with contextlib.suppress(MalformedXml):
         parse_envelope(b"<xml>" + body + b"</xml>")
     assert time.perf_counter() - started < 1.0
+
+
+# Found by the atheris target: wechatpy raised AttributeError on a nested <EventKey>.
+NESTED_EVENT_KEY = (
+    "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName>"
+    "<CreateTime>1740</CreateTime><MsgType>event</MsgType><Event>subscribe</Event>"
+    "<EventKey>qrsm<UserName/>cene_eo</EventKey><Ticket>t</Ticket></xml>"
+)
+
+
+def test_a_nested_event_key_is_malformed_not_a_crash() -> None:
+    with pytest.raises(MalformedXml, match="wechatpy"):
+        to_inbound("main", NESTED_EVENT_KEY)
