@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import tracemalloc
 from xml.sax.saxutils import escape
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.callbacks.wechat_xml import (
     FIELD_MAX_CHARS,
+    MAX_BODY_BYTES,
     MAX_MSG_ID,
     MAX_UNIX_TIME_S,
     MalformedXml,
@@ -98,3 +100,24 @@ NESTED_EVENT_KEY = (
 def test_a_nested_event_key_is_malformed_not_a_crash() -> None:
     with pytest.raises(MalformedXml, match="wechatpy"):
         to_inbound("main", NESTED_EVENT_KEY)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<xml>" + b"<F>v</F>" * 8000 + b"</xml>",
+        b"<xml>" + b"<a>" * 9000 + b"</a>" * 9000 + b"</xml>",
+        b"<xml><Content>" + "价".encode() * 20_000 + b"</Content></xml>",
+    ],
+    ids=["8000-fields", "deep-nesting", "64k-text"],
+)
+def test_the_largest_accepted_bodies_parse_in_bounded_memory(body: bytes) -> None:
+    assert len(body) <= MAX_BODY_BYTES
+    tracemalloc.start()
+    try:
+        with contextlib.suppress(MalformedXml):
+            parse_envelope(body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024  # a few MB for a 64 KB body: no amplification
