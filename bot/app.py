@@ -47,8 +47,10 @@ from bot.health import healthz
 from bot.metrics import Metrics
 from bot.ops.admin_api import KeywordAdminApi
 from bot.runtime import resources
+from bot.runtime.api_tracing import token_refresh_tracer
 from bot.runtime.keyword_reload import live_keyword_tables
 from bot.runtime.leads import LeadsRuntime, build_leads
+from bot.runtime.metrics_snapshot import refresh_before_scrape
 from bot.runtime.tagging import TagExpirySweeper, load_tagging
 from fakewechat.app import create_fake_app
 from fakewechat.state import FakeWeChat
@@ -61,7 +63,7 @@ from storage.group_commit import GroupCommitWriter
 from storage.lead_models import WeComEvent
 from storage.models import InboundEvent
 from storage.outbox import Outbox
-from storage.pending_events import PARTITIONS, STREAM_WECHAT, STREAM_WECOM, effects_backlog
+from storage.pending_events import PARTITIONS, STREAM_WECHAT, STREAM_WECOM
 from storage.types import utc_now
 from tagging.step import Tagging
 
@@ -168,7 +170,9 @@ class _Lifespan:
             resources.database(settings.storage.database_url)
         )
         cache = await stack.enter_async_context(resources.cache(settings.storage.redis_url))
-        http = await stack.enter_async_context(aiohttp.ClientSession())
+        http = await stack.enter_async_context(
+            aiohttp.ClientSession(trace_configs=[token_refresh_tracer(metrics)])
+        )
         tables = await stack.enter_async_context(live_keyword_tables(settings, sessions, cache))
         tagging = await load_tagging(settings.tagging.rules, clock)
 
@@ -214,6 +218,7 @@ class _Lifespan:
             {account.name: OfficialAccountEndpoint.of(account) for account in settings.wechat},
             dispatcher,
             metrics,
+            cache=cache,
             clock=lambda: clock().timestamp(),
         )
         wecom = WeComCallbacks(
@@ -261,13 +266,8 @@ class _Lifespan:
 
 
 async def _metrics(request: web.Request) -> web.Response:
-    metrics = request.app[METRICS]
-    # The backlog is the database's, not this process's: read it at scrape time.
-    async with request.app[SESSIONS]() as session:
-        waiting = await effects_backlog(session, utc_now())
-    metrics.effects_backlog.set(waiting.events)
-    metrics.effects_lag.set(waiting.oldest_s)
-    return web.Response(body=metrics.render(), content_type="text/plain")
+    await refresh_before_scrape(request.app[METRICS], request.app[SESSIONS])
+    return web.Response(body=request.app[METRICS].render(), content_type="text/plain")
 
 
 async def _wechat(request: web.Request) -> web.StreamResponse:

@@ -43,3 +43,15 @@ class CallbackRejected(WxbotError):
         self.status = status
         self.reason = reason
         super().__init__(f"{status}: {reason}")
+
+
+class RequestDeadlineExceeded(ConnectionError):
+    """A request's body did not arrive in time; the connection is being dropped.
+
+    A `ConnectionError`, so a body read fails the way it fails when the client
+    disconnects mid-body.
+    """
+
+    def __init__(self, deadline_s: float) -> None:
+        self.deadline_s = deadline_s
+        super().__init__(f"request not received within {deadline_s:g}s")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+# Every label value here comes from a bounded set (config names, job kinds, lead
+# states, WeChat's error codes, message types): never an openid or message text.
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -37,7 +40,6 @@ class Metrics:
             ["kind", "result"],
             registry=self.registry,
         )
-
         self.effects_backlog = Gauge(
             "wxbot_effects_backlog",
             "Events stored and not yet applied by the effects stage",
@@ -52,6 +54,42 @@ class Metrics:
             "wxbot_effects_events_total",
             "Events the effects stage handled, by stream and result",
             ["stream", "result"],
+            registry=self.registry,
+        )
+        self.wecom_callbacks = Counter(
+            "wxbot_wecom_callbacks_total",
+            "WeCom callbacks accepted, by app and type (message type, or event/change type)",
+            ["app", "type"],
+            registry=self.registry,
+        )
+        self.leads = Gauge(
+            "wxbot_leads",
+            "Leads by state and grade (grade is empty until leads are graded)",
+            ["state", "grade"],
+            registry=self.registry,
+        )
+        self.outbox_depth = Gauge(
+            "wxbot_outbox_depth",
+            "Outbox jobs waiting (pending), by kind",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.outbox_oldest_seconds = Gauge(
+            "wxbot_outbox_oldest_seconds",
+            "Age of the oldest pending outbox job, by kind",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.api_failures = Counter(
+            "wxbot_api_failures_total",
+            "Failed API calls of outbox jobs, by job kind and WeChat/WeCom error code",
+            ["kind", "errcode"],
+            registry=self.registry,
+        )
+        self.token_refreshes = Counter(
+            "wxbot_token_refreshes_total",
+            "Access-token fetches from the API, by API and HTTP status",
+            ["api", "status"],
             registry=self.registry,
         )
 

@@ -7,13 +7,11 @@ and the problems' `line` is the spreadsheet row.
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, time
 from typing import Protocol
 
 import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
 
 from keywords.problems import Problem
 from keywords.rules import Rule
@@ -52,13 +50,25 @@ def parse_workbook(data: bytes, source: str) -> ParsedTable:
     """Parse an .xlsx file's bytes; its first sheet holds the table."""
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
-        problem = Problem(source, 1, "", f"not a readable .xlsx workbook: {error}")
-        return ParsedTable((), (), (problem,))
+    except Exception as error:
+        return _unreadable(source, error)
     try:
-        return parse_rows(list(_rows(workbook.worksheets[0])), source)
+        rows = list(_rows(workbook.worksheets[0]))
+    except Exception as error:
+        return _unreadable(source, error)
     finally:
         workbook.close()
+    return parse_rows(rows, source)
+
+
+def _unreadable(source: str, error: Exception) -> ParsedTable:
+    # A damaged or forged file makes openpyxl, zipfile and ElementTree raise nearly
+    # anything (BadZipFile, ParseError, EOFError, NotImplementedError, ValueError...,
+    # found by tests/keywords/test_table_fuzz.py): every one is "not a workbook".
+    reason = f"{type(error).__name__}: {error}"[:200]
+    return ParsedTable(
+        (), (), (Problem(source, 1, "", f"not a readable .xlsx workbook: {reason}"),)
+    )
 
 
 def format_workbook(rules: Sequence[Rule]) -> bytes:

@@ -7,6 +7,7 @@ interface, so the embedded default and a Redis deployment run the same code.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,6 +17,10 @@ Listener = Callable[[str], Awaitable[None]]
 
 # Claims sent in one pipeline at most; a burst beyond it takes several round trips.
 CLAIM_BATCH = 256
+# Wait between attempts to restore a subscription while Redis is unreachable.
+RESUBSCRIBE_S = 0.5
+
+log = logging.getLogger(__name__)
 
 
 class Cache(Protocol):

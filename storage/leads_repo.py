@@ -94,6 +94,12 @@ async def open_counts(session: AsyncSession, states: Sequence[str]) -> dict[str,
     return {str(owner): int(count) for owner, count in rows}
 
 
+async def counts_by_state(session: AsyncSession) -> dict[str, int]:
+    """Leads per state, every state present (for metrics)."""
+    rows = await session.execute(select(Lead.state, func.count()).group_by(Lead.state))
+    return {state: int(count) for state, count in rows}
+
+
 async def last_assignments(session: AsyncSession, kinds: Sequence[str]) -> dict[str, int]:
     rows = await session.execute(
         select(LeadEvent.owner, func.max(LeadEvent.id))

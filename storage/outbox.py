@@ -126,6 +126,16 @@ class Outbox:
         async with self._sessions.begin() as session:
             await session.execute(update(OutboxJob).where(OutboxJob.id == job_id).values(**values))
 
+    async def pending_by_kind(self) -> dict[str, tuple[int, datetime]]:
+        """Pending jobs per kind: (how many, when the oldest was queued), for metrics."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(OutboxJob.kind, func.count(), func.min(OutboxJob.created_at))
+                .where(OutboxJob.status == "pending")
+                .group_by(OutboxJob.kind)
+            )
+            return {kind: (int(count), oldest) for kind, count, oldest in rows}
+
     async def counts(self) -> dict[str, int]:
         """Jobs per status, for health checks and metrics."""
         async with self._sessions() as session:

@@ -7,12 +7,15 @@ without the `redis` extra (`pip install 'wxbot[redis]'`).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 import redis.asyncio as redis
 
 from storage.batching import Batcher
-from storage.cache import CLAIM_BATCH, Listener
+from storage.cache import CLAIM_BATCH, RESUBSCRIBE_S, Listener
+
+log = logging.getLogger(__name__)
 
 # Compare-and-delete must be atomic, or a lock that expired and was taken by
 # another process could be released by its previous holder.
@@ -78,9 +81,16 @@ class RedisCache:
         await pubsub.subscribe(channel)
 
         async def pump() -> None:
-            async for item in pubsub.listen():
-                if item.get("type") == "message":
-                    await listener(_text(item["data"]))
+            # A Redis restart must not end the subscription for the life of the process:
+            # redis-py reconnects and subscribes again on the next read after an error.
+            while True:
+                try:
+                    async for item in pubsub.listen():
+                        if item.get("type") == "message":
+                            await listener(_text(item["data"]))
+                except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                    log.warning("subscription %s lost (%s); reconnecting", channel, exc)
+                    await asyncio.sleep(RESUBSCRIBE_S)
 
         task = asyncio.create_task(pump(), name=f"redis-subscription:{channel}")
         self._subscriptions.append(task)

@@ -32,11 +32,14 @@ from storage.database import (
     upgrade_schema_blocking,
 )
 from storage.models import Base
+from tests.faults.servers import missing_tools
 
 POSTGRES_SERVER_URL = os.environ.get("WXBOT_TEST_DATABASE_URL", "")
 REDIS_SERVER_URL = os.environ.get("WXBOT_TEST_REDIS_URL", "")
 # tests/test_deploy.py runs the shipped nginx config through the system's nginx.
 NGINX_INSTALLED = bool(shutil.which("nginx") or os.path.exists("/usr/sbin/nginx"))
+# CI sets "required": a fault suite whose tool is missing then fails instead of being left out.
+FAULT_TOOLS_REQUIRED = os.environ.get("WXBOT_TEST_FAULT_TOOLS", "") == "required"
 # Each pytest process gets its own database and Redis DB number, so two runs on one
 # machine (CI and a developer, say) never truncate or flush each other's data.
 POSTGRES_URL = f"{POSTGRES_SERVER_URL}_{os.getpid()}" if POSTGRES_SERVER_URL else ""
@@ -75,9 +78,17 @@ def pytest_report_header() -> list[str]:
     ]
     if not NGINX_INSTALLED:
         left_out.append("nginx (install Debian's nginx)")
-    if not left_out:
-        return ["service suites: postgres, redis and nginx included"]
-    return ["service suites left out: " + ", ".join(left_out)]
+    lines = (
+        ["service suites left out: " + ", ".join(left_out)]
+        if left_out
+        else ["service suites: postgres, redis and nginx included"]
+    )
+    missing = missing_tools()
+    if missing and not FAULT_TOOLS_REQUIRED:
+        lines.append(
+            "fault suites left out: " + ", ".join(f"{k} (no {v})" for k, v in missing.items())
+        )
+    return lines
 
 
 def _backend_params() -> list[object]:
@@ -111,9 +122,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     variants are deselected (not skipped): they would prove nothing.
     """
     needs = {"shared_redis": {"redis"}, "shared_services": {"postgres", "redis"}}
+    # Fault suites whose tools are missing are left out too, unless CI requires them.
+    absent = set() if FAULT_TOOLS_REQUIRED else set(missing_tools())
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
+        if any(mark.name in absent for mark in item.iter_markers()):
+            dropped.append(item)
+            continue
         wanted = set().union(
             *(needs[mark.name] for mark in item.iter_markers() if mark.name in needs)
         )
@@ -241,9 +257,19 @@ def write_config(tmp_path: Path, database_url: str, redis_url: str, fake_api: st
         keywords: str = KEYWORDS_CSV,
         aes_key: str = AES_KEY,
         previous_aes_key: str = "",
+        require_encryption: bool | None = False,
         extra: str = "",
     ) -> Settings:
-        """`extra` is more TOML (a feature's sections), with `{fake_api}` filled in."""
+        """`extra` is more TOML (a feature's sections), with `{fake_api}` filled in.
+
+        Most tests send plaintext callbacks, so `require_encryption` is off unless
+        asked for; None leaves the key out (the default for an account with a key).
+        """
+        encryption = (
+            ""
+            if require_encryption is None
+            else f"require_encryption = {str(require_encryption).lower()}\n"
+        )
         (tmp_path / "keywords.csv").write_text(keywords, encoding="utf-8")
         config = tmp_path / "config.toml"
         config.write_text(
@@ -259,7 +285,7 @@ app_secret = "{APP_SECRET}"
 token = "{TOKEN}"
 encoding_aes_key = "{aes_key}"
 previous_encoding_aes_key = "{previous_aes_key}"
-api_base = "{fake_api}"
+{encryption}api_base = "{fake_api}"
 keywords = "keywords.csv"
 """
             + extra.replace("{fake_api}", fake_api),

@@ -14,3 +14,9 @@ DEDUP_LEASE_S = 6.0
 DEDUP_KEY = "wxbot:dedup"
 # Callbacks whose timestamp is further than this from our clock are refused (replays).
 TIMESTAMP_TOLERANCE_S = 300
+# A (timestamp, nonce) is remembered with its body's hash while the timestamp can pass
+# the window above (up to 2 x tolerance of our clock), so a captured URL cannot carry
+# another body. A second of slack covers the boundary.
+NONCE_KEY = "wxbot:nonce"
+NONCE_TTL_S = 2 * TIMESTAMP_TOLERANCE_S + 1
+MAX_NONCE_CHARS = 64

@@ -17,10 +17,12 @@ from aiohttp import web
 from bot.callbacks.checks import check_timestamp, decrypt_envelope, read_limited
 from bot.callbacks.crypto import CallbackCrypto
 from bot.callbacks.dispatcher import Dispatcher
+from bot.callbacks.replay import refuse_replayed_nonce
 from bot.callbacks.wechat_xml import MalformedXml, parse_envelope, to_inbound
 from bot.config.settings import WeChatAccount
 from bot.errors import CallbackRejected
 from bot.metrics import Metrics
+from storage.cache import Cache
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +48,13 @@ class WeChatCallbacks:
         endpoints: Mapping[str, OfficialAccountEndpoint],
         dispatcher: Dispatcher,
         metrics: Metrics,
+        cache: Cache,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._endpoints = endpoints
         self._gateway = dispatcher
         self._metrics = metrics
+        self._cache = cache
         self._clock = clock
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -63,7 +67,15 @@ class WeChatCallbacks:
             if request.method == "GET":
                 return web.Response(text=request.query.get("echostr", ""))
             body = await read_limited(request)
-            text = await self._answer(endpoint, request.query, body)
+            query = request.query
+            await refuse_replayed_nonce(
+                self._cache,
+                f"oa:{endpoint.account.name}",
+                query["timestamp"],
+                query.get("nonce", ""),
+                body,
+            )
+            text = await self._answer(endpoint, query, body)
         except CallbackRejected as exc:
             log.warning(
                 "callback refused account=%s status=%d reason=%s",
@@ -97,6 +109,10 @@ class WeChatCallbacks:
         except MalformedXml as exc:
             raise CallbackRejected(400, str(exc)) from None
         encrypted = query.get("encrypt_type", "raw") == "aes"
+        if not encrypted and endpoint.account.require_encryption:
+            # A safe-mode URL stripped of encrypt_type and msg_signature must not pass
+            # as plaintext, whose signature does not cover the body.
+            raise CallbackRejected(403, "plaintext callback refused: this account requires AES")
         try:
             xml = decrypt_envelope(endpoint.crypto, query, envelope) if encrypted else body.decode()
             msg = to_inbound(endpoint.account.name, xml)

@@ -16,6 +16,22 @@ from handlers.messages import Inbound, NewsReply, Reply, ReplyValue
 from handlers.messages import TextReply as TextValue
 
 MAX_BODY_BYTES = 64 * 1024
+# Seconds since the epoch up to 2100-01-01: anything later is not a real callback,
+# and 10**20 would overflow the datetime the event is stored with.
+MAX_UNIX_TIME_S = 4_102_444_800
+MAX_MSG_ID = 2**63 - 1  # the BIGINT column
+# Fields stored in bounded columns (inbound_events, wecom_events): checked here, so
+# a long value is a 400 with the reason instead of a failed insert.
+FIELD_MAX_CHARS = {
+    "ToUserName": 128,
+    "FromUserName": 128,
+    "MsgType": 32,
+    "Event": 64,
+    "ChangeType": 64,
+    "UserID": 128,
+    "ExternalUserID": 128,
+}
+_ASCII_DIGITS = re.compile(r"[0-9]{1,20}")
 # Any markup declaration but CDATA: DOCTYPE and ENTITY have no place in a callback.
 _DECLARATION = re.compile(rb"<!(?!\[CDATA\[)")
 
@@ -38,32 +54,59 @@ def parse_envelope(body: bytes) -> Mapping[str, str]:
     return {key: value for key, value in root.items() if isinstance(value, str)}
 
 
-def to_inbound(account: str, xml: str) -> Inbound:
-    """Parse decrypted callback XML with wechatpy into our typed message."""
-    fields = parse_envelope(xml.encode())
+def parse_ascii_int(text: str, name: str, maximum: int) -> int:
+    """`text` as an integer of ASCII digits in 0..maximum; `MalformedXml` naming `name` else.
+
+    Not `str.isdigit()`: it accepts "²" and "١٢", which `int()` refuses or reads as
+    another number.
+    """
+    if not _ASCII_DIGITS.fullmatch(text):
+        raise MalformedXml(f"{name} must be ASCII digits")
+    value = int(text)
+    if value > maximum:
+        raise MalformedXml(f"{name} must be at most {maximum}")
+    return value
+
+
+def check_fields(fields: Mapping[str, str]) -> None:
+    """Refuse a callback whose stored fields would not fit their columns."""
     for required in ("ToUserName", "FromUserName", "CreateTime", "MsgType"):
         if not fields.get(required):
             raise MalformedXml(f"missing <{required}>")
-    if not fields["CreateTime"].isdigit():
-        raise MalformedXml("<CreateTime> must be an integer")
-    message = parse_message(xml)
+    for name, limit in FIELD_MAX_CHARS.items():
+        if len(fields.get(name, "")) > limit:
+            raise MalformedXml(f"<{name}> is longer than {limit} characters")
+
+
+def to_inbound(account: str, xml: str) -> Inbound:
+    """Parse decrypted callback XML with wechatpy into our typed message."""
+    fields = parse_envelope(xml.encode())
+    check_fields(fields)
+    create_time = parse_ascii_int(fields["CreateTime"], "<CreateTime>", MAX_UNIX_TIME_S)
+    msg_id_text = fields.get("MsgId", "")
+    msg_id = parse_ascii_int(msg_id_text, "<MsgId>", MAX_MSG_ID) if msg_id_text else None
+    try:
+        message = parse_message(xml)
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        # wechatpy assumes well-shaped fields: an <EventKey> holding an element made it
+        # raise AttributeError (found by fuzz/callback_xml.py). Its failure is ours: a 400.
+        raise MalformedXml(f"not a callback wechatpy can read: {type(exc).__name__}") from None
     msg_type = fields["MsgType"].lower()
     event = fields.get("Event", "").lower() or None
     event_key = fields.get("EventKey")
     if event == "subscribe" and event_key and event_key.startswith("qrscene_"):
         event_key = event_key.removeprefix("qrscene_")
     content = fields.get("Content") if msg_type == "text" else fields.get("Recognition")
-    msg_id = fields.get("MsgId", "")
     return Inbound(
         account=account,
         openid=cast(str, message.source),
         to_user=cast(str, message.target),
         msg_type=msg_type,
-        create_time=int(fields["CreateTime"]),
+        create_time=create_time,
         event=event,
         event_key=event_key or None,
         content=content,
-        msg_id=int(msg_id) if msg_id.isdigit() else None,
+        msg_id=msg_id,
         fields=fields,
     )
 
@@ -97,8 +140,11 @@ def render_reply(value: ReplyValue, inbound: Inbound) -> str:
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_UNIX_TIME_S",
     "MalformedXml",
     "NewsReply",
+    "check_fields",
+    "parse_ascii_int",
     "parse_envelope",
     "render_reply",
     "to_inbound",

@@ -29,6 +29,7 @@ from bot.callbacks.checks import check_timestamp, decrypt_envelope, decrypt_sign
 from bot.callbacks.crypto import CallbackCrypto
 from bot.callbacks.dedup import answer_once
 from bot.callbacks.limits import HANDLER_BUDGET_S
+from bot.callbacks.replay import refuse_replayed_nonce
 from bot.callbacks.wechat_xml import MalformedXml, parse_envelope, render_reply, to_inbound
 from bot.config.settings import WeComApp
 from bot.errors import CallbackRejected
@@ -76,6 +77,23 @@ def wecom_dedup_key(msg: Inbound) -> str:
     return f"wecom:{msg.account}:e:{msg.openid}:{msg.create_time}:{msg.event}:{':'.join(parts)}"
 
 
+# Label values of wxbot_wecom_callbacks_total; anything else is "other" (bounded labels).
+KNOWN_TYPES = frozenset(
+    {
+        "text", "image", "voice", "video", "location", "link", "file",
+        "template_card_event", "enter_agent", "click", "view",
+        "add_external_contact", "edit_external_contact", "del_external_contact",
+        "del_follow_user", "add_half_external_contact", "transfer_fail",
+    }
+)  # fmt: skip
+
+
+def callback_type(msg: Inbound) -> str:
+    """A message's type, an event's name, or a contact change's ChangeType."""
+    kind = msg.fields.get("ChangeType") or msg.event or msg.msg_type
+    return kind if kind in KNOWN_TYPES else "other"
+
+
 class WeComCallbacks:
     """The request handler for every configured WeCom app."""
 
@@ -117,6 +135,16 @@ class WeComCallbacks:
                 return web.Response(text=decrypt_signed(endpoint.crypto, query, echostr))
             body = await read_limited(request)
             msg = _inbound(endpoint, query, body)
+            # After the signature check (in `_inbound`), so an unsigned request
+            # cannot claim a nonce ahead of WeCom. An identical resend is a retry.
+            await refuse_replayed_nonce(
+                self._cache,
+                f"wecom:{endpoint.app.name}",
+                query["timestamp"],
+                query.get("nonce", ""),
+                body,
+            )
+            self._metrics.wecom_callbacks.labels(endpoint.app.name, callback_type(msg)).inc()
             key = wecom_dedup_key(msg)
             reply, fresh = await answer_once(
                 self._cache,

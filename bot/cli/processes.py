@@ -27,6 +27,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.cli.errors import UsageError
 from bot.config.settings import Settings
+from bot.runtime.http_limits import HttpLimits, LimitedAppRunner
 from keywords.segmenter import preload_dictionary
 from storage.database import upgrade_schema_blocking
 
@@ -77,7 +78,9 @@ def _run(settings: Settings, workers: int, *, serve_http: bool) -> int:
 
 async def _run_one(settings: Settings, *, serve_http: bool, reuse_port: bool) -> None:
     """One process until SIGINT or SIGTERM (a second signal changes nothing)."""
-    runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
+    server = settings.server
+    limits = HttpLimits(server.read_timeout_s, server.max_connections)
+    runner = LimitedAppRunner(create_app(settings), limits, handle_signals=False, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -85,7 +88,6 @@ async def _run_one(settings: Settings, *, serve_http: bool, reuse_port: bool) ->
     await runner.setup()
     try:
         if serve_http:
-            server = settings.server
             site = web.TCPSite(runner, server.host, server.port, reuse_port=reuse_port)
             await site.start()
             log.info("process %d serving on http://%s:%d", os.getpid(), server.host, server.port)

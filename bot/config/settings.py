@@ -39,6 +39,11 @@ class ServerSettings:
     port: int
     # Serves the fake WeChat/WeCom API under /_fake so the demo runs with no account.
     mount_fake_api: bool
+    # A request not fully received (headers and body) this long after its first byte
+    # is dropped: slow clients must not hold connections for ever.
+    read_timeout_s: float = 10.0
+    # Connections beyond this are answered 503 and closed at once.
+    max_connections: int = 1000
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,9 @@ class WeChatAccount:
     previous_encoding_aes_key: Secret
     api_base: str
     keywords: Path
+    # Refuse plaintext callbacks (safe mode only; compatible mode still works). Defaults
+    # to true when an encoding_aes_key is set: plaintext's signature does not cover the body.
+    require_encryption: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,7 +199,11 @@ def _server(table: TomlTable) -> ServerSettings:
         host=table.text("host", "127.0.0.1"),
         port=table.integer("port", 8080, minimum=0),
         mount_fake_api=table.flag("mount_fake_api", False),
+        read_timeout_s=table.number("read_timeout_s", 10.0),
+        max_connections=table.integer("max_connections", 1000, minimum=1),
     )
+    if server.read_timeout_s <= 0:
+        raise table.error("read_timeout_s", "must be greater than 0")
     table.finish()
     return server
 
@@ -255,15 +267,20 @@ def _account(
         raise table.error("name", "must be 1-32 letters, digits, '-' or '_'")
     if any(account.name == name for account in accounts):
         raise table.error("name", f"duplicate account name {name!r}")
+    aes_key = _aes_key(table, "encoding_aes_key", env)
+    require_encryption = table.flag("require_encryption", bool(aes_key))
+    if require_encryption and not aes_key:
+        raise table.error("require_encryption", "needs an encoding_aes_key")
     account = WeChatAccount(
         name=name,
         app_id=table.text("app_id"),
         app_secret=_secret(table, "app_secret", env, None),
         token=_secret(table, "token", env, None),
-        encoding_aes_key=_aes_key(table, "encoding_aes_key", env),
+        encoding_aes_key=aes_key,
         previous_encoding_aes_key=_aes_key(table, "previous_encoding_aes_key", env),
         api_base=table.text("api_base", "https://api.weixin.qq.com").rstrip("/"),
         keywords=base / table.text("keywords"),
+        require_encryption=require_encryption,
     )
     table.finish()
     return account

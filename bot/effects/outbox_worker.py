@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -31,6 +32,13 @@ log = logging.getLogger(__name__)
 def backoff_s(attempts: int) -> float:
     """Seconds before the next try after `attempts` failed ones: 2, 4, 8… capped."""
     return float(min(OUTBOX_MAX_BACKOFF_S, 2.0**attempts))
+
+
+def failure_summary(exc: BaseException, frames: int = 3) -> str:
+    """`Type: message` and the innermost frames, short enough for `last_error`."""
+    summary = traceback.extract_tb(exc.__traceback__)[-frames:]
+    where = " > ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in summary)
+    return f"{type(exc).__name__}: {exc} at {where}"[:2000]
 
 
 class OutboxWorker:
@@ -79,14 +87,19 @@ class OutboxWorker:
         try:
             await executor(job.target, job.payload)
         except ApiError as exc:
-            await self._settle_failure(job, exc)
+            self._metrics.api_failures.labels(job.kind, str(exc.errcode)).inc()
+            await self._settle_failure(job, str(exc), retryable=exc.retryable)
+            return
+        except Exception as exc:  # a poison job (bad payload, bug) must not escape the round
+            # Counted, backed off and failed after the limit like an API error, with the
+            # traceback's last frames kept in last_error for whoever investigates.
+            await self._settle_failure(job, failure_summary(exc), retryable=True)
             return
         await self._outbox.complete(job.id)
         self._metrics.outbox_jobs.labels(job.kind, "done").inc()
 
-    async def _settle_failure(self, job: ClaimedJob, error: ApiError) -> None:
-        reason = str(error)
-        if error.retryable and job.attempts < OUTBOX_MAX_ATTEMPTS:
+    async def _settle_failure(self, job: ClaimedJob, reason: str, *, retryable: bool) -> None:
+        if retryable and job.attempts < OUTBOX_MAX_ATTEMPTS:
             delay = backoff_s(job.attempts)
             log.warning(
                 "outbox job %d (%s) will retry in %.0fs: %s", job.id, job.kind, delay, reason

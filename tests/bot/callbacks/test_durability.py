@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from datetime import timedelta
 from pathlib import Path
@@ -10,13 +11,14 @@ import aiohttp
 from sqlalchemy import select
 
 from bot.effects.limits import EFFECTS_LEASE_S
-from bot.testing.wechat_player import WeChatPlayer
+from bot.testing.wechat_player import Callback, WeChatPlayer
 from storage.database import create_engine, create_session_factory
 from storage.models import InboundEvent, OutboxJob
 from storage.types import utc_now
 from tests.bot.effects.stage_helpers import stage
 from tests.bot.processes import free_port, start_wxbot, wait_healthy, with_port
 from tests.conftest import ConfigWriter
+from tests.faults.load import Load, stored_counts
 
 
 async def test_message_is_stored_when_the_process_is_killed_after_answering(
@@ -64,3 +66,58 @@ async def test_message_is_stored_when_the_process_is_killed_after_answering(
         await engine.dispose()
     assert states == ["applied"]
     assert jobs.count("wechat.custom_send") == 2
+
+
+async def test_a_process_killed_mid_load_loses_nothing_it_answered_and_restarts_clean(
+    write_config: ConfigWriter, tmp_path: Path, player: WeChatPlayer
+) -> None:
+    settings = write_config()
+    port = free_port()
+    config = with_port(tmp_path / "config.toml", port)
+    url = f"http://127.0.0.1:{port}"
+    process = start_wxbot("--config", str(config), "serve")
+    try:
+        await wait_healthy(f"{url}/healthz")
+        async with aiohttp.ClientSession() as session:
+
+            async def send(callback: Callback) -> int:
+                async with session.post(
+                    f"{url}/wechat/main", params=callback.query, data=callback.body
+                ) as response:
+                    await response.read()
+                    return response.status
+
+            async def retry_until_answered(callback: Callback) -> int:
+                # As WeChat does: a callback without a 200 is sent again. A claim the
+                # killed process left is refused (503) until its lease runs out.
+                for _ in range(30):
+                    if (status := await send(callback)) == 200:
+                        return status
+                    await asyncio.sleep(0.5)
+                return status
+
+            load = Load(player, send)
+            running = asyncio.create_task(load.run())
+            await asyncio.sleep(1.0)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+            process = start_wxbot("--config", str(config), "serve")
+            await wait_healthy(f"{url}/healthz")
+            await asyncio.sleep(1.0)
+            load.stop()
+            await asyncio.wait_for(running, 30)  # nothing hung
+            retried = [
+                await retry_until_answered(o.callback) for o in load.outcomes if o.status != 200
+            ]
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert any(o.status != 200 for o in load.outcomes), "the kill was not noticed"
+    assert set(retried) <= {200}
+    engine = create_engine(settings.storage.database_url)
+    try:
+        counts = await stored_counts(create_session_factory(engine))
+    finally:
+        await engine.dispose()
+    assert set(counts.values()) == {1}  # stored exactly once, first try or retry
+    assert set(counts) == {o.msg_id for o in load.outcomes}  # and nothing lost

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,36 @@ def test_secrets_can_come_from_the_environment_and_never_show(tmp_path: Path) ->
     assert "from-env" not in repr(settings) and "tok-value-xyz" not in repr(account)
     with pytest.raises(SettingsError, match="MAIN_SECRET"):
         load_settings(_write(tmp_path, text), {})
+
+
+AES = 'encoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"\n'
+
+
+@pytest.mark.parametrize(
+    ("extra", "required"),
+    [("", False), (AES, True), (AES + "require_encryption = false\n", False)],
+    ids=["no-key", "key-defaults-to-required", "key-opted-out"],
+)
+def test_require_encryption_defaults_to_true_when_a_key_is_set(
+    tmp_path: Path, extra: str, required: bool
+) -> None:
+    settings = load_settings(_write(tmp_path, MINIMAL + extra), {})
+    assert settings.wechat[0].require_encryption is required
+
+
+def test_require_encryption_without_a_key_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=re.escape("wechat[0].require_encryption: needs an")):
+        load_settings(_write(tmp_path, MINIMAL + "require_encryption = true\n"), {})
+
+
+def test_the_demo_opts_out_so_plaintext_simulate_works() -> None:
+    assert load_settings(None, {}).wechat[0].require_encryption is False
+
+
+def test_server_limits_have_defaults_and_are_settings(tmp_path: Path) -> None:
+    assert (load_settings(_write(tmp_path, MINIMAL), {}).server.read_timeout_s) == 10.0
+    text = "[server]\nread_timeout_s = 2.5\nmax_connections = 50\n" + MINIMAL
+    server = load_settings(_write(tmp_path, text), {}).server
+    assert (server.read_timeout_s, server.max_connections) == (2.5, 50)
+    with pytest.raises(SettingsError, match=re.escape("server.read_timeout_s")):
+        load_settings(_write(tmp_path, "[server]\nread_timeout_s = 0\n" + MINIMAL), {})
