@@ -162,15 +162,25 @@ async def postgres_pids(dsn: str, database: str) -> tuple[list[int], list[int]]:
     return backends, [r["pid"] for r in rows if r["backend_type"] in shared]
 
 
-async def unapplied_events(database_url: str) -> int:
-    """The effects backlog, read from the database (`wxbot worker` serves no /healthz)."""
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            query = "SELECT count(*) FROM inbound_events WHERE effects_state IN ('pending', 'held')"
-            return int((await connection.execute(text(query))).scalar_one())
-    finally:
-        await engine.dispose()
+class BacklogProbe:
+    """The effects backlog read from the database (`wxbot worker` serves no /healthz)."""
+
+    QUERY = "SELECT count(*) FROM inbound_events WHERE effects_state IN ('pending', 'held')"
+
+    def __init__(self, database_url: str) -> None:
+        self._engine = create_async_engine(database_url, pool_size=1)
+
+    async def count(self) -> int:
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(text(self.QUERY))).scalar_one())
+
+    async def backend_pid(self) -> int:
+        """This probe's own PostgreSQL backend, to leave out of the consumer's CPU."""
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+    async def close(self) -> None:
+        await self._engine.dispose()
 
 
 async def healthz_backlog(session: aiohttp.ClientSession, url: str) -> int:

@@ -5,29 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
+import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 
 from bench import callback_servers as srv
 from bench import wrk_client
-from bench.proc_meter import CpuMeter, children, cpu_seconds, memory_mb
+from bench.callback_report import ConsumerFigures, Memory, Results, Run, median, report
+from bench.proc_meter import CpuMeter, children, memory_mb
 from bench.workload import Workload
 
 ROUTE = "/wechat/main"
-WEROBOT_MSG_S = 1800  # issue 10: WeRoBot 1.13 on gunicorn, one sync worker, no storage
-
-
-@dataclass
-class Run:
-    load: wrk_client.LoadResult
-    cpu_us: dict[str, float]  # CPU µs per message, per process (group)
-    drain_s: float | None = None  # effects backlog drained this long after the load stopped
-    backlog_at_end: int | None = None
-    cpu_drain_us: dict[str, float] | None = None  # the same, load plus drain
 
 
 class Bench:
@@ -57,6 +47,7 @@ class Bench:
         self, server: srv.Server, seconds: float, *, delay_ms: float = 0.0, drain: bool = False
     ) -> Run:
         count = self._distinct(server.name, seconds) if self.use_wrk else self._python_count()
+        print(f"  ... {server.name}: {count} distinct messages, {seconds:g} s", file=sys.stderr)
         callbacks = list(self.workload.callbacks(count))
         requests_file = self.dir / "requests.txt"
         wrk_client.write_requests(requests_file, callbacks, ROUTE)
@@ -102,33 +93,6 @@ class Bench:
         await self.load(server, min(2.0, self.args.seconds), drain=server.name.startswith("wxbot"))
 
 
-def _line(name: str, run: Run) -> str:
-    load = run.load
-    replayed = f"  ({load.replayed} replayed)" if load.replayed else ""
-    errors = f"  ERRORS {load.errors}" if load.errors else ""
-    text = (
-        f"  {name:<14} {load.rate:7.0f} msg/s  p50 {load.p50_ms:6.2f} ms  p99 {load.p99_ms:6.2f} ms"
-        f"  {load.requests} msgs / {load.distinct} distinct{replayed}{errors}"
-    )
-    if run.drain_s is not None:
-        text += f"\n  {'':<14} backlog {run.backlog_at_end} at load end,"
-        text += f" drained in {run.drain_s:.1f} s"
-    return text
-
-
-def _cpu_line(name: str, cpu: dict[str, float]) -> str:
-    parts = "  ".join(f"{group} {us:.0f}" for group, us in cpu.items())
-    return f"  {name:<14} {parts}  (total {sum(cpu.values()):.0f})"
-
-
-def _median(runs: list[Run]) -> float:
-    return statistics.median(run.load.rate for run in runs)
-
-
-def _mark(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
-
-
 async def _start_ready(name: str, argv: list[str], port: int, probe: str) -> srv.Server:
     server = srv.start(name, argv, port)
     await srv.wait_until_up(server, probe)
@@ -162,30 +126,20 @@ async def run_all(args: argparse.Namespace, directory: Path) -> None:
             await srv.clean_redis(redis_url)
 
 
-@dataclass
-class Results:
-    runs: dict[str, list[Run]]
-    memory1: tuple[float, float]
-    paced: tuple[Run, float]
-    saturation: float
-    memory2: dict[str, tuple[float, float]]
-    consumer: tuple[int, float, float, float]
-
-
 async def _measure_all(bench: Bench, servers: list[srv.Server], database_url: str) -> None:
     port = srv.free_port()
     config = srv.write_bot_config(bench.dir, port, database_url, bench.args.redis_url)
     runs, memory1, paced, saturation = await _one_process(bench, servers, config, port)
-    memory2: dict[str, tuple[float, float]] = {}
+    memory2: dict[str, Memory] = {}
     if bench.args.redis_url:
         runs["wxbot2"], memory2 = await _two_processes(bench, servers, config, port, saturation)
     consumer = await _consumer_alone(bench, config, port, database_url)
-    report(bench, Results(runs, memory1, paced, saturation, memory2, consumer))
+    report(Results(runs, memory1, paced, saturation, memory2, consumer, _header(bench)))
 
 
 async def _one_process(
     bench: Bench, servers: list[srv.Server], config: Path, port: int
-) -> tuple[dict[str, list[Run]], tuple[float, float], tuple[Run, float], float]:
+) -> tuple[dict[str, list[Run]], Memory, tuple[Run, float], float]:
     """The baselines and wxbot in one process, each repeat in turn; then wxbot paced."""
     args = bench.args
     base_port = srv.free_port()
@@ -203,7 +157,6 @@ async def _one_process(
     wxbot = await _start_ready("wxbot", ["bot", "serve", "--config", str(config)], port, "/healthz")
     servers.append(wxbot)
     targets.append(wxbot)
-    print(_header(bench), flush=True)
     runs: dict[str, list[Run]] = {t.name: [] for t in targets}
     for target in targets:
         await bench.warm(target)
@@ -211,7 +164,7 @@ async def _one_process(
         for target in targets:
             runs[target.name].append(await bench.load(target, args.seconds, drain=target is wxbot))
     memory = memory_mb(wxbot.process.pid)
-    saturation = _median(runs["wxbot"])
+    saturation = median(runs["wxbot"])
     paced = await _paced(bench, wxbot, 0.8 * saturation)
     wxbot.stop()
     servers.remove(wxbot)
@@ -220,7 +173,7 @@ async def _one_process(
 
 async def _two_processes(
     bench: Bench, servers: list[srv.Server], config: Path, port: int, saturation: float
-) -> tuple[list[Run], dict[str, tuple[float, float]]]:
+) -> tuple[list[Run], dict[str, Memory]]:
     argv = ["bot", "serve", "--config", str(config), "--workers", "2"]
     wxbot2 = srv.start("wxbot2", argv, port)
     servers.append(wxbot2)
@@ -253,74 +206,6 @@ def _header(bench: Bench) -> str:
     )
 
 
-def report(bench: Bench, res: Results) -> None:
-    runs = res.runs
-    wxbots = [n for n in ("wxbot", "wxbot2") if n in runs]
-    print("\nhot path (each run, then the median):")
-    for name, name_runs in runs.items():
-        for run in name_runs:
-            print(_line(name, run))
-        print(f"  {name:<14} median {_median(name_runs):7.0f} msg/s")
-    base = _median(runs["baseline"])
-    ceiling = _median(runs["durable"]) if "durable" in runs else None
-    print("\nratios of medians (target):")
-    for name in wxbots:
-        rate = _median(runs[name])
-        print(f"  {name}/baseline {rate / base:.2f} (>= 0.68: {_mark(rate / base >= 0.68)})")
-        werobot = f"1.4x WeRoBot's {WEROBOT_MSG_S}"
-        print(f"  {name} {rate:.0f} msg/s (>= 2520, {werobot}: {_mark(rate >= 2520)})")
-        if ceiling:
-            print(
-                f"  {name}/durable {rate / ceiling:.2f} (>= 0.90: {_mark(rate / ceiling >= 0.9)})"
-            )
-    if ceiling:
-        print(f"  durable/baseline {ceiling / base:.2f} (issue 10 measured 0.74-0.75)")
-
-    print("\neffects backlog after each run at saturation (target: drained within 15 s):")
-    for name in wxbots:
-        worst = max(run.drain_s or 0.0 for run in runs[name])
-        print(f"  {name:<14} worst drain {worst:.1f} s: {_mark(worst <= 15)}")
-    backlog, rate, cpu_us, startup_s = res.consumer
-    print(
-        f"\nconsumer alone (`wxbot worker`, 1 process) on a backlog of {backlog} events:"
-        f" {rate:.0f} events/s (>= 5000: {_mark(rate >= 5000)}), {cpu_us:.0f} µs CPU per event"
-        f" in the worker; first batch applied {startup_s:.1f} s after launch (not counted)"
-    )
-    paced, delay_ms = res.paced
-    print(
-        f"\np99 at 80 % of saturation (wrk paced by delay() at {delay_ms:.2f} ms per request"
-        " per connection; fixed connections, so wrk's coordinated omission applies):"
-    )
-    print(_line("wxbot", paced))
-    share = paced.load.rate / res.saturation * 100
-    print(
-        f"  {'':<14} {share:.0f} % of {res.saturation:.0f} msg/s;"
-        f" p99 < 50 ms: {_mark(paced.load.p99_ms < 50)}"
-    )
-    print("\nCPU µs per message per process (median run; during the load, then load + drain):")
-    for name, name_runs in runs.items():
-        run = sorted(name_runs, key=lambda r: r.load.rate)[len(name_runs) // 2]
-        print(_cpu_line(name, run.cpu_us))
-        if run.cpu_drain_us:
-            print(_cpu_line("  +drain", run.cpu_drain_us))
-    _memory_report(res.memory1, res.memory2)
-
-
-def _memory_report(one: tuple[float, float], two: dict[str, tuple[float, float]]) -> None:
-    print("\nmemory of the serving processes, MB (after the load):")
-    print(f"  1 process           RSS {one[0]:6.1f}  PSS {one[1]:6.1f}")
-    for role, (rss, pss) in two.items():
-        print(f"  2 workers: {role:<8} RSS {rss:6.1f}  PSS {pss:6.1f}")
-    if two:
-        rss_sum = sum(m[0] for m in two.values())
-        pss_sum = sum(m[1] for m in two.values())
-        print(
-            f"  2 workers, all processes: RSS sum {rss_sum:.1f} ({rss_sum / one[0]:.2f}x one),"
-            f" PSS sum {pss_sum:.1f} ({pss_sum / one[1]:.2f}x one; < 1.3x:"
-            f" {_mark(pss_sum < 1.3 * one[1])})"
-        )
-
-
 async def _paced(bench: Bench, server: srv.Server, target: float) -> tuple[Run, float]:
     """wrk at `target` msg/s: delay() per request, corrected by short probes for the latency."""
     connections = bench.args.connections
@@ -343,34 +228,58 @@ async def _drained(bench: Bench, server: srv.Server) -> None:
 
 async def _consumer_alone(
     bench: Bench, config: Path, port: int, database_url: str
-) -> tuple[int, float, float, float]:
+) -> ConsumerFigures:
     """Append a backlog with no consumer running, then time `wxbot worker` alone on it."""
     appender = await _start_ready(
-        "append-only", ["bench.callback", "--serve-append-only", str(config)], port, "/healthz"
+        "wxbot hot only",
+        ["bench.callback", "--serve-append-only", str(config)],
+        port,
+        "/healthz",
     )
+    servers_pg = bench.pg_dsn
     try:
-        bench.expected_rate["append-only"] = bench.expected_rate.get("wxbot", 3000.0)
-        await bench.load(appender, bench.args.seconds)
+        bench.expected_rate[appender.name] = bench.expected_rate.get("wxbot", 3000.0) * 1.5
+        await bench.load(appender, min(2.0, bench.args.seconds))  # warm
+        appended = await bench.load(appender, bench.args.seconds)
     finally:
         appender.stop()
-    backlog = await srv.unapplied_events(database_url)
-    launched = time.monotonic()
-    worker = srv.start("worker", ["bot", "worker", "--config", str(config)], port)
+    probe = srv.BacklogProbe(database_url)
     try:
-        first: tuple[float, int, float] | None = None
-        remaining = backlog
-        while remaining > 0:
-            await asyncio.sleep(0.1)
-            remaining = await srv.unapplied_events(database_url)
-            if first is None and remaining < backlog:
-                first = (time.monotonic(), remaining, cpu_seconds(worker.process.pid))
-            if worker.process.poll() is not None:
-                raise RuntimeError("wxbot worker exited")
-        done_at, cpu_done = time.monotonic(), cpu_seconds(worker.process.pid)
+        backlog = await probe.count()
+        own = [await probe.backend_pid()] if servers_pg else []
+        launched = time.monotonic()
+        worker = srv.start("worker", ["bot", "worker", "--config", str(config)], port)
+        try:
+            remaining = backlog
+            while remaining == backlog:  # imports, jieba, pools: not the consumer's rate
+                await asyncio.sleep(0.05)
+                remaining = await probe.count()
+                if worker.process.poll() is not None:
+                    raise RuntimeError("wxbot worker exited")
+            started, first = time.monotonic(), remaining
+            backends = await _backends(bench, own)
+            meter = CpuMeter({"worker": [worker.process.pid], "postgres": backends})
+            while remaining > 0:
+                await asyncio.sleep(0.05)
+                remaining = await probe.count()
+            meter.add("postgres", await _backends(bench, own))
+            spent, done_at = meter.read(), time.monotonic()
+        finally:
+            worker.stop()
     finally:
-        worker.stop()
-    if first is None:
-        raise RuntimeError("the backlog was empty: nothing for the consumer to apply")
-    applied = first[1]
-    rate = applied / max(1e-6, done_at - first[0])
-    return backlog, rate, (cpu_done - first[2]) / max(1, applied) * 1e6, first[0] - launched
+        await probe.close()
+    return ConsumerFigures(
+        appended=appended,
+        backlog=backlog,
+        events_s=first / max(1e-6, done_at - started),
+        worker_cpu_us=spent["worker"] / max(1, first) * 1e6,
+        postgres_cpu_us=spent["postgres"] / max(1, first) * 1e6,
+        startup_s=started - launched,
+    )
+
+
+async def _backends(bench: Bench, leave_out: list[int]) -> list[int]:
+    if not bench.pg_dsn:
+        return []
+    backends, _ = await srv.postgres_pids(bench.pg_dsn, bench.pg_database)
+    return [pid for pid in backends if pid not in leave_out]

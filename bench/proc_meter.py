@@ -29,9 +29,14 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
-def memory_mb(pid: int) -> tuple[float, float]:
-    """RSS and PSS of `pid` in MB; PSS splits shared (copy-on-write) pages among their sharers."""
-    rss = pss = 0.0
+def memory_mb(pid: int) -> tuple[float, float, float]:
+    """RSS, PSS and USS of `pid` in MB.
+
+    RSS counts every page mapped, shared or not; PSS splits each shared
+    (copy-on-write) page among its sharers, so PSS sums across processes; USS
+    counts only the pages no other process maps.
+    """
+    rss = pss = uss = 0.0
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -39,9 +44,11 @@ def memory_mb(pid: int) -> tuple[float, float]:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             if line.startswith("Pss:"):
                 pss = int(line.split()[1]) / 1024
+            elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+                uss += int(line.split()[1]) / 1024
     except OSError:
         pass
-    return rss, pss
+    return rss, pss, uss
 
 
 class CpuMeter:
