@@ -49,18 +49,18 @@ def _line(name: str, run: Run) -> str:
     replayed = f"  ({load.replayed} replayed)" if load.replayed else ""
     errors = f"  ERRORS {load.errors}" if load.errors else ""
     text = (
-        f"  {name:<14} {load.rate:7.0f} msg/s  p50 {load.p50_ms:6.2f} ms  p99 {load.p99_ms:6.2f} ms"
+        f"  {name:<16} {load.rate:7.0f} msg/s  p50 {load.p50_ms:6.2f} ms  p99 {load.p99_ms:6.2f} ms"
         f"  {load.requests} msgs / {load.distinct} distinct{replayed}{errors}"
     )
     if run.drain_s is not None:
-        text += f"\n  {'':<14} backlog {run.backlog_at_end} at load end,"
+        text += f"\n  {'':<16} backlog {run.backlog_at_end} at load end,"
         text += f" drained in {run.drain_s:.1f} s"
     return text
 
 
 def _cpu_line(name: str, cpu: dict[str, float]) -> str:
     parts = "  ".join(f"{group} {us:.0f}" for group, us in cpu.items())
-    return f"  {name:<14} {parts}  (total {sum(cpu.values()):.0f})"
+    return f"  {name:<16} {parts}  (total {sum(cpu.values()):.0f})"
 
 
 def median(runs: list[Run]) -> float:
@@ -79,7 +79,7 @@ def report(res: Results) -> None:
     for name, name_runs in runs.items():
         for run in name_runs:
             print(_line(name, run))
-        print(f"  {name:<14} median {median(name_runs):7.0f} msg/s")
+        print(f"  {name:<16} median {median(name_runs):7.0f} msg/s")
     base = median(runs["baseline"])
     ceiling = median(runs["durable"]) if "durable" in runs else None
     print("\nratios of medians (target):")
@@ -98,7 +98,7 @@ def report(res: Results) -> None:
     print("\neffects backlog after each run at saturation (target: drained within 15 s):")
     for name in wxbots:
         worst = max(run.drain_s or 0.0 for run in runs[name])
-        print(f"  {name:<14} worst drain {worst:.1f} s: {_mark(worst <= 15)}")
+        print(f"  {name:<16} worst drain {worst:.1f} s: {_mark(worst <= 15)}")
     con = res.consumer
     print(
         f"\nconsumer alone (`wxbot worker`, 1 process) on a backlog of {con.backlog} events"
@@ -115,7 +115,7 @@ def report(res: Results) -> None:
     print(_line("wxbot", paced))
     share = paced.load.rate / res.saturation * 100
     print(
-        f"  {'':<14} {share:.0f} % of {res.saturation:.0f} msg/s;"
+        f"  {'':<16} {share:.0f} % of {res.saturation:.0f} msg/s;"
         f" p99 < 50 ms: {_mark(paced.load.p99_ms < 50)}"
     )
     print("\nCPU µs per message per process (median run; during the load, then load + drain):")

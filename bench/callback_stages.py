@@ -34,7 +34,7 @@ class Bench:
 
     def _distinct(self, name: str, seconds: float) -> int:
         rate = self.expected_rate.get(name, 5000.0)
-        return max(int(self.args.min_distinct), int(rate * seconds * 1.25))
+        return max(int(self.args.min_distinct), int(rate * seconds * 1.6))
 
     async def _groups(self, server: srv.Server) -> dict[str, list[int]]:
         groups = {f"{server.name}[{pid}]": [pid] for pid in server.pids}

@@ -93,8 +93,13 @@ async def build(dsn: str, redis_url: str) -> web.Application:
             content_type="application/xml",
         )
 
+    async def close(_: web.Application) -> None:
+        await db.close()
+        await cache.aclose()
+
     app = web.Application()
     app.router.add_post("/wechat/main", handle)
+    app.on_cleanup.append(close)
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -12,11 +13,11 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 
 from bench import callback_servers as srv
-from bench import wrk_client
+from bench import durable_baseline, wrk_client
 from bench.workload import AES_KEY, APP_ID, TOKEN, USERS, Workload
 from bot.app import Background, create_app
 from bot.config.settings import load_settings
-from bot.testing.wechat_player import WeChatPlayer
+from bot.testing.wechat_player import Callback, WeChatPlayer
 from tests.conftest import ClientFactory
 
 CLIENTS = ["python", *(["wrk"] if wrk_client.WRK else [])]
@@ -80,3 +81,30 @@ async def test_load_clients_send_each_line_of_the_file_once(tmp_path: Path, clie
     assert result.requests == len(seen) > 0
     assert len(set(seen)) == len(seen)  # no line replayed
     assert set(seen) <= {c.body for c in callbacks}
+
+
+@pytest.mark.shared_services
+async def test_the_durable_ceiling_stores_each_answered_message_once(
+    database_url: str, redis_url: str, aiohttp_client: ClientFactory
+) -> None:
+    dsn = srv.asyncpg_dsn(database_url)
+    client = await aiohttp_client(await durable_baseline.build(dsn, redis_url))
+    player = WeChatPlayer(TOKEN, APP_ID, AES_KEY)
+    callbacks = list(Workload().callbacks(40))
+
+    async def send(callback: Callback) -> str:
+        response = await client.post("/wechat/main", params=callback.query, data=callback.body)
+        assert response.status == 200
+        return await response.text()
+
+    answers = await asyncio.gather(*(send(c) for c in callbacks))  # concurrent: shared batches
+    replies = [player.read_reply(c, a) for c, a in zip(callbacks, answers, strict=True)]
+    assert all(reply["Content"].startswith("收到") for reply in replies)
+    assert await send(callbacks[0]) == "success"  # a retry is claimed already
+    connection = await asyncpg.connect(dsn)
+    try:
+        stored = await connection.fetchval("SELECT count(*) FROM bench_durable_events")
+        await connection.execute("DROP TABLE bench_durable_events")
+    finally:
+        await connection.close()
+    assert stored == len(callbacks)
