@@ -1,0 +1,143 @@
+"""What bench/callback.py prints: each figure next to issue 10's target."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from bench import wrk_client
+
+Memory = tuple[float, float, float]  # RSS, PSS, USS in MB
+WEROBOT_MSG_S = 1800  # issue 10: WeRoBot 1.13 on gunicorn, one sync worker, no storage
+
+
+@dataclass
+class Run:
+    load: wrk_client.LoadResult
+    cpu_us: dict[str, float]  # CPU µs per message, per process (group)
+    drain_s: float | None = None  # effects backlog drained this long after the load stopped
+    backlog_at_end: int | None = None
+    cpu_drain_us: dict[str, float] | None = None  # the same, load plus drain
+
+
+@dataclass
+class ConsumerFigures:
+    """`wxbot worker` alone on a backlog appended by wxbot with no consumer running."""
+
+    appended: Run  # the hot path alone: wxbot with its background off
+    backlog: int
+    events_s: float
+    worker_cpu_us: float  # per event
+    postgres_cpu_us: float  # per event, the backends of the scratch database
+    startup_s: float  # launch to first batch applied (imports, jieba, pools): not counted
+
+
+@dataclass
+class Results:
+    runs: dict[str, list[Run]]
+    memory1: Memory
+    paced: tuple[Run, float]
+    saturation: float
+    memory2: dict[str, Memory]
+    consumer: ConsumerFigures
+    header: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _line(name: str, run: Run) -> str:
+    load = run.load
+    replayed = f"  ({load.replayed} replayed)" if load.replayed else ""
+    errors = f"  ERRORS {load.errors}" if load.errors else ""
+    text = (
+        f"  {name:<16} {load.rate:7.0f} msg/s  p50 {load.p50_ms:6.2f} ms  p99 {load.p99_ms:6.2f} ms"
+        f"  {load.requests} msgs / {load.distinct} distinct{replayed}{errors}"
+    )
+    if run.drain_s is not None:
+        text += f"\n  {'':<16} backlog {run.backlog_at_end} at load end,"
+        text += f" drained in {run.drain_s:.1f} s"
+    return text
+
+
+def _cpu_line(name: str, cpu: dict[str, float]) -> str:
+    parts = "  ".join(f"{group} {us:.0f}" for group, us in cpu.items())
+    return f"  {name:<16} {parts}  (total {sum(cpu.values()):.0f})"
+
+
+def median(runs: list[Run]) -> float:
+    return statistics.median(run.load.rate for run in runs)
+
+
+def _mark(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def report(res: Results) -> None:
+    runs = {**res.runs, "wxbot hot only": [res.consumer.appended]}
+    print(res.header)
+    wxbots = [n for n in ("wxbot", "wxbot2") if n in runs]
+    print("\nhot path (each run, then the median):")
+    for name, name_runs in runs.items():
+        for run in name_runs:
+            print(_line(name, run))
+        print(f"  {name:<16} median {median(name_runs):7.0f} msg/s")
+    base = median(runs["baseline"])
+    ceiling = median(runs["durable"]) if "durable" in runs else None
+    print("\nratios of medians (target):")
+    for name in wxbots:
+        rate = median(runs[name])
+        print(f"  {name}/baseline {rate / base:.2f} (>= 0.68: {_mark(rate / base >= 0.68)})")
+        werobot = f"1.4x WeRoBot's {WEROBOT_MSG_S}"
+        print(f"  {name} {rate:.0f} msg/s (>= 2520, {werobot}: {_mark(rate >= 2520)})")
+        if ceiling:
+            print(
+                f"  {name}/durable {rate / ceiling:.2f} (>= 0.90: {_mark(rate / ceiling >= 0.9)})"
+            )
+    if ceiling:
+        print(f"  durable/baseline {ceiling / base:.2f} (issue 10 measured 0.74-0.75)")
+
+    print("\neffects backlog after each run at saturation (target: drained within 15 s):")
+    for name in wxbots:
+        worst = max(run.drain_s or 0.0 for run in runs[name])
+        print(f"  {name:<16} worst drain {worst:.1f} s: {_mark(worst <= 15)}")
+    con = res.consumer
+    print(
+        f"\nconsumer alone (`wxbot worker`, 1 process) on a backlog of {con.backlog} events"
+        f" (appended by wxbot with its background off: `wxbot hot only` above):"
+        f"\n  {con.events_s:.0f} events/s (>= 5000: {_mark(con.events_s >= 5000)});"
+        f" CPU µs per event: worker {con.worker_cpu_us:.0f}, postgres backends"
+        f" {con.postgres_cpu_us:.0f}; first batch {con.startup_s:.1f} s after launch (not counted)"
+    )
+    paced, delay_ms = res.paced
+    print(
+        f"\np99 at 80 % of saturation (wrk paced by delay() at {delay_ms:.2f} ms per request"
+        " per connection; fixed connections, so wrk's coordinated omission applies):"
+    )
+    print(_line("wxbot", paced))
+    share = paced.load.rate / res.saturation * 100
+    print(
+        f"  {'':<16} {share:.0f} % of {res.saturation:.0f} msg/s;"
+        f" p99 < 50 ms: {_mark(paced.load.p99_ms < 50)}"
+    )
+    print("\nCPU µs per message per process (median run; during the load, then load + drain):")
+    for name, name_runs in runs.items():
+        run = sorted(name_runs, key=lambda r: r.load.rate)[len(name_runs) // 2]
+        print(_cpu_line(name, run.cpu_us))
+        if run.cpu_drain_us:
+            print(_cpu_line("  +drain", run.cpu_drain_us))
+    _memory_report(res.memory1, res.memory2)
+
+
+def _memory_report(one: Memory, two: dict[str, Memory]) -> None:
+    print("\nmemory of the serving processes, MB (after the load; USS = pages no one else maps):")
+    print(f"  1 process              RSS {one[0]:6.1f}  PSS {one[1]:6.1f}  USS {one[2]:6.1f}")
+    for role, (rss, pss, uss) in two.items():
+        print(f"  2 workers: {role:<11} RSS {rss:6.1f}  PSS {pss:6.1f}  USS {uss:6.1f}")
+    if two:
+        rss_sum = sum(m[0] for m in two.values())
+        pss_sum = sum(m[1] for m in two.values())
+        print(
+            f"  2 workers, all processes: RSS sum {rss_sum:.1f} ({rss_sum / one[0]:.2f}x one),"
+            f" PSS sum {pss_sum:.1f} ({pss_sum / one[1]:.2f}x one; < 1.3x:"
+            f" {_mark(pss_sum < 1.3 * one[1])})"
+        )
+        # The master's pages are mostly the children's too (fork): PSS splits them among all.

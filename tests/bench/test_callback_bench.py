@@ -1,0 +1,110 @@
+"""The callback benchmark's own parts: its messages, its load clients, its durable ceiling."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg  # type: ignore[import-untyped]
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+
+from bench import callback_servers as srv
+from bench import durable_baseline, wrk_client
+from bench.workload import AES_KEY, APP_ID, TOKEN, USERS, Workload
+from bot.app import Background, create_app
+from bot.config.settings import load_settings
+from bot.testing.wechat_player import Callback, WeChatPlayer
+from tests.conftest import ClientFactory
+
+CLIENTS = ["python", *(["wrk"] if wrk_client.WRK else [])]
+
+
+def test_workload_messages_are_distinct_and_decrypt_as_wechat_sends_them() -> None:
+    crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+    callbacks = list(Workload().callbacks(USERS + 50))
+    messages = [
+        parse_message(
+            crypto.decrypt_message(
+                c.body, c.query["msg_signature"], c.query["timestamp"], c.query["nonce"]
+            )
+        )
+        for c in callbacks
+    ]
+    assert len({m.id for m in messages}) == len(callbacks)
+    assert len({m.source for m in messages}) == USERS
+    assert all(m.source == c.query["openid"] for m, c in zip(messages, callbacks, strict=True))
+
+
+async def test_the_bot_answers_every_bench_message_with_the_price_rule(
+    tmp_path: Path, aiohttp_client: ClientFactory
+) -> None:
+    config = srv.write_bot_config(tmp_path, 8080, f"sqlite+aiosqlite:///{tmp_path}/b.db", "")
+    client = await aiohttp_client(
+        create_app(load_settings(config, {}), background=Background.nothing())
+    )
+    player = WeChatPlayer(TOKEN, APP_ID, AES_KEY)
+    for callback in Workload().callbacks(10):
+        response = await client.post("/wechat/main", params=callback.query, data=callback.body)
+        assert response.status == 200
+        reply = player.read_reply(callback, await response.text())
+        assert "价格表" in reply["Content"]  # bench/callback_keywords.csv, rule `price`
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_load_clients_send_each_line_of_the_file_once(tmp_path: Path, client: str) -> None:
+    seen: list[bytes] = []
+
+    async def record(request: web.Request) -> web.Response:
+        assert request.query["encrypt_type"] == "aes"
+        seen.append(await request.read())
+        return web.Response(text="success")
+
+    app = web.Application()
+    app.router.add_post("/wechat/main", record)
+    callbacks = list(Workload().callbacks(50))
+    requests_file = tmp_path / "requests.txt"
+    assert wrk_client.write_requests(requests_file, callbacks, "/wechat/main") == 50
+    async with TestServer(app) as server:
+        base = str(server.make_url(""))
+        if client == "wrk":
+            # Paced (100 ms a request, 2 connections) so 1 s sends fewer than the 50 lines.
+            result = await asyncio.to_thread(
+                wrk_client.run_wrk, base, requests_file, 50, seconds=1, connections=2, delay_ms=100
+            )
+        else:
+            result = await wrk_client.run_python(base, "/wechat/main", callbacks, 4)
+    assert result.errors == 0
+    assert result.requests == len(seen) > 0
+    assert len(set(seen)) == len(seen)  # no line replayed
+    assert set(seen) <= {c.body for c in callbacks}
+
+
+@pytest.mark.shared_services
+async def test_the_durable_ceiling_stores_each_answered_message_once(
+    database_url: str, redis_url: str, aiohttp_client: ClientFactory
+) -> None:
+    dsn = srv.asyncpg_dsn(database_url)
+    client = await aiohttp_client(await durable_baseline.build(dsn, redis_url))
+    player = WeChatPlayer(TOKEN, APP_ID, AES_KEY)
+    callbacks = list(Workload().callbacks(40))
+
+    async def send(callback: Callback) -> str:
+        response = await client.post("/wechat/main", params=callback.query, data=callback.body)
+        assert response.status == 200
+        return await response.text()
+
+    answers = await asyncio.gather(*(send(c) for c in callbacks))  # concurrent: shared batches
+    replies = [player.read_reply(c, a) for c, a in zip(callbacks, answers, strict=True)]
+    assert all(reply["Content"].startswith("收到") for reply in replies)
+    assert await send(callbacks[0]) == "success"  # a retry is claimed already
+    connection = await asyncpg.connect(dsn)
+    try:
+        stored = await connection.fetchval("SELECT count(*) FROM bench_durable_events")
+        await connection.execute("DROP TABLE bench_durable_events")
+    finally:
+        await connection.close()
+    assert stored == len(callbacks)
