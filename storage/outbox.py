@@ -110,3 +110,13 @@ class Outbox:
                 select(OutboxJob.status, func.count()).group_by(OutboxJob.status)
             )
             return {status: int(count) for status, count in rows}
+
+    async def requeue(self, job_id: int) -> bool:
+        """Give a failed job another round (ops pressed Retry); False if it is not failed."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxJob)
+                .where(OutboxJob.id == job_id, OutboxJob.status == "failed")
+                .values(status="pending", attempts=0, next_attempt_at=self._clock())
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]

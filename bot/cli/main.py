@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.callbacks.errors import SettingsError
+from bot.cli.admin import add_admin_parser, run_admin
 from bot.cli.keywords import add_keywords_parser, run_keywords
 from bot.cli.simulate import simulate
 from bot.cli.users import show_user
@@ -54,10 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
     add_keywords_parser(commands)
+    add_admin_parser(commands)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per command
     args = _parser().parse_args(argv)
     setup_logging(os.environ.get("WXBOT_LOG_LEVEL", "INFO"))
     try:
@@ -71,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(simulate(settings, args))
     if args.command == "keywords":
         return run_keywords(settings, args)
+    if args.command == "admin":
+        return asyncio.run(run_admin(settings, args))
     if args.command == "users":
         return asyncio.run(show_user(settings, args.who, sys.stdout))
     upgrade_schema_blocking(settings.storage.database_url)

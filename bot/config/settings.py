@@ -83,6 +83,15 @@ class TaggingSettings:
 class AdminSettings:
     # Bearer token of the admin HTTP API (/admin/api/...); empty: the API is off.
     token: Secret = field(default_factory=lambda: Secret(""))
+    # The admin site's cookie key (Fernet: 32 bytes, urlsafe base64); empty: the site is
+    # off, except in the demo (mount_fake_api), which derives one from its own config.
+    session_key: Secret = field(default_factory=lambda: Secret(""))
+    session_minutes: int = 480
+    # This many failed sign-ins in a row lock the account for `lockout_minutes`.
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    # Demo only: creates user `ops` (role ops) with this password when no admin user exists.
+    seed_ops_password: Secret = field(default_factory=lambda: Secret(""))
 
 
 ADMIN_TOKEN_MIN_CHARS = 16  # a short token can be guessed over the network
@@ -119,16 +128,17 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         raise SettingsError(source, "file", f"is not valid TOML: {exc}") from None
     root = TomlTable(data, "", source)
     wecom = _wecom_apps(root, env)
+    server = _server(root.table("server"))
     settings = Settings(
         source=source,
-        server=_server(root.table("server")),
+        server=server,
         storage=_storage(root.table("storage"), env),
         wechat=_accounts(root, source.parent, env),
         keywords=_keywords(root.table("keywords"), source.parent),
         tagging=_tagging(root.table("tagging"), source.parent),
         wecom=wecom,
         leads=_leads(root.table("leads"), wecom) if "leads" in data else None,
-        admin=_admin(root.table("admin"), env),
+        admin=_admin(root.table("admin"), env, demo=server.mount_fake_api),
     )
     root.finish()
     return settings
@@ -288,12 +298,36 @@ def _sales(leads: TomlTable) -> tuple[SalesRep, ...]:
     return tuple(reps)
 
 
-def _admin(table: TomlTable, env: Mapping[str, str]) -> AdminSettings:
+def _admin(table: TomlTable, env: Mapping[str, str], *, demo: bool) -> AdminSettings:
     token = _secret(table, "token", env, "")
     if token and len(token.reveal()) < ADMIN_TOKEN_MIN_CHARS:
         raise table.error("token", f"must be at least {ADMIN_TOKEN_MIN_CHARS} characters")
+    session_key = _secret(table, "session_key", env, "")
+    if session_key:
+        _check_fernet_key(table, session_key.reveal())
+    seed = _secret(table, "seed_ops_password", env, "")
+    # A known password on a real deployment would be a way in for anyone who read the docs.
+    if seed and not demo:
+        raise table.error("seed_ops_password", "is for the demo only ([server] mount_fake_api)")
+    settings = AdminSettings(
+        token=token,
+        session_key=session_key,
+        session_minutes=table.integer("session_minutes", 480, minimum=5),
+        lockout_failures=table.integer("lockout_failures", 5, minimum=1),
+        lockout_minutes=table.integer("lockout_minutes", 15, minimum=1),
+        seed_ops_password=seed,
+    )
     table.finish()
-    return AdminSettings(token=token)
+    return settings
+
+
+def _check_fernet_key(table: TomlTable, key: str) -> None:
+    try:
+        raw = base64.urlsafe_b64decode(key.encode())
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != AES_KEY_BYTES:
+        raise table.error("session_key", "must be 32 bytes in urlsafe base64 (44 characters)")
 
 
 def _tagging(table: TomlTable, base: Path) -> TaggingSettings:
