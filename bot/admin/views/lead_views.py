@@ -88,8 +88,11 @@ async def lead_page(request: web.Request) -> web.StreamResponse:
             "owner": owner_name(policy, lead.owner) if policy else lead.owner,
             "summary": summary,
             "phone": mask(summary.phone or ""),
+            # Followers type their numbers into messages too.
+            "messages": [mask(text) for text in summary.messages],
             "events": events,
             "kinds": KIND_LABELS,
             "notes": [event for event in events if event.kind == "note"],
+            "mask": mask,
         },
     )

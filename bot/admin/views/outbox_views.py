@@ -7,12 +7,14 @@ the sender uses), so a newcomer sees what the salesperson got.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import aiohttp_jinja2
 from aiohttp import web
 
 from bot.admin.guard import require, viewer
 from bot.admin.keys import SITE
+from bot.admin.masking import mask_for
 from bot.admin.roles import Permission
 from bot.app_keys import OUTBOX_WORKER, SESSIONS
 from leads.alerts import render_card
@@ -25,12 +27,16 @@ routes = web.RouteTableDef()
 PAGE_ROWS = 50
 
 
-def _view(job: JobRow) -> dict[str, object]:
-    card = render_card(job.payload)["template_card"] if job.kind == LEAD_ALERT else None
+def _view(job: JobRow, mask: Callable[[str], str]) -> dict[str, object]:
+    # Masked as text, then read back: a phone may sit in any field or quoted message.
+    payload = json.loads(mask(json.dumps(job.payload, ensure_ascii=False)))
+    card = render_card(payload)["template_card"] if job.kind == LEAD_ALERT else None
     return {
         "job": job,
         "card": card,
-        "payload": json.dumps(job.payload, ensure_ascii=False, indent=1),
+        "touser": payload.get("touser", ""),
+        "payload": json.dumps(payload, ensure_ascii=False, indent=1),
+        "last_error": mask(job.last_error or ""),
     }
 
 
@@ -48,7 +54,7 @@ async def outbox_page(request: web.Request) -> web.StreamResponse:
         {
             "state": state.value,
             "states": [s.value for s in JobState],
-            "jobs": [_view(job) for job in jobs],
+            "jobs": [_view(job, mask_for(request)) for job in jobs],
             "older": jobs[-1].id if len(jobs) == PAGE_ROWS else None,
         },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Literal
 
@@ -53,3 +54,28 @@ async def sign_in(bot: BotClient, name: str, password: str = PASSWORD) -> str:
     home = await bot.get("/admin/users")
     assert home.status == 200
     return csrf_of(await home.text())
+
+
+_INPUT = re.compile(r'<input name="(c-\d+-\w+)" value="([^"]*)"')
+_TEXTAREA = re.compile(r'<textarea name="(c-\d+-\w+)"[^>]*>(.*?)</textarea>', re.S)
+_SELECT = re.compile(r'<select name="(c-\d+-\w+)"[^>]*>.*?<option value="(\w+)" selected>', re.S)
+_ROWS = re.compile(r'name="rows" value="(\d+)"')
+
+
+def grid_fields(page: str) -> dict[str, str]:
+    """The grid form's fields as the browser would post them."""
+    fields = {name: html.unescape(value) for name, value in _INPUT.findall(page)}
+    fields |= {name: html.unescape(value) for name, value in _TEXTAREA.findall(page)}
+    fields |= dict(_SELECT.findall(page))
+    rows = _ROWS.search(page)
+    assert rows
+    fields["rows"] = rows.group(1)
+    return fields
+
+
+def cell_of(fields: dict[str, str], rule: str, column: str) -> str:
+    """The field name of `column` in the row of `rule`."""
+    for name, value in fields.items():
+        if name.endswith("-rule") and value == rule:
+            return name.removesuffix("rule") + column
+    raise AssertionError(f"no row for rule {rule!r}")
