@@ -103,6 +103,27 @@ WORDS: dict[str, tuple[str, str]] = {
     "grade": ("等级", "Grade"),
     "median_claim": ("从成为线索到认领的中位时长", "Median time from qualification to claim"),
     "misses": ("未命中与命中", "Misses and hits"),
+    "missed_phrases": ("高频未命中短语", "Frequent unmatched phrases"),
+    "phrase": ("短语", "Phrase"),
+    "example": ("例句", "Example"),
+    "make_rule": ("据此建规则", "Make a rule from this"),
+    "hits": ("各规则命中次数", "Hits per rule"),
+    "never_fired": ("从未命中", "never fired"),
+    "ab_test": ("A/B 回复变体", "A/B reply variants"),
+    "went_on_means": (
+        "「继续」指粉丝收到该回复后 24 小时内点击菜单、留下手机号或成为线索。"
+        "每位粉丝只计入第一次收到的变体；p < 0.05 视为差异显著。",
+        '"Went on" means that within 24 h of getting the reply the follower clicked a '
+        "menu, left a phone number or became a lead. Each follower counts once, in the "
+        "variant they got first; p < 0.05 counts as a significant difference.",
+    ),
+    "variant": ("变体", "Variant"),
+    "got": ("收到人数", "Got it"),
+    "went_on": ("继续人数", "Went on"),
+    "no_variants": (
+        "此期间没有多变体规则的数据",
+        "No rule with variants had traffic in this period",
+    ),
 }
 
 

@@ -31,6 +31,7 @@ from bot.admin.views import (
     lead_views,
     outbox_views,
     people_views,
+    report_views,
     try_views,
     user_views,
 )
@@ -88,7 +89,7 @@ def create_admin_site(settings: Settings, key: bytes) -> web.Application:
     site.router.add_static("/static/", HERE / "static", name="static")
     for module in (
         auth_views, dashboard_views, user_views, audit_views, keyword_views, try_views,
-        outbox_views, lead_views, people_views,
+        outbox_views, lead_views, people_views, report_views,
     ):  # fmt: skip
         site.router.add_routes(module.routes)
     return site

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.admin.guard import require, viewer
+from bot.admin.keys import SITE
 from bot.admin.masking import mask_for
-from bot.app_keys import SESSIONS, SETTINGS
+from bot.admin.roles import Permission
+from bot.admin.views.forms import form_text
+from bot.app_keys import LEADS, OUTBOX_WORKER, SESSIONS, SETTINGS
 from leads.intake import summarize
 from leads.lifecycle import LeadState, label
 from leads.limits import TIMELINE_ENTRIES
+from leads.sales_actions import Answer, SalesActions
 from leads.views import KIND_LABELS, age, owner_name
 from storage import leads_repo
 from storage.lead_board import LeadFilter, board_columns, channels
@@ -19,6 +27,7 @@ from storage.lead_models import Lead
 from storage.types import utc_now
 
 routes = web.RouteTableDef()
+LeadAction = Callable[[SalesActions, AsyncSession, str, int], Awaitable[Answer]]
 PER_COLUMN = 30
 AGES = {"1d": 1, "7d": 7, "30d": 30}
 
@@ -94,5 +103,45 @@ async def lead_page(request: web.Request) -> web.StreamResponse:
             "kinds": KIND_LABELS,
             "notes": [event for event in events if event.kind == "note"],
             "mask": mask,
+            "answer": request.query.get("answer", ""),
+            "sales": policy.sales if policy else (),
         },
     )
+
+
+async def _act(request: web.Request, action: str, detail: str, run: LeadAction) -> web.Response:
+    """Run a lead service as the signed-in manager, audit it, and go back to the lead."""
+    lead_id = int(request.match_info["lead"])
+    runtime = request.config_dict.get(LEADS)
+    if runtime is None:
+        raise web.HTTPNotFound(text="leads are not configured")
+    who = viewer(request).name
+    async with request.config_dict[SESSIONS].begin() as session:
+        # Lead events name the admin account, so the timeline says who did it.
+        answer = await run(runtime.desk, session, f"admin:{who}"[:64], lead_id)
+    if answer.ok:
+        await request.config_dict[SITE].users.audit(
+            who, action, f"lead #{lead_id}", detail, utc_now()
+        )
+        request.config_dict[OUTBOX_WORKER].wake()
+    raise web.HTTPSeeOther(f"/admin/leads/{lead_id}?{urlencode({'answer': answer.text})}")
+
+
+@routes.post("/leads/{lead:\\d+}/reassign")
+@require(Permission.MANAGE_LEADS)
+async def reassign(request: web.Request) -> web.StreamResponse:
+    target = form_text(await request.post(), "owner")
+
+    async def run(desk: SalesActions, session: AsyncSession, actor: str, lead_id: int) -> Answer:
+        return await desk.transfer(session, actor, lead_id, target, authorized=True)
+
+    return await _act(request, "lead.reassign", f"to {target}", run)
+
+
+@routes.post("/leads/{lead:\\d+}/unlock")
+@require(Permission.MANAGE_LEADS)
+async def unlock(request: web.Request) -> web.StreamResponse:
+    async def run(desk: SalesActions, session: AsyncSession, actor: str, lead_id: int) -> Answer:
+        return await desk.unlock(session, actor, lead_id, authorized=True)
+
+    return await _act(request, "lead.unlock", "", run)

@@ -21,7 +21,7 @@ from tests.conftest import ClientFactory, ConfigWriter
 PAGES = [
     "/admin/", "/admin/keywords/main", "/admin/try", "/admin/outbox", "/admin/leads",
     "/admin/people", "/admin/users", "/admin/audit", "/admin/keywords/main/history",
-    "/admin/keywords/main/export",
+    "/admin/keywords/main/export", "/admin/reports", "/admin/leads/1",
 ]  # fmt: skip
 
 

@@ -186,3 +186,23 @@ async def test_rollback_from_history(bot: BotClient, player: WeChatPlayer) -> No
     while await _reply(bot, player, "你好") != "第一版":
         assert time.monotonic() - started < 2.0
         await asyncio.sleep(0.05)
+
+
+async def test_a_missed_phrase_becomes_a_prefilled_row(
+    bot: BotClient, player: WeChatPlayer
+) -> None:
+    await _ops(bot)
+    for openid in ("o_a", "o_b"):
+        await exchange(bot, player, player.text(openid, "<i>发票</i>怎么开"))
+    page = await (await bot.get("/admin/reports?account=main&days=7")).text()
+    assert "<i>发票" not in page
+    assert "&lt;i&gt;发票&lt;/i&gt;怎么开" in page
+    assert "从未命中" in page  # rules that never fired are listed
+    assert "24 小时内点击菜单、留下手机号或成为线索" in page
+    link = re.search(r'href="(/admin/keywords/main\?prefill=[^"]+)"', page)
+    assert link, page
+    grid = grid_fields(await (await bot.get(html.unescape(link.group(1)))).text())
+    last = int(grid["rows"]) - 1
+    assert grid[f"c-{last}-trigger"] == "text"
+    assert grid[f"c-{last}-keywords"] in page
+    assert grid[f"c-{last}-rule"] == ""

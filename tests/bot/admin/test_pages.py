@@ -16,6 +16,7 @@ from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
 from leads.alerts import text_job
 from leads.limits import LEAD_ALERT
+from storage.lead_models import Lead
 from storage.outbox import Outbox
 from storage.outbox_listing import JobState, list_jobs
 from tests.bot.admin.site_helpers import BotClient, add_user, csrf_of, sign_in, site_settings
@@ -163,3 +164,26 @@ async def test_the_dashboard_draws_from_the_periods_figures(
     assert "<script>alert" not in page
     static = await bot.get("/admin/static/echarts.min.js")
     assert static.status == 200
+
+
+async def test_managers_reassign_leads_and_others_cannot(
+    bot: BotClient, player: WeChatPlayer
+) -> None:
+    await _lead_from_hostile_text(bot, player)
+    await add_user(bot, "olga", "ops")
+    await add_user(bot, "mia", "manager")
+    csrf = await sign_in(bot, "olga")
+    refused = await bot.post("/admin/leads/1/reassign", data={"csrf": csrf, "owner": "lisi"})
+    assert refused.status == 403
+    await bot.post("/admin/logout", data={"csrf": csrf})
+    csrf = await sign_in(bot, "mia")
+    page = await bot.post("/admin/leads/1/reassign", data={"csrf": csrf, "owner": "lisi"})
+    text = await page.text()
+    assert "已转给 李四(lisi)" in text
+    assert "admin:mia" in text  # the timeline names the admin account
+    async with bot.app[SESSIONS]() as session:
+        lead = await session.get(Lead, 1)
+        assert lead is not None
+        assert lead.owner == "lisi"
+    audit = await (await bot.get("/admin/audit")).text()
+    assert "lead.reassign" in audit
