@@ -78,6 +78,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "pending": ("待发送", "Pending"),
     "retrying": ("重试中", "Retrying"),
     "failed": ("失败", "Failed"),
+    "done": ("已发送", "Sent"),
     "retry": ("重试", "Retry"),
     "last_error": ("最后错误", "Last error"),
     "attempts": ("尝试次数", "Attempts"),
