@@ -11,10 +11,11 @@ import pytest
 
 from bot.admin.passwords import verify_password
 from bot.admin.seed import seed_demo_user
+from bot.admin.site import session_key
 from bot.app import create_app
 from bot.callbacks.errors import SettingsError
 from bot.cli.admin import run_admin
-from bot.config.settings import Settings
+from bot.config.settings import Settings, load_settings
 from storage.admin_users import AdminUsers
 from storage.database import create_engine, create_session_factory
 from tests.bot.admin.site_helpers import SESSION_KEY, add_user, sign_in, site_settings
@@ -119,3 +120,13 @@ async def test_the_site_answers_with_the_configured_key(
     await sign_in(bot, "alice")
     redirect = await bot.get("/admin", allow_redirects=False)
     assert redirect.headers["Location"] == "/admin/"
+
+
+def test_the_demo_config_seeds_ops_and_derives_a_cookie_key() -> None:
+    demo = load_settings(None, {})
+    assert demo.server.mount_fake_api
+    assert demo.admin.seed_ops_password.reveal() == "wxbot-demo"  # as the README says
+    key = session_key(demo)
+    assert key is not None
+    assert len(key) == 32
+    assert session_key(demo) == key  # stable across restarts and workers
