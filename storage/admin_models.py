@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.lead_models import Lead
 from storage.models import Base
 from storage.types import utc_now
 
@@ -38,3 +39,22 @@ class AdminAudit(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(128))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class DailyCount(Base):
+    """A finished day's dashboard counts (messages, follows, matched, missed), kept so
+    the dashboard reads a row per day instead of scanning millions of events.
+    Only past days are stored: today is counted live, over one day of the index."""
+
+    __tablename__ = "admin_daily_counts"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, Shanghai
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+# Read paths of the admin site's lead board: a column is "this state (or owner), newest
+# first, a page", and the age filter is a range on created_at.
+Index("ix_leads_state_id", Lead.state, Lead.id)
+Index("ix_leads_owner_id", Lead.owner, Lead.id)
+Index("ix_leads_created_at", Lead.created_at)

@@ -1,8 +1,8 @@
-"""The dashboard's figures over a period, each one bounded query.
+"""The dashboard's figures over a period.
 
-Per-day counts group the period's events by day on the `received_at` index; the
-funnel counts profiles, tagged profiles and leads. At the bench's scale these are
-the slowest queries of the site (see bench/admin.py).
+Per-day counts come from `storage.daily_counts` (a row per finished day, today live);
+the funnel counts profiles, tagged profiles and the period's leads. The funnel's two
+totals are the site's slowest queries at scale (see bench/admin.py).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 
 from keywords.hours import shanghai
+from storage.daily_counts import Day, daily_counts
 from storage.database import SessionFactory
 from storage.lead_models import Lead
-from storage.models import InboundEvent, Profile, ProfileTag
+from storage.models import Profile, ProfileTag
 
 PERIODS = (7, 14, 30, 90)
 MEDIAN_SAMPLE = 5000  # claims measured for the median: plenty for a stable figure
@@ -46,24 +47,23 @@ class Figures:
 
 async def dashboard_figures(sessions: SessionFactory, now: datetime, days: int) -> Figures:
     since = now - timedelta(days=days)
-    labels = [(now - timedelta(days=days - 1 - i)).astimezone(shanghai()).strftime("%m-%d")
-              for i in range(days)]  # fmt: skip
-    messages = dict.fromkeys(labels, 0)
-    follows = dict.fromkeys(labels, 0)
+    local_today = now.astimezone(shanghai()).replace(hour=0, minute=0, second=0, microsecond=0)
+    periods = [
+        Day(
+            label=(local_today - timedelta(days=back)).strftime("%Y-%m-%d"),
+            start=local_today - timedelta(days=back),
+            end=local_today - timedelta(days=back - 1),
+            finished=back > 0,
+        )
+        for back in range(days - 1, -1, -1)
+    ]
+    counts = await daily_counts(sessions, periods)
+    labels = [day.label[5:] for day in periods]
+    messages = [counts[day.label]["messages"] for day in periods]
+    follows = [counts[day.label]["follows"] for day in periods]
+    matched = sum(counts[day.label]["matched"] for day in periods)
+    missed = sum(counts[day.label]["missed"] for day in periods)
     async with sessions() as session:
-        rows = await session.execute(
-            select(InboundEvent.received_at, InboundEvent.msg_type, InboundEvent.event,
-                   InboundEvent.rule)
-            .where(InboundEvent.received_at >= since)
-        )  # fmt: skip
-        matched = missed = 0
-        for at, msg_type, event, rule in rows:
-            day = at.astimezone(shanghai()).strftime("%m-%d")
-            if msg_type == "text":
-                messages[day] = messages.get(day, 0) + 1
-                matched, missed = (matched + 1, missed) if rule else (matched, missed + 1)
-            elif event == "subscribe":
-                follows[day] = follows.get(day, 0) + 1
         followers = await session.scalar(
             select(func.count()).select_from(Profile).where(Profile.merged_into_id.is_(None))
         )
@@ -99,8 +99,8 @@ async def dashboard_figures(sessions: SessionFactory, now: datetime, days: int) 
         ]
     return Figures(
         days=labels,
-        messages=[messages[d] for d in labels],
-        follows=[follows[d] for d in labels],
+        messages=messages,
+        follows=follows,
         matched=matched,
         missed=missed,
         funnel=[

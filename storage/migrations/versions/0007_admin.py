@@ -1,4 +1,4 @@
-"""admin: the admin site's users and audit log
+"""admin: the admin site's users, audit log, daily dashboard counts, lead board indexes
 
 Revision ID: 0007_admin
 Revises: 0005_replies
@@ -41,9 +41,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_admin_audit_at", "admin_audit", ["at"], unique=False)
+    op.create_table(
+        "admin_daily_counts",
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("metric", sa.String(length=32), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "metric"),
+    )
+    op.create_index("ix_leads_state_id", "leads", ["state", "id"], unique=False)
+    op.create_index("ix_leads_owner_id", "leads", ["owner", "id"], unique=False)
+    op.create_index("ix_leads_created_at", "leads", ["created_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_leads_created_at", table_name="leads")
+    op.drop_index("ix_leads_owner_id", table_name="leads")
+    op.drop_index("ix_leads_state_id", table_name="leads")
+    op.drop_table("admin_daily_counts")
     op.drop_index("ix_admin_audit_at", table_name="admin_audit")
     op.drop_table("admin_audit")
     op.drop_table("admin_users")
