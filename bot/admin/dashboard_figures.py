@@ -1,25 +1,30 @@
 """The dashboard's figures over a period.
 
 Per-day counts come from `storage.daily_counts` (a row per finished day, today live);
-the funnel counts profiles, tagged profiles and the period's leads. The funnel's two
-totals are the site's slowest queries at scale (see bench/admin.py).
+the funnel's two totals (followers, tagged) are full counts, cached for five minutes;
+the lead figures are the period's leads, on the `created_at` index.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from keywords.hours import shanghai
+from storage.cache import Cache
 from storage.daily_counts import Day, daily_counts
 from storage.database import SessionFactory
 from storage.lead_models import Lead
 from storage.models import Profile, ProfileTag
 
 PERIODS = (7, 14, 30, 90)
+TOTALS_KEY = "admin:funnel_totals"
+TOTALS_TTL_S = 300
 MEDIAN_SAMPLE = 5000  # claims measured for the median: plenty for a stable figure
 
 
@@ -45,7 +50,25 @@ class Figures:
         }  # fmt: skip
 
 
-async def dashboard_figures(sessions: SessionFactory, now: datetime, days: int) -> Figures:
+async def _totals(session: AsyncSession, cache: Cache) -> tuple[int, int]:
+    """Followers and tagged followers: full counts, so shared for a few minutes through
+    the cache (every process and every period reads the same two numbers)."""
+    cached = await cache.get(TOTALS_KEY)
+    if cached is not None:
+        followers, tagged = json.loads(cached)
+        return int(followers), int(tagged)
+    followers = await session.scalar(
+        select(func.count()).select_from(Profile).where(Profile.merged_into_id.is_(None))
+    )
+    tagged = await session.scalar(select(func.count(func.distinct(ProfileTag.profile_id))))
+    totals = (int(followers or 0), int(tagged or 0))
+    await cache.set(TOTALS_KEY, json.dumps(totals), ttl_s=TOTALS_TTL_S)
+    return totals
+
+
+async def dashboard_figures(
+    sessions: SessionFactory, cache: Cache, now: datetime, days: int
+) -> Figures:
     since = now - timedelta(days=days)
     local_today = now.astimezone(shanghai()).replace(hour=0, minute=0, second=0, microsecond=0)
     periods = [
@@ -64,10 +87,7 @@ async def dashboard_figures(sessions: SessionFactory, now: datetime, days: int) 
     matched = sum(counts[day.label]["matched"] for day in periods)
     missed = sum(counts[day.label]["missed"] for day in periods)
     async with sessions() as session:
-        followers = await session.scalar(
-            select(func.count()).select_from(Profile).where(Profile.merged_into_id.is_(None))
-        )
-        tagged = await session.scalar(select(func.count(func.distinct(ProfileTag.profile_id))))
+        followers, tagged = await _totals(session, cache)
         lead_counts = (
             await session.execute(
                 select(
@@ -104,8 +124,8 @@ async def dashboard_figures(sessions: SessionFactory, now: datetime, days: int) 
         matched=matched,
         missed=missed,
         funnel=[
-            ("followers", int(followers or 0)),
-            ("tagged", int(tagged or 0)),
+            ("followers", followers),
+            ("tagged", tagged),
             ("qualified", int(lead_counts[0] or 0)),
             ("claimed", int(lead_counts[1] or 0)),
             ("won", int(lead_counts[2] or 0)),

@@ -6,7 +6,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.admin.dashboard_figures import PERIODS, dashboard_figures
-from bot.app_keys import SESSIONS
+from bot.app_keys import CACHE, SESSIONS
 from storage.types import utc_now
 
 routes = web.RouteTableDef()
@@ -16,7 +16,8 @@ routes = web.RouteTableDef()
 async def dashboard(request: web.Request) -> web.StreamResponse:
     raw = request.query.get("days", "14")
     days = int(raw) if raw.isdigit() and int(raw) in PERIODS else 14
-    figures = await dashboard_figures(request.config_dict[SESSIONS], utc_now(), days)
+    config = request.config_dict
+    figures = await dashboard_figures(config[SESSIONS], config[CACHE], utc_now(), days)
     return aiohttp_jinja2.render_template(
         "dashboard.html",
         request,
