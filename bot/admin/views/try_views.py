@@ -14,10 +14,11 @@ from bot.admin.keyword_grid import parse_grid, rows_from_form
 from bot.admin.views.keyword_views import store_of
 from bot.app_keys import KEYWORD_TABLES, SETTINGS
 from bot.ops.keyword_ops import KeywordOpsError
+from keywords.cells import parse_articles
 from keywords.explain import Explanation
 from keywords.hours import format_hours, shanghai
 from keywords.matcher import Signal
-from keywords.rules import Trigger
+from keywords.rules import ReplyType, Trigger
 from storage.types import utc_now
 
 routes = web.RouteTableDef()
@@ -34,6 +35,20 @@ def _moment(at: str) -> datetime:
     except ValueError:
         raise KeywordOpsError(400, f"{at!r} is not HH:MM") from None
     return datetime.combine(datetime.now(shanghai()).date(), clock, tzinfo=shanghai())
+
+
+def bubbles(explanation: Explanation) -> list[dict[str, object]]:
+    """Each message the follower would get: text as text, news as article cards, an
+    image as its media id (the site cannot fetch WeChat's media)."""
+    winner = explanation.winner
+    kind = winner.rule.reply_type if winner else ReplyType.TEXT
+    shown: list[dict[str, object]] = []
+    for reply in explanation.replies:
+        if kind is ReplyType.NEWS:
+            shown.append({"kind": "news", "articles": parse_articles(reply)})
+        else:
+            shown.append({"kind": kind.value, "text": reply})
+    return shown
 
 
 def why(explanation: Explanation) -> str:
@@ -65,7 +80,7 @@ async def run_try(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     trigger = _KINDS.get(fields.get("kind", "text"), Trigger.TEXT)
-    context: dict[str, object] = {"error": "", "explanation": None, "why": ""}
+    context: dict[str, object] = {"error": "", "explanation": None, "why": "", "bubbles": []}
     try:
         draft = None
         if fields.get("use_draft") and fields.get("rows", "").isdigit():
@@ -79,7 +94,7 @@ async def run_try(request: web.Request) -> web.StreamResponse:
             _moment(fields.get("at", "")),
             draft=draft,
         )
-        context.update(explanation=explanation, why=why(explanation))
+        context.update(explanation=explanation, why=why(explanation), bubbles=bubbles(explanation))
     except KeywordOpsError as error:
         context["error"] = error.message
     return aiohttp_jinja2.render_template("try_result.html", request, context)

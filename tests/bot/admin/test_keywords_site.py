@@ -206,3 +206,20 @@ async def test_a_missed_phrase_becomes_a_prefilled_row(
     assert grid[f"c-{last}-trigger"] == "text"
     assert grid[f"c-{last}-keywords"] in page
     assert grid[f"c-{last}-rule"] == ""
+
+
+async def test_a_news_reply_is_shown_as_article_cards(bot: BotClient) -> None:
+    csrf = await _ops(bot)
+    fields = grid_fields(await (await bot.get(GRID)).text())
+    fields[cell_of(fields, "hello", "reply_type")] = "news"
+    fields[cell_of(fields, "hello", "reply")] = (
+        '[{"title": "春季<b>车展</b>", "description": "五折", "url": "https://example.com/a"}]'
+    )
+    tried = await bot.post(
+        "/admin/try/run",
+        data={**fields, "csrf": csrf, "account": "main", "kind": "text", "value": "你好",
+              "use_draft": "1"},
+    )  # fmt: skip
+    page = await tried.text()
+    assert '<div class="title">春季&lt;b&gt;车展&lt;/b&gt;</div>' in page
+    assert "https://example.com/a" in page
