@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.admin_models import AdminAudit, AdminUser
@@ -67,21 +68,24 @@ class AdminUsers:
             return [_account(row) for row in rows]
 
     async def count(self) -> int:
-        return len(await self.all())
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(AdminUser)) or 0)
 
     async def add(self, name: str, role: str, password_hash: str, actor: str, at: datetime) -> bool:
-        """False when `name` is taken."""
-        async with self._sessions.begin() as session:
-            if await session.scalar(select(AdminUser.id).where(AdminUser.name == name)):
-                return False
-            session.add(
-                AdminUser(name=name, role=role, password_hash=password_hash, failures=0,
-                          created_at=at)
-            )  # fmt: skip
-            add_audit(
-                session, actor=actor, action="user.add", target=name, detail=f"role={role}", at=at
-            )
-            return True
+        """False when `name` is taken (also when another process took it a moment ago)."""
+        try:
+            async with self._sessions.begin() as session:
+                if await session.scalar(select(AdminUser.id).where(AdminUser.name == name)):
+                    return False
+                session.add(
+                    AdminUser(name=name, role=role, password_hash=password_hash, failures=0,
+                              created_at=at)
+                )  # fmt: skip
+                add_audit(session, actor=actor, action="user.add", target=name,
+                          detail=f"role={role}", at=at)  # fmt: skip
+        except IntegrityError:
+            return False
+        return True
 
     async def set_password(self, name: str, password_hash: str, actor: str, at: datetime) -> bool:
         """Also clears a lock-out: a new password is how an admin unlocks someone."""
@@ -94,18 +98,6 @@ class AdminUsers:
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
             add_audit(session, actor=actor, action="user.passwd", target=name, detail="", at=at)
-            return True
-
-    async def set_role(self, name: str, role: str, actor: str, at: datetime) -> bool:
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(AdminUser).where(AdminUser.name == name).values(role=role)
-            )
-            if not result.rowcount:  # type: ignore[attr-defined]
-                return False
-            add_audit(
-                session, actor=actor, action="user.role", target=name, detail=f"role={role}", at=at
-            )
             return True
 
     async def remove(self, name: str, actor: str, at: datetime) -> bool:
