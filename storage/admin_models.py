@@ -8,7 +8,7 @@ from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.lead_models import Lead
-from storage.models import Base
+from storage.models import Base, Profile
 from storage.types import utc_now
 
 
@@ -58,3 +58,11 @@ class DailyCount(Base):
 Index("ix_leads_state_id", Lead.state, Lead.id)
 Index("ix_leads_owner_id", Lead.owner, Lead.id)
 Index("ix_leads_created_at", Lead.created_at)
+# The profile page (`wxbot users show`'s code) lists the profiles merged into this one;
+# few are, so a partial index keeps that lookup off a scan of every profile.
+Index(
+    "ix_profiles_merged_into",
+    Profile.merged_into_id,
+    postgresql_where=Profile.merged_into_id.is_not(None),
+    sqlite_where=Profile.merged_into_id.is_not(None),
+)

@@ -1,7 +1,8 @@
 """Reading leads for the admin board: filtered pages, counts per column, one lead's facts.
 
 Every query is bounded (a page per column) and rides an index: state and owner
-(`ix_leads_owner_state`), created_at for the age filter, tags through profile_id.
+(`ix_leads_state_id`, `ix_leads_owner_id`), created_at for the age filter, a tag
+through `uq_profile_tag`.
 """
 
 from __future__ import annotations
@@ -41,8 +42,12 @@ def _filtered(query: Select[Lead], where: LeadFilter) -> Select[Lead]:
     if where.created_after is not None:
         query = query.where(Lead.created_at >= where.created_after)
     if where.tag:
-        tagged = select(ProfileTag.profile_id).where(ProfileTag.tag == where.tag)
-        query = query.where(Lead.profile_id.in_(tagged))
+        # EXISTS per lead rides uq_profile_tag (profile_id, tag); an IN over every
+        # profile with the tag would read them all (there is no index on tag alone).
+        tagged = select(ProfileTag.id).where(
+            ProfileTag.profile_id == Lead.profile_id, ProfileTag.tag == where.tag
+        )
+        query = query.where(tagged.exists())
     return query
 
 

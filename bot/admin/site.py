@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -23,6 +23,7 @@ from bot.admin.i18n import template_context
 from bot.admin.keys import SITE, SiteDeps
 from bot.admin.seed import seed_demo_user
 from bot.admin.signin import SignIn
+from bot.admin.site_format import local_time
 from bot.admin.views import (
     audit_views,
     auth_views,
@@ -38,7 +39,6 @@ from bot.admin.views import (
 from bot.app_keys import SESSIONS, SETTINGS
 from bot.config.settings import Settings
 from bot.ops.keyword_trial import KeywordTrial
-from keywords.hours import shanghai
 from storage.admin_users import AdminUsers
 
 HERE = Path(__file__).resolve().parent
@@ -57,11 +57,6 @@ def session_key(settings: Settings) -> bytes | None:
         account.app_secret.reveal() for account in settings.wechat
     )
     return hashlib.sha256(material.encode()).digest()
-
-
-def local_time(value: datetime | None) -> str:
-    """Times as the team reads them: Shanghai, to the minute."""
-    return "-" if value is None else value.astimezone(shanghai()).strftime("%Y-%m-%d %H:%M")
 
 
 def create_admin_site(settings: Settings, key: bytes) -> web.Application:

@@ -1,4 +1,4 @@
-"""admin: the admin site's users, audit log, daily dashboard counts, lead board indexes
+"""admin: the admin site's users, audit log, daily dashboard counts, read indexes
 
 Revision ID: 0007_admin
 Revises: 0005_replies
@@ -51,9 +51,18 @@ def upgrade() -> None:
     op.create_index("ix_leads_state_id", "leads", ["state", "id"], unique=False)
     op.create_index("ix_leads_owner_id", "leads", ["owner", "id"], unique=False)
     op.create_index("ix_leads_created_at", "leads", ["created_at"], unique=False)
+    op.create_index(
+        "ix_profiles_merged_into",
+        "profiles",
+        ["merged_into_id"],
+        unique=False,
+        postgresql_where=sa.text("merged_into_id IS NOT NULL"),
+        sqlite_where=sa.text("merged_into_id IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_profiles_merged_into", table_name="profiles")
     op.drop_index("ix_leads_created_at", table_name="leads")
     op.drop_index("ix_leads_owner_id", table_name="leads")
     op.drop_index("ix_leads_state_id", table_name="leads")

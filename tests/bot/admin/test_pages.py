@@ -124,6 +124,10 @@ async def test_the_lead_board_by_state_and_by_salesperson(
     assert 'href="/admin/leads/1"' in by_owner
     filtered = await (await bot.get("/admin/leads?state=won")).text()
     assert 'href="/admin/leads/1"' not in filtered
+    tagged = await (await bot.get("/admin/leads?tag=留资")).text()
+    assert 'href="/admin/leads/1"' in tagged
+    other_tag = await (await bot.get("/admin/leads?tag=试驾意向")).text()
+    assert 'href="/admin/leads/1"' not in other_tag
 
 
 async def test_ops_retry_a_failed_job_and_viewers_cannot(bot: BotClient) -> None:
