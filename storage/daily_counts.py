@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,11 +11,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.admin_models import DailyCount
+from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.models import InboundEvent
 from storage.upsert import insert_or_skip
 
 METRICS = ("messages", "follows", "matched", "missed")
+TODAY_KEY = "admin:today_counts"
+TODAY_TTL_S = 60
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,11 @@ async def _count_day(session: AsyncSession, day: Day) -> dict[str, int]:
             "missed": messages - matched}  # fmt: skip
 
 
-async def daily_counts(sessions: SessionFactory, days: list[Day]) -> dict[str, dict[str, int]]:
-    """Day label → metric → count, for every day asked."""
+async def daily_counts(
+    sessions: SessionFactory, days: list[Day], cache: Cache | None = None
+) -> dict[str, dict[str, int]]:
+    """Day label → metric → count, for every day asked. With a cache, today's live
+    counts are shared for `TODAY_TTL_S` (a day of events is the costliest part)."""
     labels = [day.label for day in days]
     found: dict[str, dict[str, int]] = {}
     async with sessions() as session:
@@ -53,15 +60,20 @@ async def daily_counts(sessions: SessionFactory, days: list[Day]) -> dict[str, d
         )
         for label, metric, value in rows:
             found.setdefault(label, {})[metric] = value
-    missing = [
-        day for day in days if not day.finished or set(found.get(day.label, {})) < set(METRICS)
-    ]
+    for day in days:
+        if not day.finished and cache is not None:
+            cached = await cache.get(f"{TODAY_KEY}:{day.label}")
+            if cached is not None:
+                found[day.label] = json.loads(cached)
+    missing = [day for day in days if set(found.get(day.label, {})) < set(METRICS)]
     if not missing:
         return found
     async with sessions.begin() as session:
         for day in missing:
             counts = await _count_day(session, day)
             found[day.label] = counts
+            if not day.finished and cache is not None:
+                await cache.set(f"{TODAY_KEY}:{day.label}", json.dumps(counts), ttl_s=TODAY_TTL_S)
             if day.finished:
                 # Two processes may count the same day at once: the first row wins, both agree.
                 connection = await session.connection()

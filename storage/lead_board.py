@@ -18,6 +18,8 @@ from storage.database import SessionFactory
 from storage.lead_models import Lead
 from storage.models import ProfileTag
 
+COUNT_CAP = 1000
+
 
 @dataclass(frozen=True)
 class LeadFilter:
@@ -55,14 +57,18 @@ async def board_columns(
     sessions: SessionFactory, where: LeadFilter, group_by: str, keys: Sequence[str | None],
     per_column: int,
 ) -> dict[str | None, tuple[int, list[Lead]]]:  # fmt: skip
-    """For each key of `group_by` ("state" or "owner"): the count and the newest leads."""
+    """For each key of `group_by` ("state" or "owner"): the count (at most
+    `COUNT_CAP` + 1, shown as "1000+") and the newest leads."""
     column = Lead.state if group_by == "state" else Lead.owner
     result: dict[str | None, tuple[int, list[Lead]]] = {}
     async with sessions() as session:
         for key in keys:
             condition = column.is_(None) if key is None else column == key
             base = _filtered(select(Lead), where).where(condition)
-            count = await session.scalar(select(func.count()).select_from(base.subquery()))
+            # Counted up to a cap: "1000+" is as useful on a board as 12 483, and a
+            # filtered count of every lead in a state would cost a probe per lead.
+            capped = base.with_only_columns(Lead.id).limit(COUNT_CAP + 1).subquery()
+            count = await session.scalar(select(func.count()).select_from(capped))
             leads = list(await session.scalars(base.order_by(Lead.id.desc()).limit(per_column)))
             result[key] = (int(count or 0), leads)
     return result

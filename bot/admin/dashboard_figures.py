@@ -80,7 +80,7 @@ async def dashboard_figures(
         )
         for back in range(days - 1, -1, -1)
     ]
-    counts = await daily_counts(sessions, periods)
+    counts = await daily_counts(sessions, periods, cache)
     labels = [day.label[5:] for day in periods]
     messages = [counts[day.label]["messages"] for day in periods]
     follows = [counts[day.label]["follows"] for day in periods]
