@@ -219,19 +219,25 @@ async def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database a --keep run left"
+    )
     args = parser.parse_args()
     profiles, events, leads = (
         max(10, int(n * args.scale)) for n in (1_000_000, 10_000_000, 100_000)
     )
     print(f"building {profiles:,} profiles, {events:,} events, {leads:,} leads in {DATABASE}")
-    url = await _recreate(args.database_url)
+    url = args.database_url.rsplit("/", 1)[0] + f"/{DATABASE}"
+    if not args.reuse:
+        url = await _recreate(args.database_url)
     try:
-        started = time.perf_counter()
-        await build(url, profiles, events, leads)
-        print(f"built in {time.perf_counter() - started:.0f} s")
+        if not args.reuse:
+            started = time.perf_counter()
+            await build(url, profiles, events, leads)
+            print(f"built in {time.perf_counter() - started:.0f} s")
         await measure(url, args.runs, profiles, leads)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             await _recreate(args.database_url, drop_only=True)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.lead_models import Lead
-from storage.models import Base, Profile
+from storage.models import Base, Profile, ProfileTag
 from storage.types import utc_now
 
 
@@ -58,6 +58,9 @@ class DailyCount(Base):
 Index("ix_leads_state_id", Lead.state, Lead.id)
 Index("ix_leads_owner_id", Lead.owner, Lead.id)
 Index("ix_leads_created_at", Lead.created_at)
+# The lead board's tag filter starts from the tag's profiles (uq_profile_tag leads with
+# profile_id, so it cannot); one more index on a table written once per tag grant.
+Index("ix_profile_tags_tag", ProfileTag.tag, ProfileTag.profile_id)
 # The profile page (`wxbot users show`'s code) lists the profiles merged into this one;
 # few are, so a partial index keeps that lookup off a scan of every profile.
 Index(

@@ -22,7 +22,7 @@ from leads.limits import TIMELINE_ENTRIES
 from leads.sales_actions import Answer, SalesActions
 from leads.views import KIND_LABELS, age, owner_name
 from storage import leads_repo
-from storage.lead_board import COUNT_CAP, LeadFilter, board_columns, channels
+from storage.lead_board import LeadFilter, board_columns, channels
 from storage.lead_models import Lead
 from storage.types import utc_now
 
@@ -73,7 +73,6 @@ async def board(request: web.Request) -> web.StreamResponse:
             "age_of": lambda lead: age(lead.created_at, now),
             "channels": await channels(sessions),
             "states": [state.value for state in LeadState],
-            "count_cap": COUNT_CAP,
             "query": request.query,
         },
     )

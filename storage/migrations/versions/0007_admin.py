@@ -51,6 +51,7 @@ def upgrade() -> None:
     op.create_index("ix_leads_state_id", "leads", ["state", "id"], unique=False)
     op.create_index("ix_leads_owner_id", "leads", ["owner", "id"], unique=False)
     op.create_index("ix_leads_created_at", "leads", ["created_at"], unique=False)
+    op.create_index("ix_profile_tags_tag", "profile_tags", ["tag", "profile_id"], unique=False)
     op.create_index(
         "ix_profiles_merged_into",
         "profiles",
@@ -63,6 +64,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_profiles_merged_into", table_name="profiles")
+    op.drop_index("ix_profile_tags_tag", table_name="profile_tags")
     op.drop_index("ix_leads_created_at", table_name="leads")
     op.drop_index("ix_leads_owner_id", table_name="leads")
     op.drop_index("ix_leads_state_id", table_name="leads")
