@@ -197,8 +197,8 @@ async def bench_step(sessions: SessionFactory, rules: RuleSet) -> None:
             msg_id=None, sent_at=datetime.now(UTC),
         )  # fmt: skip
         records.append((record, Decision()))
-    async with sessions.begin() as session:
-        await append_events(await session.connection(), event_rows(records, datetime.now(UTC)))
+    engine = sessions.kw["bind"]
+    await append_events(engine, event_rows(records, datetime.now(UTC)))
     stage = EffectsStage(sessions, event_streams(tagging, None), Metrics())
     started = time.perf_counter()
     applied = await stage.drain()

@@ -18,6 +18,7 @@ from datetime import datetime
 import aiohttp
 from aiohttp import web
 
+from bot.admin.site import mount_admin_site
 from bot.app_keys import (
     CACHE,
     EFFECTS,
@@ -147,6 +148,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_routes(KeywordAdminApi().routes())
+    mount_admin_site(app, settings)
     if settings.server.mount_fake_api or fake_api is not None:
         app.add_subapp("/_fake", create_fake_app(fake_api or demo_fake_state(settings)))
     return app

@@ -58,8 +58,7 @@ class GroupCommitWriter:
             for row in event_rows([(item.record, item.decision)], now, held=item.held)
         ]
         try:
-            async with self._engine.begin() as connection:
-                new_keys = await append_events(connection, rows)
+            new_keys = await append_events(self._engine, rows)
         except Exception as exc:
             if len(batch) == 1:
                 # The callback fails (its caller answers an error) and WeChat retries it.

@@ -1,8 +1,9 @@
 """What the bot sent or tried to send: outbox jobs for ops to read, and re-queueing.
 
-The worker's side (claim, settle) is `storage.outbox`; this module is the ops side:
-`wxbot outbox` lists jobs with their payloads, `wxbot outbox retry ID` puts a failed
-(or skipped) job back in the queue to run at once.
+The worker's side (claim, settle) is `storage.outbox`; this module is the ops
+side, shared by `wxbot outbox` and the admin site: jobs with their payloads,
+filtered by kind, status or state and paged by id, and putting a failed (or
+skipped) job back in the queue to run at once.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from enum import StrEnum
 
 from sqlalchemy import select, update
+from sqlalchemy.sql import Select
 
 from storage.database import SessionFactory
 from storage.models import OutboxJob
@@ -20,6 +22,15 @@ from storage.types import utc_now
 
 # Statuses a job can be re-queued from; a pending or done job is left alone.
 RETRYABLE = ("failed", "skipped")
+
+
+class JobState(StrEnum):
+    """What ops ask about: the stored status, with pending split by whether it was tried."""
+
+    PENDING = "pending"  # not tried yet
+    RETRYING = "retrying"  # tried, failed, due again later
+    FAILED = "failed"  # given up; ops may retry
+    DONE = "done"
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,16 @@ class JobView:
     payload: dict[str, object]
     last_error: str | None
     created_at: datetime
+    next_attempt_at: datetime
     done_at: datetime | None
+
+
+def _in_state(query: Select[OutboxJob], state: JobState) -> Select[OutboxJob]:
+    if state is JobState.PENDING:
+        return query.where(OutboxJob.status == "pending", OutboxJob.last_error.is_(None))
+    if state is JobState.RETRYING:
+        return query.where(OutboxJob.status == "pending", OutboxJob.last_error.is_not(None))
+    return query.where(OutboxJob.status == state.value)
 
 
 async def list_jobs(
@@ -40,14 +60,20 @@ async def list_jobs(
     *,
     kind: str | None = None,
     status: str | None = None,
+    state: JobState | None = None,
     limit: int = 50,
+    before_id: int | None = None,
 ) -> list[JobView]:
-    """The newest jobs first, filtered by kind and status."""
+    """The newest jobs first, filtered, keyset-paged on id (the status index narrows the scan)."""
     query = select(OutboxJob).order_by(OutboxJob.id.desc()).limit(limit)
     if kind is not None:
         query = query.where(OutboxJob.kind == kind)
     if status is not None:
         query = query.where(OutboxJob.status == status)
+    if state is not None:
+        query = _in_state(query, state)
+    if before_id is not None:
+        query = query.where(OutboxJob.id < before_id)
     async with sessions() as session:
         rows = await session.scalars(query)
         return [
@@ -57,13 +83,22 @@ async def list_jobs(
                 target=job.target,
                 status=job.status,
                 attempts=job.attempts,
-                payload=cast(dict[str, object], json.loads(job.payload)),
+                payload=_payload(job.payload),
                 last_error=job.last_error,
                 created_at=job.created_at,
+                next_attempt_at=job.next_attempt_at,
                 done_at=job.done_at,
             )
             for job in rows
         ]
+
+
+def _payload(text: str) -> dict[str, object]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return {"raw": text}
+    return value if isinstance(value, dict) else {"raw": value}
 
 
 async def requeue(sessions: SessionFactory, job_id: int, now: datetime | None = None) -> str | None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import traceback
 import zlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.lead_models import WeComEvent
@@ -50,22 +50,56 @@ async def pending_ids(
     return list(rows)
 
 
-async def mark_applied(
-    session: AsyncSession, table: EventTable, ids: Collection[int], at: datetime
-) -> set[int]:
-    """Mark pending events applied; the ids this call marked (row-locked until commit).
+async def claim_pending(
+    session: AsyncSession, table: EventTable, ids: Collection[int]
+) -> list[int]:
+    """The events still pending, row-locked until commit, oldest first.
 
-    Applying and marking share the transaction: an event is applied exactly
-    once, and a consumer that lost the race gets the ids it must not apply.
+    Claiming and applying share the transaction, and `finish_applied` marks
+    them in it: an event is applied exactly once, and a consumer that lost the
+    race (it waited on the lock) finds them no longer pending.
     """
-    connection = await session.connection()
-    rows = await connection.execute(
-        update(table)
+    rows = await session.scalars(
+        select(table.id)
         .where(table.id.in_(list(ids)), table.effects_state == PENDING)
-        .values(effects_state=APPLIED, applied_at=at)
-        .returning(table.id)
+        .order_by(table.id)
+        .with_for_update()
     )
-    return set(rows.scalars())
+    return list(rows)
+
+
+async def finish_applied(
+    session: AsyncSession,
+    table: EventTable,
+    ids: Sequence[int],
+    at: datetime,
+    columns: Mapping[int, Mapping[str, object]],
+) -> None:
+    """Mark claimed events applied, with what applying learned (`columns`, e.g. profile_id).
+
+    One statement for the batch, and one new row version per event: each
+    update of an indexed column rewrites every index entry of the row.
+    """
+    if not ids:
+        return
+    extra = sorted({name for values in columns.values() for name in values})
+    statement = (
+        update(table)
+        .where(table.id == bindparam("event_id"))
+        .values(
+            effects_state=APPLIED,
+            applied_at=at,
+            **{name: bindparam(f"v_{name}") for name in extra},
+        )
+    )
+    connection = await session.connection()
+    await connection.execute(
+        statement,
+        [
+            {"event_id": event_id, **{f"v_{n}": columns.get(event_id, {}).get(n) for n in extra}}
+            for event_id in ids
+        ],
+    )
 
 
 async def record_failure(

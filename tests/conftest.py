@@ -32,6 +32,7 @@ from storage.database import (
     upgrade_schema_blocking,
 )
 from storage.models import Base
+from tests.browser.chromium import browser_suite_header
 from tests.faults.servers import missing_tools
 
 POSTGRES_SERVER_URL = os.environ.get("WXBOT_TEST_DATABASE_URL", "")
@@ -68,6 +69,10 @@ fallback,default,contains,,抱歉没听懂，回复 价格 / 试驾 试试,,,,
 
 
 def pytest_report_header() -> list[str]:
+    return [*_service_header(), browser_suite_header()]
+
+
+def _service_header() -> list[str]:
     left_out = [
         f"{name} (set {variable})"
         for name, variable, url in (

@@ -33,9 +33,10 @@ RANKS = {
     "bot.testing": 8,
     "bot.health": 9,
     "bot.ops": 9,
-    "bot.app": 10,
-    "bot.cli": 11,
-    "bot.__main__": 12,
+    "bot.admin": 10,
+    "bot.app": 11,
+    "bot.cli": 12,
+    "bot.__main__": 13,
 }
 
 

@@ -42,6 +42,7 @@ class CallbackCrypto:
         self.receive_id = receive_id
         self._keys = [key for key in aes_keys if key]
         self._ciphers = [PrpCrypto(base64.b64decode(key + "=")) for key in self._keys]
+        self._replies = WeChatCrypto(token, self._keys[0], receive_id) if self._keys else None
 
     @property
     def has_aes(self) -> bool:
@@ -63,5 +64,6 @@ class CallbackCrypto:
 
     def encrypt_reply(self, xml: str, nonce: str, timestamp: str) -> str:
         """The `<xml><Encrypt/><MsgSignature/>…` envelope of a reply, with the current key."""
-        crypto = WeChatCrypto(self.token, self._keys[0], self.receive_id)
-        return str(crypto.encrypt_message(xml, nonce, timestamp))
+        if self._replies is None:
+            raise DecryptError("no encoding_aes_key configured to encrypt a reply")
+        return str(self._replies.encrypt_message(xml, nonce, timestamp))

@@ -90,17 +90,19 @@ class Dispatcher:
         self, task: asyncio.Future[ReplyValue], msg: Inbound
     ) -> tuple[ReplyValue, bool]:
         """The handler's reply, or (None, False) when it overran and will reply later."""
-        try:
-            return await asyncio.wait_for(asyncio.shield(task), self._budget_s), True
-        except TimeoutError:
-            log.warning(
-                "handler overran %.1fs account=%s key=%s; replying via customer service",
-                self._budget_s,
-                msg.account,
-                msg.dedup_key,
-            )
-            self._metrics.callbacks.labels(msg.account, "late").inc()
-            return None, False
+        # asyncio.wait, not wait_for(shield(...)): the handler must outlive the deadline
+        # (it replies late), and wait() adds no shield future per message.
+        done, _ = await asyncio.wait((task,), timeout=self._budget_s)
+        if done:
+            return task.result(), True
+        log.warning(
+            "handler overran %.1fs account=%s key=%s; replying via customer service",
+            self._budget_s,
+            msg.account,
+            msg.dedup_key,
+        )
+        self._metrics.callbacks.labels(msg.account, "late").inc()
+        return None, False
 
     async def _dispatch(self, msg: Inbound, ctx: Context) -> ReplyValue:
         try:

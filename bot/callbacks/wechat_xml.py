@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import cast
 from xml.parsers.expat import ExpatError
 
 import xmltodict
-from wechatpy import parse_message
 from wechatpy.replies import ArticlesReply, ImageReply, TextReply
 
 from handlers.messages import ImageReply as ImageValue
@@ -79,18 +77,17 @@ def check_fields(fields: Mapping[str, str]) -> None:
 
 
 def to_inbound(account: str, xml: str) -> Inbound:
-    """Parse decrypted callback XML with wechatpy into our typed message."""
+    """Parse decrypted callback XML into our typed message.
+
+    One xmltodict pass, as wechatpy's own `parse_message` does, read into our
+    fields directly: a second parse by wechatpy only to read FromUserName and
+    ToUserName cost about 12 % of the request path's CPU (bench/callback.py).
+    """
     fields = parse_envelope(xml.encode())
     check_fields(fields)
     create_time = parse_ascii_int(fields["CreateTime"], "<CreateTime>", MAX_UNIX_TIME_S)
     msg_id_text = fields.get("MsgId", "")
     msg_id = parse_ascii_int(msg_id_text, "<MsgId>", MAX_MSG_ID) if msg_id_text else None
-    try:
-        message = parse_message(xml)
-    except (AttributeError, TypeError, KeyError, ValueError) as exc:
-        # wechatpy assumes well-shaped fields: an <EventKey> holding an element made it
-        # raise AttributeError (found by fuzz/callback_xml.py). Its failure is ours: a 400.
-        raise MalformedXml(f"not a callback wechatpy can read: {type(exc).__name__}") from None
     msg_type = fields["MsgType"].lower()
     event = fields.get("Event", "").lower() or None
     event_key = fields.get("EventKey")
@@ -99,8 +96,8 @@ def to_inbound(account: str, xml: str) -> Inbound:
     content = fields.get("Content") if msg_type == "text" else fields.get("Recognition")
     return Inbound(
         account=account,
-        openid=cast(str, message.source),
-        to_user=cast(str, message.target),
+        openid=fields["FromUserName"],
+        to_user=fields["ToUserName"],
         msg_type=msg_type,
         create_time=create_time,
         event=event,

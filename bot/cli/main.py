@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli import processes
+from bot.cli.admin import add_admin_parser, run_admin
 from bot.cli.database import database_line
 from bot.cli.doctor import run_doctor
 from bot.cli.errors import USAGE_EXIT, CliParser, UsageError, positive_int, user_mistake
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument(
         "--public-url", help="the bot's public base URL: check WeChat's GET verification"
     )
+    add_admin_parser(commands)
     return parser
 
 
@@ -105,6 +107,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         "keywords": lambda: run_keywords(settings, args),
         "users": lambda: asyncio.run(show_user(settings, args.who, sys.stdout)),
         "outbox": lambda: asyncio.run(run_outbox(settings, args, sys.stdout)),
+        "admin": lambda: asyncio.run(run_admin(settings, args)),
         "doctor": lambda: asyncio.run(run_doctor(settings, args.public_url, sys.stdout)),
         "db": lambda: _upgrade(settings),
     }

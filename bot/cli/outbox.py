@@ -16,8 +16,8 @@ from typing import Any, TextIO
 
 from bot.cli.database import database_line, require_database
 from bot.cli.errors import UsageError, positive_int
-from bot.cli.times import format_time
 from bot.config.settings import Settings
+from bot.ops.times import format_time
 from leads.jobs import LEAD_ALERT
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.outbox_listing import RETRYABLE, JobView, list_jobs, requeue

@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.config.secret import Secret
 from bot.config.toml_reader import ErrorCollector, TomlTable
@@ -98,6 +99,15 @@ class TaggingSettings:
 class AdminSettings:
     # Bearer token of the admin HTTP API (/admin/api/...); empty: the API is off.
     token: Secret = field(default_factory=lambda: Secret(""))
+    # The admin site's cookie key (Fernet: 32 bytes, urlsafe base64); empty: the site is
+    # off, except in the demo (mount_fake_api), which derives one from its own config.
+    session_key: Secret = field(default_factory=lambda: Secret(""))
+    session_minutes: int = 480
+    # This many failed sign-ins in a row lock the account for `lockout_minutes`.
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    # Demo only: creates user `ops` (role ops) with this password when no admin user exists.
+    seed_ops_password: Secret = field(default_factory=lambda: Secret(""))
 
 
 ADMIN_TOKEN_MIN_CHARS = 16  # a short token can be guessed over the network
@@ -161,7 +171,9 @@ def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path | None = 
         if "leads" in data and leads_table is not None
         else None
     )
-    admin = errors.attempt(lambda: _admin(root.table("admin"), env), AdminSettings())
+    admin = errors.attempt(
+        lambda: _admin(root.table("admin"), env, demo=server.mount_fake_api), AdminSettings()
+    )
     errors.attempt(root.finish, None)
     errors.raise_any()
     return Settings(
@@ -210,14 +222,19 @@ def _server(table: TomlTable) -> ServerSettings:
 
 def _storage(table: TomlTable, env: Mapping[str, str], base: Path) -> StorageSettings:
     # The environment's URL is the operator's, typed in a shell: it stays as given.
-    database_url = env.get("WXBOT_DATABASE_URL") or _resolved_sqlite(
-        table.text("database_url", "sqlite+aiosqlite:///wxbot.db"), base
+    database_url = env.get("WXBOT_DATABASE_URL") or table.text(
+        "database_url", "sqlite+aiosqlite:///wxbot.db"
     )
     redis_url = env.get("WXBOT_REDIS_URL", table.text("redis_url", ""))
     if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise table.error(
             "database_url", "must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
         )
+    if "WXBOT_DATABASE_URL" not in env:
+        try:
+            database_url = _resolved_sqlite(database_url, base)
+        except ArgumentError as exc:
+            raise table.error("database_url", f"not a database URL: {exc}") from None
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise table.error("redis_url", "must be empty or a redis:// URL")
     table.finish()
@@ -379,12 +396,36 @@ def _sales_rep(table: TomlTable, reps: list[SalesRep]) -> SalesRep:
     return rep
 
 
-def _admin(table: TomlTable, env: Mapping[str, str]) -> AdminSettings:
+def _admin(table: TomlTable, env: Mapping[str, str], *, demo: bool) -> AdminSettings:
     token = _secret(table, "token", env, "")
     if token and len(token.reveal()) < ADMIN_TOKEN_MIN_CHARS:
         raise table.error("token", f"must be at least {ADMIN_TOKEN_MIN_CHARS} characters")
+    session_key = _secret(table, "session_key", env, "")
+    if session_key:
+        _check_fernet_key(table, session_key.reveal())
+    seed = _secret(table, "seed_ops_password", env, "")
+    # A known password on a real deployment would be a way in for anyone who read the docs.
+    if seed and not demo:
+        raise table.error("seed_ops_password", "is for the demo only ([server] mount_fake_api)")
+    settings = AdminSettings(
+        token=token,
+        session_key=session_key,
+        session_minutes=table.integer("session_minutes", 480, minimum=5),
+        lockout_failures=table.integer("lockout_failures", 5, minimum=1),
+        lockout_minutes=table.integer("lockout_minutes", 15, minimum=1),
+        seed_ops_password=seed,
+    )
     table.finish()
-    return AdminSettings(token=token)
+    return settings
+
+
+def _check_fernet_key(table: TomlTable, key: str) -> None:
+    try:
+        raw = base64.urlsafe_b64decode(key.encode())
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != AES_KEY_BYTES:
+        raise table.error("session_key", "must be 32 bytes in urlsafe base64 (44 characters)")
 
 
 def _tagging(table: TomlTable, base: Path) -> TaggingSettings:

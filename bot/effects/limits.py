@@ -11,6 +11,9 @@ EFFECTS_LEASE_S = 5.0
 EFFECTS_REBALANCE_S = 1.0
 # A consumer not heard from for this long is gone: its share is redistributed.
 EFFECTS_CONSUMER_STALE_S = 10.0
+# After a batch that was not full, wait this long for the next (effects land well
+# within a second all the same).
+EFFECTS_LINGER_S = 0.05
 # How often an idle consumer looks for work (a stored event wakes it at once).
 EFFECTS_IDLE_POLL_S = 0.5
 # An event whose effects raise this often is set aside (`wxbot events failed`).

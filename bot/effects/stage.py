@@ -18,9 +18,10 @@ keeps raising is set aside (`failed`, with its error) after
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,7 @@ from bot.effects.limits import (
     EFFECTS_HOLD_S,
     EFFECTS_IDLE_POLL_S,
     EFFECTS_LEASE_S,
+    EFFECTS_LINGER_S,
     EFFECTS_MAX_ATTEMPTS,
     EFFECTS_REBALANCE_S,
 )
@@ -47,8 +49,13 @@ from storage.types import utc_now
 
 log = logging.getLogger(__name__)
 
-# Applies events already marked applied in this transaction, oldest first.
-ApplyEvents = Callable[[AsyncSession, Sequence[int], datetime], Awaitable[None]]
+# Marks the batch's events applied, storing what applying learned per event id (such
+# as the profile): one more write of each event row, no more.
+Mark = Callable[[Mapping[int, Mapping[str, object]]], Awaitable[None]]
+# Applies claimed events, oldest first, in the batch's transaction. It may call `mark`
+# once, as soon as it knows the columns (later reads then see them); the stage marks
+# the events itself if it did not.
+ApplyEvents = Callable[[AsyncSession, Sequence[int], datetime, Mark], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,10 @@ class EffectsStage:
 
     async def _round(self) -> bool:
         applied = await self.run_once()
+        if 0 < applied < self._batch_size:
+            # Under load every append wakes the stage; waiting a moment lets the next
+            # batch fill up, so per-batch costs are shared by many events.
+            await asyncio.sleep(EFFECTS_LINGER_S)
         return applied > 0
 
     async def run_once(self) -> int:
@@ -180,8 +191,17 @@ class EffectsStage:
             lease_s=EFFECTS_LEASE_S,
         ):
             raise LeaseLost
-        marked = await pending.mark_applied(session, stream.table, ids, now)
-        await stream.apply(session, sorted(marked), now)
+        claimed = await pending.claim_pending(session, stream.table, ids)
+        marked = False
+
+        async def mark(columns: Mapping[int, Mapping[str, object]]) -> None:
+            nonlocal marked
+            await pending.finish_applied(session, stream.table, claimed, now, columns)
+            marked = True
+
+        await stream.apply(session, claimed, now, mark)
+        if not marked:
+            await mark({})
 
     async def _apply_one_by_one(self, stream: EventStream, partitions: set[int]) -> int:
         table = stream.table

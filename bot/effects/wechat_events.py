@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.effects.stage import Mark
 from storage.event_batch import EffectStep, EventBatch, StoredEvent
 from storage.identities import resolve_profiles
 from storage.models import Identity, InboundEvent, OutboxJob, Profile
@@ -28,17 +29,21 @@ class WeChatEventEffects:
     def __init__(self, steps: Sequence[EffectStep]) -> None:
         self._steps = steps
 
-    async def __call__(self, session: AsyncSession, ids: Sequence[int], at: datetime) -> None:
+    async def __call__(
+        self, session: AsyncSession, ids: Sequence[int], at: datetime, mark: Mark
+    ) -> None:
         batch = await load_batch(session, ids, at)
-        if not batch.events:
-            return
-        await apply_decisions(session, batch)
-        for step in self._steps:
-            await step.apply(session, batch)
+        # Marked with their profiles before the steps run: the steps' queries (counters,
+        # a lead card's last messages) find the batch's events under their profile.
+        await mark({event.id: {"profile_id": event.profile_id} for event in batch.events})
+        if batch.events:
+            await apply_decisions(session, batch)
+            for step in self._steps:
+                await step.apply(session, batch)
 
 
 async def load_batch(session: AsyncSession, ids: Sequence[int], at: datetime) -> EventBatch:
-    """The events with their profiles resolved (created on first sight) and stored on the rows."""
+    """The events with their profiles resolved (created on first sight)."""
     connection = await session.connection()
     rows = (
         await connection.execute(
@@ -81,12 +86,6 @@ async def load_batch(session: AsyncSession, ids: Sequence[int], at: datetime) ->
         )
         for row in rows
     ]
-    await connection.execute(
-        update(InboundEvent)
-        .where(InboundEvent.id == bindparam("eid"))
-        .values(profile_id=bindparam("pid")),
-        [{"eid": event.id, "pid": event.profile_id} for event in events],
-    )
     return EventBatch(events, at)
 
 

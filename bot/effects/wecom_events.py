@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.effects.stage import Mark
 from leads.contacts import ContactLinker
 from leads.staff_chat import StaffCommandRunner
 from storage.lead_models import WeComEvent
@@ -21,7 +22,9 @@ class WeComEventEffects:
         self._commands = commands
         self._contacts = contacts
 
-    async def __call__(self, session: AsyncSession, ids: Sequence[int], at: datetime) -> None:
+    async def __call__(
+        self, session: AsyncSession, ids: Sequence[int], at: datetime, mark: Mark
+    ) -> None:
         rows = await session.execute(
             select(WeComEvent.from_user, WeComEvent.detail)
             .where(WeComEvent.id.in_(list(ids)))

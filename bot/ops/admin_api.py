@@ -26,17 +26,15 @@ from bot.ops.keyword_json import (
     variants_json,
     version_json,
 )
-from bot.ops.keyword_ops import INVALID, KeywordOpsError, KeywordStore
+from bot.ops.keyword_ops import KeywordOpsError, KeywordStore
 from bot.ops.keyword_reports import misses_report, variants_report
-from keywords.explain import explain_signal
+from bot.ops.keyword_trial import KeywordTrial
 from keywords.hours import shanghai
-from keywords.matcher import KeywordMatcher, Signal
+from keywords.matcher import Signal
 from keywords.rules import Trigger
-from keywords.segmenter import Segmenter
 from keywords.table_csv import format_table, parse_table
 from keywords.table_rows import ParsedTable
 from keywords.table_xlsx import format_workbook, parse_workbook
-from storage.keyword_models import SHARED_ACCOUNT
 from storage.types import utc_now
 
 PREFIX = "/admin/api/keywords"
@@ -49,9 +47,20 @@ _SIGNALS = (("text", Trigger.TEXT), ("click", Trigger.CLICK),
             ("subscribe", Trigger.SUBSCRIBE), ("scan", Trigger.SCAN))  # fmt: skip
 
 
+def _json(
+    data: object, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """JSON with Chinese as Chinese (not \\u escapes), as ops read it."""
+    return web.json_response(data, status=status, headers=headers, dumps=_dumps)
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
 def _error(status: int, message: str, **extra: object) -> web.Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == UNAUTHORIZED else None
-    return web.json_response({"error": message, **extra}, status=status, headers=headers)
+    return _json({"error": message, **extra}, status=status, headers=headers)
 
 
 def _authorized(request: web.Request, token: str) -> bool:
@@ -120,12 +129,10 @@ def _days(request: web.Request, default: int) -> int:
 
 
 class KeywordAdminApi:
-    """The routes; holds a sandbox jieba dictionary for testing unpublished tables, so
-    their words never leak into the live tables' dictionary."""
+    """The routes; "test" shares the admin site's trial (its sandbox dictionary)."""
 
-    def __init__(self) -> None:
-        self._sandbox: Segmenter | None = None
-        self._sandbox_lock = asyncio.Lock()
+    def __init__(self, trial: KeywordTrial | None = None) -> None:
+        self._trial = trial or KeywordTrial()
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -139,17 +146,9 @@ class KeywordAdminApi:
             web.get(f"{PREFIX}/variants", _guard(self.variants)),
         ]
 
-    async def _sandbox_segmenter(self) -> Segmenter:
-        async with self._sandbox_lock:
-            if self._sandbox is None:
-                segmenter = Segmenter()
-                await asyncio.to_thread(segmenter.initialize)
-                self._sandbox = segmenter
-            return self._sandbox
-
     async def check(self, request: web.Request) -> web.Response:
         parsed = await _parsed(await _body(request))
-        return web.json_response({
+        return _json({
             "ok": not parsed.errors,
             "rules": len(parsed.rules),
             "problems": problems_json(parsed.problems),
@@ -158,26 +157,17 @@ class KeywordAdminApi:
     async def test(self, request: web.Request) -> web.Response:
         body = await _body(request)
         store = _store(request)
-        account = store.check_account(_text(body, "account"))
         signal = next(
             (Signal(trigger, _text(body, key)) for key, trigger in _SIGNALS if key in body), None
         )
         if signal is None:
             raise KeywordOpsError(BAD_REQUEST, "give one of: text, click, subscribe, scan")
         now = _moment(_text(body, "at")) if "at" in body else utc_now()
-        if "table" in body or "xlsx" in body:
-            parsed = await _parsed(body)
-            if parsed.errors:
-                raise KeywordOpsError(INVALID, "the table has errors", parsed.problems)
-            shared = (await store.live(SHARED_ACCOUNT)).rules if account != SHARED_ACCOUNT else ()
-            matcher = await asyncio.to_thread(
-                KeywordMatcher, [*parsed.rules, *shared], await self._sandbox_segmenter()
-            )
-        elif account == SHARED_ACCOUNT:
-            raise KeywordOpsError(BAD_REQUEST, "test the shared table through an account")
-        else:
-            matcher = request.app[KEYWORD_TABLES].matcher_for(account)
-        return web.json_response(explanation_json(explain_signal(matcher, signal, now)))
+        draft = await _parsed(body) if "table" in body or "xlsx" in body else None
+        explanation = await self._trial.explain(
+            store, request.app[KEYWORD_TABLES], _text(body, "account"), signal, now, draft=draft
+        )
+        return _json(explanation_json(explanation))
 
     async def publish(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -187,11 +177,11 @@ class KeywordAdminApi:
         published = await store.publish(
             account, parsed, _text(body, "by", "admin api"), _text(body, "note", "admin api")
         )
-        return web.json_response(published_json(published), status=CREATED)
+        return _json(published_json(published), status=CREATED)
 
     async def history(self, request: web.Request) -> web.Response:
         versions = await _store(request).history(request.query.get("account"))
-        return web.json_response({"versions": [version_json(v) for v in versions]})
+        return _json({"versions": [version_json(v) for v in versions]})
 
     async def rollback(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -199,7 +189,7 @@ class KeywordAdminApi:
         if not isinstance(version, int) or isinstance(version, bool):
             raise KeywordOpsError(BAD_REQUEST, "'version' must be a version number")
         published = await _store(request).rollback(version, _text(body, "by", "admin api"))
-        return web.json_response(published_json(published), status=CREATED)
+        return _json(published_json(published), status=CREATED)
 
     async def export(self, request: web.Request) -> web.Response:
         live = await _store(request).live(request.query.get("account", ""))
@@ -212,7 +202,7 @@ class KeywordAdminApi:
             result["xlsx"] = base64.b64encode(data).decode()
         else:
             raise KeywordOpsError(BAD_REQUEST, "format must be csv or xlsx")
-        return web.json_response(result)
+        return _json(result)
 
     async def misses(self, request: web.Request) -> web.Response:
         store, days = _store(request), _days(request, 7)
@@ -221,7 +211,7 @@ class KeywordAdminApi:
             store.check_account(account)
         cut = request.app[KEYWORD_TABLES].segmenter.cut
         report = await misses_report(store, cut, utc_now(), days, account)
-        return web.json_response(misses_json(report))
+        return _json(misses_json(report))
 
     async def variants(self, request: web.Request) -> web.Response:
         store, days = _store(request), _days(request, 14)
@@ -229,7 +219,7 @@ class KeywordAdminApi:
         if account is not None:
             store.check_account(account)
         report = await variants_report(store, utc_now(), days, account)
-        return web.json_response(variants_json(report, days))
+        return _json(variants_json(report, days))
 
 
 def _moment(at: str) -> datetime:

@@ -31,6 +31,7 @@ from storage.keyword_versions import (
     publish_version,
 )
 
+BAD_REQUEST = 400
 NOT_FOUND = 404
 INVALID = 422
 

@@ -72,6 +72,7 @@ class LeadsRuntime:
     """What the WeCom callbacks, the effects stage and the sweeper share."""
 
     intake: LeadIntake
+    actions: SalesActions
     commands: StaffCommandRunner
     contacts: ContactLinker
     sweeper: LeadSweeper
@@ -88,9 +89,11 @@ def build_leads(
 ) -> LeadsRuntime:
     intake = LeadIntake(policy, clock)
     timers = LeadTimers(intake, clock)
+    actions = SalesActions(intake, clock)
     return LeadsRuntime(
         intake=intake,
-        commands=StaffCommandRunner(SalesActions(intake, clock)),
+        actions=actions,
+        commands=StaffCommandRunner(actions),
         contacts=ContactLinker(policy, clock),
         sweeper=LeadSweeper(timers, sessions, cache, on_queued, rng),
     )

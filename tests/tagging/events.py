@@ -21,6 +21,7 @@ from storage.tagging_models import TimelineEntry
 from tagging.rules import RuleSet
 from tagging.rules_file import parse_rules
 from tagging.step import Tagging
+from tests.bot.effects.stage_helpers import engine_of
 
 # Now, not a fixed date: the dispatcher stamps keyword points with the real time.
 START = datetime.now(UTC).replace(microsecond=0)
@@ -81,8 +82,7 @@ async def feed(
         channel=channel,
         subscribed=subscribed,
     )
-    async with sessions.begin() as session:
-        await append_events(await session.connection(), event_rows([(record, effects)], now))
+    await append_events(engine_of(sessions), event_rows([(record, effects)], now))
     await apply_pending(sessions, tagging)
     profile_id = await profile_of(sessions, openid, account)
     assert profile_id is not None

@@ -12,10 +12,10 @@ import pytest
 
 from bot.app import Background, create_app
 from bot.app_keys import SESSIONS
-from bot.cli.columns import cells
 from bot.cli.main import main
 from bot.cli.users import show_user
 from bot.config.settings import Settings
+from bot.ops.columns import cells
 from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
 from tests.bot.effects.tag_sync_helpers import drain, tagging_config

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.app import event_streams
 from bot.effects.stage import EffectsStage
 from bot.metrics import Metrics
@@ -35,10 +37,13 @@ async def append(
     sessions: SessionFactory, *items: tuple[InboundRecord, Decision], held: bool = False
 ) -> set[str]:
     """Append events in one statement; the dedup keys that were new."""
-    async with sessions.begin() as session:
-        return await append_events(
-            await session.connection(), event_rows(list(items), utc_now(), held=held)
-        )
+    return await append_events(engine_of(sessions), event_rows(list(items), utc_now(), held=held))
+
+
+def engine_of(sessions: SessionFactory) -> AsyncEngine:
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    return engine
 
 
 def stage(

@@ -1,0 +1,46 @@
+"""Dashboard day counts: a finished day is counted once and then read back; today is live."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from storage.daily_counts import Day, daily_counts
+from storage.database import SessionFactory
+from storage.models import InboundEvent, Profile
+
+NOW = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+YESTERDAY = Day("2026-03-01", NOW - timedelta(days=1), NOW - timedelta(hours=1), finished=True)
+TODAY = Day("2026-03-02", NOW - timedelta(hours=1), NOW + timedelta(days=1), finished=False)
+
+
+async def _add(sessions: SessionFactory, at: datetime, n: int, **fields: str | None) -> None:
+    async with sessions.begin() as session:
+        profile = Profile(score=0)
+        session.add(profile)
+        await session.flush()
+        for i in range(n):
+            session.add(
+                InboundEvent(
+                    dedup_key=f"{at.isoformat()}:{fields}:{i}", account="main", openid="o",
+                    profile_id=profile.id, msg_type=fields.get("msg_type") or "text",
+                    event=fields.get("event"), rule=fields.get("rule"), sent_at=at,
+                    received_at=at,
+                )
+            )  # fmt: skip
+
+
+async def test_a_finished_day_is_kept_and_today_stays_live(sessions: SessionFactory) -> None:
+    await _add(sessions, YESTERDAY.start + timedelta(hours=2), 3, rule="price")
+    await _add(sessions, YESTERDAY.start + timedelta(hours=3), 2, rule=None)
+    await _add(
+        sessions, YESTERDAY.start + timedelta(hours=4), 1, msg_type="event", event="subscribe"
+    )
+    first = await daily_counts(sessions, [YESTERDAY, TODAY])
+    assert first[YESTERDAY.label] == {"messages": 5, "follows": 1, "matched": 3, "missed": 2}
+    assert first[TODAY.label]["messages"] == 0
+    # A late row for yesterday does not change the stored day; today's new rows count at once.
+    await _add(sessions, YESTERDAY.start + timedelta(hours=5), 4, rule="price")
+    await _add(sessions, TODAY.start + timedelta(minutes=5), 2, rule=None)
+    second = await daily_counts(sessions, [YESTERDAY, TODAY])
+    assert second[YESTERDAY.label]["messages"] == 5
+    assert second[TODAY.label] == {"messages": 2, "follows": 0, "matched": 0, "missed": 2}
