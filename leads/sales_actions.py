@@ -174,7 +174,9 @@ class SalesActions:
         return Answer(True, "\n".join(lines))
 
     async def pool(self, session: AsyncSession) -> Answer:
-        leads = await repo.leads_owned(session, None, (*OPEN_STATES, LeadState.DORMANT))
+        pooled = await repo.leads_owned(session, None, (*OPEN_STATES, LeadState.DORMANT))
+        # Higher grade first, then the oldest: the order sales should work the pool in.
+        leads = sorted(pooled, key=lambda lead: (self.policy.grade_rank(lead.grade), lead.id))
         if not leads:
             return Answer(True, "公海里没有线索")
         now = self._clock()

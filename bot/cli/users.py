@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config.settings import Settings
 from keywords.hours import shanghai
 from storage.database import create_engine, create_session_factory, upgrade_schema
+from storage.lead_models import Lead
+from storage.leads_repo import grade_history
 from storage.models import InboundEvent, PointEntry, Profile
 from storage.profile_lookup import find_profile
 from storage.profile_tags import tags_of
@@ -72,6 +74,7 @@ async def render_profile(session: AsyncSession, profile_id: int) -> str:
         f"  points    {profile.score} ({recent} in the last {RECENT_POINTS_DAYS} days)",
         f"  channel   first {profile.first_channel or '-'}, last {profile.last_channel or '-'}",
         f"  created   {_time(profile.created_at)}",
+        *await _lead_lines(session, profile_id),
         "Identities",
     ]
     for identity in await identities_of(session, profile_id):
@@ -105,6 +108,19 @@ async def render_profile(session: AsyncSession, profile_id: int) -> str:
         _timeline_line(entry) for entry in await history(session, profile_id, TIMELINE_ENTRIES)
     )
     return "\n".join(lines) + "\n"
+
+
+async def _lead_lines(session: AsyncSession, profile_id: int) -> list[str]:
+    """The lead and its grade with the grade's history, when the person is a lead."""
+    lead = await session.scalar(select(Lead).where(Lead.profile_id == profile_id))
+    if lead is None:
+        return ["  lead      -"]
+    history = await grade_history(session, lead.id)
+    path = f" ({', '.join(history)})" if history else ""
+    return [
+        f"  lead      #{lead.id} {lead.state}, owner {lead.owner or 'pool'}",
+        f"  grade     {lead.grade or '-'}{path}",
+    ]
 
 
 def _timeline_line(entry: TimelineEntry) -> str:

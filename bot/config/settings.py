@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.callbacks.errors import SettingsError
+from bot.config.grades import read_grades
 from bot.config.secret import Secret
 from bot.config.toml_reader import TomlTable
 from leads.policy import FollowupTiers, LeadPolicy, SalesRep
@@ -80,6 +81,12 @@ class TaggingSettings:
 
 
 @dataclass(frozen=True)
+class JourneySettings:
+    # The journeys file (`[journeys] file`, relative to the config file); None: no journeys.
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
 class AdminSettings:
     # Bearer token of the admin HTTP API (/admin/api/...); empty: the API is off.
     token: Secret = field(default_factory=lambda: Secret(""))
@@ -100,6 +107,7 @@ class Settings:
     # None when the config has no [leads] section: no lead alerts, no commands.
     leads: LeadPolicy | None = None
     admin: AdminSettings = AdminSettings()
+    journeys: JourneySettings = JourneySettings()
 
     def wecom_app(self, name: str) -> WeComApp | None:
         return next((app for app in self.wecom if app.name == name), None)
@@ -129,6 +137,7 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
         wecom=wecom,
         leads=_leads(root.table("leads"), wecom) if "leads" in data else None,
         admin=_admin(root.table("admin"), env),
+        journeys=_journeys(root.table("journeys"), source.parent),
     )
     root.finish()
     return settings
@@ -263,6 +272,7 @@ def _leads(table: TomlTable, wecom: tuple[WeComApp, ...]) -> LeadPolicy:
         followup=followup,
         daily_claim_cap=table.integer("daily_claim_cap", 20, minimum=1),
         sales=_sales(table),
+        grades=read_grades(table),
     )
     table.finish()
     return policy
@@ -305,3 +315,14 @@ def _tagging(table: TomlTable, base: Path) -> TaggingSettings:
     if not path.is_file():
         raise table.error("rules", f"{path} does not exist")
     return TaggingSettings(rules=path)
+
+
+def _journeys(table: TomlTable, base: Path) -> JourneySettings:
+    name = table.text("file", "")
+    table.finish()
+    if not name:
+        return JourneySettings()
+    path = base / name
+    if not path.is_file():
+        raise table.error("file", f"{path} does not exist")
+    return JourneySettings(file=path)

@@ -80,7 +80,8 @@ class LeadMessenger:
         touser = str(payload["touser"])
         window = int(self._clock() // RATE_WINDOW_S)
         sent = await self._cache.incr(f"{RATE_KEY}:{target}:{touser}:{window}", 2 * RATE_WINDOW_S)
-        if sent > ALERTS_PER_MINUTE:
+        # An urgent grade's alert goes at once: it is what the digest must not delay.
+        if sent > ALERTS_PER_MINUTE and not payload.get("urgent"):
             await self._hold_back(target, touser, payload, window)
             return
         try:
