@@ -29,6 +29,7 @@ from bot.effects.outbox_worker import OutboxWorker
 from bot.health import healthz
 from bot.metrics import Metrics
 from bot.ops.admin_api import KeywordAdminApi
+from bot.runtime.journey_wiring import journey_steps, journeys_ctx, scheduler_ctx
 from bot.runtime.keyword_reload import keyword_tables_ctx
 from bot.runtime.lead_wiring import lead_steps, leads_ctx, wecom_ctx, wecom_route
 from bot.runtime.resources import cache_ctx, database_ctx, http_ctx
@@ -57,7 +58,8 @@ def build_router() -> Router:
 def evaluation_steps(app: web.Application) -> list[EvaluationStep]:
     """What runs behind the reply for every accepted event, in order."""
     # Lead qualification stays last: it reads the tags, points and phone the others wrote.
-    return [app[TAGGING], *lead_steps(app)]
+    # Journeys come after: their exits see the lead the qualification step just made.
+    return [app[TAGGING], *lead_steps(app), *journey_steps(app)]
 
 
 def _outbox_worker_ctx(run_worker: bool) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -144,9 +146,11 @@ def create_app(
             cache_ctx,
             http_ctx,
             keyword_tables_ctx,
+            journeys_ctx(clock),
             tagging_ctx(clock),
             leads_ctx(clock),
             _outbox_worker_ctx(run_outbox_worker),
+            scheduler_ctx(run=run_outbox_worker),
             tag_expiry_ctx(run_outbox_worker),
             # Reply variants are an A/B split, not a secret: a plain PRNG is right.
             _callbacks_ctx(clock, rng or random.Random()),  # noqa: S311

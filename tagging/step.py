@@ -8,7 +8,7 @@ event and on `refresh`, so they are always a function of the profile now.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,12 +33,23 @@ def event_kind(event: InboundEvent) -> tuple[EventKind, str] | None:
     return None
 
 
+# Told of the tags an event added, in the event's transaction (journeys start on them).
+TagsAdded = Callable[[AsyncSession, int, Collection[str]], Awaitable[None]]
+
+
 class Tagging:
     """The rules of one tagging file, applied with one clock."""
 
-    def __init__(self, rules: RuleSet, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        rules: RuleSet,
+        clock: Callable[[], datetime],
+        *,
+        on_tags_added: TagsAdded | None = None,
+    ) -> None:
         self.rules = rules
         self._clock = clock
+        self._on_tags_added = on_tags_added
 
     def now(self) -> datetime:
         return self._clock()
@@ -62,6 +73,8 @@ class Tagging:
                 await apply_counter(session, profile_id, rule, now, changes)
         await apply_profile_rules(self.rules, session, profile_id, now, changes)
         await self._mirror(session, profile_id, changes)
+        if self._on_tags_added is not None and changes.added:
+            await self._on_tags_added(session, profile_id, sorted(changes.added))
 
     async def refresh(self, session: AsyncSession, profile_id: int, *, full_sync: bool) -> None:
         """Re-derive the profile's rule tags; mirror changes (or every tag, when `full_sync`)."""

@@ -8,6 +8,7 @@ import aiohttp
 
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, official_account_clients
+from bot.effects.journey_jobs import journey_executors
 from bot.effects.lead_jobs import lead_executors
 from bot.effects.outbox_worker import Executor
 from bot.effects.tagging_jobs import tagging_executors
@@ -40,6 +41,7 @@ def build_executors(
         CUSTOM_SEND: custom_send,
         PROFILE_EVALUATE: evaluate,
         **lead_executors(settings, http, cache, sessions),
+        **journey_executors(settings, http, cache, sessions),
         **(
             tagging_executors(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)
             if tagging is not None

@@ -8,7 +8,15 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.app_keys import CACHE, LEADS, OUTBOX_WORKER, SESSIONS, SETTINGS, WECOM_CALLBACKS
+from bot.app_keys import (
+    CACHE,
+    JOURNEYS,
+    LEADS,
+    OUTBOX_WORKER,
+    SESSIONS,
+    SETTINGS,
+    WECOM_CALLBACKS,
+)
 from bot.callbacks.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.callbacks.wecom import WeComCallbacks, WeComEndpoint, WeComStaffHandlers
 from bot.runtime.leads import LeadsRuntime, LeadSweeper
@@ -28,7 +36,8 @@ def leads_ctx(clock: Callable[[], datetime]) -> Callable[[web.Application], Asyn
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         policy = app[SETTINGS].leads
         if policy is not None:
-            intake = LeadIntake(policy, clock)
+            journeys = app.get(JOURNEYS)
+            intake = LeadIntake(policy, clock, journeys.triggers if journeys else None)
             app[LEADS] = LeadsRuntime(
                 intake, SalesActions(intake, clock), LeadTimers(intake, clock)
             )

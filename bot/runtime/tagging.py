@@ -9,7 +9,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.app_keys import OUTBOX_WORKER, SESSIONS, SETTINGS, TAGGING
+from bot.app_keys import JOURNEYS, OUTBOX_WORKER, SESSIONS, SETTINGS, TAGGING
 from bot.callbacks.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.effects.tagging_limits import EXPIRY_SWEEP_BATCH, EXPIRY_SWEEP_INTERVAL_S
 from bot.runtime.periodic import Periodic
@@ -27,7 +27,10 @@ def tagging_ctx(clock: Callable[[], datetime]) -> Callable[[web.Application], As
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         path = app[SETTINGS].tagging.rules
         rules = await asyncio.to_thread(load_rules, path) if path is not None else RuleSet()
-        app[TAGGING] = Tagging(rules, clock)
+        journeys = app.get(JOURNEYS)
+        app[TAGGING] = Tagging(
+            rules, clock, on_tags_added=journeys.triggers.on_tags_added if journeys else None
+        )
         yield
 
     return ctx
