@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.app_keys import (
     CACHE,
     HTTP,
+    JOURNEYS,
     KEYWORD_TABLES,
     METRICS,
     OUTBOX_WORKER,
@@ -71,6 +72,7 @@ def _outbox_worker_ctx(run_worker: bool) -> Callable[[web.Application], AsyncIte
             app[SESSIONS],
             evaluation_steps(app),
             tagging=app[TAGGING],
+            journeys=journeys.triggers if (journeys := app.get(JOURNEYS)) else None,
         )
         worker = OutboxWorker(Outbox(app[SESSIONS]), executors, app[METRICS])
         app[OUTBOX_WORKER] = worker

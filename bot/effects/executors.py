@@ -13,6 +13,7 @@ from bot.effects.lead_jobs import lead_executors
 from bot.effects.outbox_worker import Executor
 from bot.effects.tagging_jobs import tagging_executors
 from handlers.customer_service import CUSTOM_SEND
+from journeys.triggers import JourneyTriggers
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.evaluation import PROFILE_EVALUATE, EvaluationStep, evaluate_event
@@ -27,6 +28,7 @@ def build_executors(
     steps: Sequence[EvaluationStep],
     *,
     tagging: Tagging | None = None,
+    journeys: JourneyTriggers | None = None,
 ) -> dict[str, Executor]:
     """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
@@ -40,7 +42,9 @@ def build_executors(
     return {
         CUSTOM_SEND: custom_send,
         PROFILE_EVALUATE: evaluate,
-        **lead_executors(settings, http, cache, sessions),
+        **lead_executors(
+            settings, http, cache, sessions, journeys.on_contact_added if journeys else None
+        ),
         **journey_executors(settings, http, cache, sessions),
         **(
             tagging_executors(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)

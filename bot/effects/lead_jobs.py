@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import aiohttp
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, wecom_clients
@@ -41,6 +42,9 @@ from wxapi.wecom import WeComClient
 
 log = logging.getLogger(__name__)
 
+# Told of a new WeCom contact's profile in the linking transaction (the journeys).
+ContactAdded = Callable[[AsyncSession, int], Awaitable[None]]
+
 # Permanent errors a textcard cannot avoid either: nobody valid to send to.
 _NO_FALLBACK = frozenset({81013})
 
@@ -55,13 +59,15 @@ class LeadMessenger:
         cache: Cache,
         sessions: SessionFactory,
         clock: Callable[[], float] = time.time,
+        *,
+        on_contact_added: ContactAdded | None = None,
     ) -> None:
         self._clients = wecom_clients(settings, http, cache)
         self._cache = cache
         self._sessions = sessions
         self._clock = clock
         policy = settings.leads
-        self._linker = None if policy is None else ContactLinker(policy, utc_now)
+        self._linker = None if policy is None else ContactLinker(policy, utc_now, on_contact_added)
 
     def _client(self, target: str, kind: str) -> WeComClient:
         return configured(self._clients, target, kind)
@@ -164,9 +170,14 @@ class LeadMessenger:
 
 
 def lead_executors(
-    settings: Settings, http: aiohttp.ClientSession, cache: Cache, sessions: SessionFactory
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    cache: Cache,
+    sessions: SessionFactory,
+    on_contact_added: ContactAdded | None = None,
 ) -> dict[str, Executor]:
     """The leads feature's job kinds; none when no WeCom app is configured."""
     if not settings.wecom:
         return {}
-    return LeadMessenger(settings, http, cache, sessions).executors()
+    messenger = LeadMessenger(settings, http, cache, sessions, on_contact_added=on_contact_added)
+    return messenger.executors()
