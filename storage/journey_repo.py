@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.journey_models import ACTIVE, JourneyRun, JourneyRunEvent
+from storage.lead_models import Lead
 from storage.upsert import insert_or_skip
 
 QUEUED = "queued"
@@ -212,3 +213,55 @@ async def events_of(session: AsyncSession, run_id: int) -> list[JourneyRunEvent]
         select(JourneyRunEvent).where(JourneyRunEvent.run_id == run_id).order_by(JourneyRunEvent.id)
     )
     return list(rows)
+
+
+@dataclass(frozen=True)
+class JourneyStats:
+    entered: int
+    active_by_step: dict[int, int]
+    ended_by_reason: dict[str, int]
+    converted_to_lead: int
+    converted_to_won: int
+
+
+async def journey_stats(session: AsyncSession, journey: str, won_state: str) -> JourneyStats:
+    """Figures of one journey: entered, where active runs stand, how runs ended, conversions."""
+    entered = int(
+        await session.scalar(select(func.count()).where(JourneyRun.journey == journey)) or 0
+    )
+    active = await session.execute(
+        select(JourneyRun.step, func.count())
+        .where(JourneyRun.journey == journey, JourneyRun.status == ACTIVE)
+        .group_by(JourneyRun.step)
+    )
+    ended = await session.execute(
+        select(JourneyRun.status, JourneyRun.exit_reason, func.count())
+        .where(JourneyRun.journey == journey, JourneyRun.status != ACTIVE)
+        .group_by(JourneyRun.status, JourneyRun.exit_reason)
+    )
+    # A conversion: the person became a lead (or won) after the run started.
+    converted = (
+        select(func.count(func.distinct(JourneyRun.profile_id)))
+        .join(Lead, Lead.profile_id == JourneyRun.profile_id)
+        .where(JourneyRun.journey == journey, Lead.created_at >= JourneyRun.started_at)
+    )
+    leads = int(await session.scalar(converted) or 0)
+    won = int(await session.scalar(converted.where(Lead.state == won_state)) or 0)
+    return JourneyStats(
+        entered=entered,
+        active_by_step={int(step): int(count) for step, count in active},
+        ended_by_reason={
+            f"{status}: {reason or '-'}": int(count) for status, reason, count in ended
+        },
+        converted_to_lead=leads,
+        converted_to_won=won,
+    )
+
+
+async def active_counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(JourneyRun.journey, func.count())
+        .where(JourneyRun.status == ACTIVE)
+        .group_by(JourneyRun.journey)
+    )
+    return {str(journey): int(count) for journey, count in rows}

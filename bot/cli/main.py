@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.callbacks.errors import SettingsError
+from bot.cli.journeys import add_journeys_parser, run_journeys
 from bot.cli.keywords import add_keywords_parser, run_keywords
 from bot.cli.simulate import simulate
 from bot.cli.users import show_user
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
     add_keywords_parser(commands)
+    add_journeys_parser(commands)
     return parser
 
 
@@ -69,8 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings)
     if args.command == "simulate":
         return asyncio.run(simulate(settings, args))
-    if args.command == "keywords":
-        return run_keywords(settings, args)
+    if args.command in ("keywords", "journeys"):
+        run = run_keywords if args.command == "keywords" else run_journeys
+        return run(settings, args)
     if args.command == "users":
         return asyncio.run(show_user(settings, args.who, sys.stdout))
     upgrade_schema_blocking(settings.storage.database_url)

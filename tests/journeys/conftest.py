@@ -50,7 +50,7 @@ async def make_world(
         runtime = build_journeys(settings, load_journeys(settings.journeys.file), clock)
         messenger = JourneyMessenger(settings, http, MemoryCache(), sessions, clock)
         worker = outbox_worker(sessions, messenger, clock)
-        return World(sessions, fake_state, clock, runtime, messenger, worker)
+        return World(settings, sessions, fake_state, clock, runtime, messenger, worker)
 
     try:
         yield make

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.config.settings import Settings
 from bot.effects.journey_jobs import JourneyMessenger
 from bot.effects.outbox_worker import OutboxWorker
 from bot.metrics import Metrics
@@ -52,6 +53,7 @@ class ManualClock:
 
 @dataclass
 class World:
+    settings: Settings
     sessions: SessionFactory
     fake: FakeWeChat
     clock: ManualClock
