@@ -116,6 +116,9 @@ class SalesActions:
         if state == LeadState.WON:
             lead.locked = True
         await repo.add_event(session, lead, "state", userid, now, from_state=before)
+        if self._intake.observer is not None:
+            # Journeys start on a lead state, and end on one (a won lead leaves nurture).
+            await self._intake.observer.on_lead_state(session, lead.profile_id, state)
         lock = "，客户已进入勿扰锁定" if lead.locked else ""
         return Answer(True, f"线索 #{lead_id}：{label(before)} → {label(state)}{lock}")
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.app_keys import JOURNEYS, OUTBOX_WORKER, SESSIONS
 from bot.testing.wechat_player import WeChatPlayer
+from bot.testing.wecom_player import WeComPlayer
 from fakewechat.state import FakeWeChat
 from journeys.campaigns import start_segment
 from journeys.expressions import parse_expression
@@ -24,7 +25,13 @@ from storage.models import OutboxJob
 from tests.bot.helpers import BotClient, exchange
 from tests.conftest import AES_KEY, APP_ID, TOKEN, ClientFactory, ConfigWriter
 from tests.journeys.world import ManualClock
-from tests.leads.conftest import LEADS_TOML
+from tests.leads.conftest import (
+    AGENT_ID,
+    CORP_ID,
+    LEADS_TOML,
+    WECOM_AES_KEY,
+    WECOM_TOKEN,
+)
 from tests.leads.helpers import eventually
 from tests.leads.test_grades import GRADES_TOML
 
@@ -88,6 +95,20 @@ trigger = "grade:B"
   tags = ["B级培育"]
 
 [[journey]]
+name = "intent_call"
+trigger = "lead:intent"
+  [[journey.step]]
+  action = "remind"
+  text = "客户意向明确，请今天约到店"
+
+[[journey]]
+name = "contact_welcome"
+trigger = "contact_added"
+  [[journey.step]]
+  action = "add_tags"
+  tags = ["企微欢迎"]
+
+[[journey]]
 name = "campaign"
 trigger = "segment"
   [[journey.step]]
@@ -102,6 +123,13 @@ class JourneyBot:
     fake: FakeWeChat
     clock: ManualClock
     player: WeChatPlayer
+    wecom: WeComPlayer
+
+    async def staff_says(self, userid: str, text: str) -> str:
+        callback = self.wecom.callback(self.wecom.text(userid, text))
+        response = await self.client.post("/wecom/sales", params=callback.query, data=callback.body)
+        assert response.status == 200, await response.text()
+        return self.wecom.read_reply(await response.text()).get("Content", "")
 
     async def says(self, openid: str, text: str) -> None:
         await exchange(self.client, self.player, self.player.text(openid, text))
@@ -161,7 +189,10 @@ async def journey_bot(
     for openid in ("o_browse", "o_converts", "o_hello", "o_expo", "o_campaign", "o_b"):
         fake_state.add_follower(APP_ID, openid)
     client = await aiohttp_client(create_app(settings, clock=clock))
-    return JourneyBot(client, fake_state, clock, player)
+    wecom = WeComPlayer(
+        WECOM_TOKEN, CORP_ID, WECOM_AES_KEY, AGENT_ID, clock=lambda: clock().timestamp()
+    )
+    return JourneyBot(client, fake_state, clock, player, wecom)
 
 
 async def test_price_menu_then_sheet_then_invitation(journey_bot: JourneyBot) -> None:
@@ -230,3 +261,40 @@ async def test_a_segment_enters_a_campaign_now(journey_bot: JourneyBot) -> None:
     await bot.tick(minutes=1)
     assert bot.texts_to("o_campaign")[-1] == "春季活动"
     assert "春季活动" not in bot.texts_to("o_hello")
+
+
+async def test_a_lead_state_set_by_sales_starts_a_journey(journey_bot: JourneyBot) -> None:
+    bot = journey_bot
+    for _ in range(4):
+        await bot.says("o_b", "价格多少")  # 120 points: a B lead, pushed to zhangsan
+    await bot.settled()
+    lead_id = next(
+        int(m.payload["template_card"]["button_list"][0]["key"].split(":")[1])
+        for m in bot.fake.wecom_messages
+        if m.msgtype == "template_card"
+    )
+    assert "明确意向" in await bot.staff_says("zhangsan", f"状态 {lead_id} intent")
+    await bot.tick(minutes=1)
+    reminders = [
+        m.payload["text"]["content"] for m in bot.fake.wecom_messages if m.msgtype == "text"
+    ]
+    assert f"线索 #{lead_id} 客户意向明确，请今天约到店" in reminders
+
+
+async def test_a_wecom_contact_added_starts_a_journey(journey_bot: JourneyBot) -> None:
+    bot = journey_bot
+    bot.fake.add_external_contact("wm_j", "客户", ["lisi"])
+    callback = bot.wecom.callback(
+        bot.wecom.contact_change("add_external_contact", "lisi", "wm_j", "spring_expo")
+    )
+    response = await bot.client.post("/wecom/sales", params=callback.query, data=callback.body)
+    assert response.status == 200
+    await bot.settled()
+
+    async def started() -> list[JourneyRun] | None:
+        runs = [r for r in (await bot.runs()).values() if r.journey == "contact_welcome"]
+        return runs or None
+
+    [run] = await eventually(started)
+    await bot.tick(minutes=1)
+    assert (await bot.runs())[f"contact_welcome:{run.profile_id}"].status == "done"
