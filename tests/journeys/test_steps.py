@@ -89,11 +89,20 @@ trigger = "segment"
 [[journey]]
 name = "exits"
 trigger = "segment"
-exit = "lead:any | unsubscribed | tag:已购车 | grade:A"
+exit = "grade:A | lead:any | unsubscribed | tag:已购车"
   [[journey.step]]
   wait = "1h"
   action = "text"
   text = "nudge"
+
+[[journey]]
+name = "again"
+trigger = "segment"
+restart = true
+  [[journey.step]]
+  wait = "1h"
+  action = "text"
+  text = "again"
 
 [[journey]]
 name = "stale"
@@ -226,16 +235,19 @@ async def test_no_message_to_a_won_lead_in_do_not_disturb(make_world: WorldFacto
 
 async def test_exits_end_a_run_early_with_the_reason(make_world: WorldFactory) -> None:
     world = await make_world(STEPS)
+    graded = await world.person("o_exit_graded")
+    await world.make_lead(graded, owner="zhangsan", grade="A")
     lead = await world.person("o_exit_lead")
     gone = await world.person("o_exit_gone", subscribed=False)
     bought = await world.person("o_exit_bought", tags=["已购车"])
     stays = await world.person("o_exit_stays")
     await world.make_lead(lead, owner=None)
-    await world.enter("exits", lead, gone, bought, stays)
+    await world.enter("exits", graded, lead, gone, bought, stays)
     world.clock.advance(hours=1)
     await world.fire()
     reasons = {run.profile_id: (run.status, run.exit_reason) for run in await world.runs()}
     assert reasons == {
+        graded: ("exited", "exit: grade:A"),
         lead: ("exited", "exit: lead:any"),
         gone: ("exited", "exit: unsubscribed"),
         bought: ("exited", "exit: tag:已购车"),
@@ -263,3 +275,22 @@ async def test_a_person_is_in_one_run_of_a_journey_at_a_time(make_world: WorldFa
     assert await world.enter("waits", who) == 1
     assert await world.enter("waits", who) == 0
     assert len(await world.runs(who)) == 1
+
+
+async def test_a_journey_marked_restart_starts_over_on_a_new_trigger(
+    make_world: WorldFactory,
+) -> None:
+    world = await make_world(STEPS)
+    who = await world.person("o_again")
+    assert await world.enter("again", who) == 1
+    world.clock.advance(minutes=50)
+    assert await world.enter("again", who) == 1  # starts over: due an hour from now
+    world.clock.advance(minutes=30)
+    await world.fire()
+    assert world.texts_to("o_again") == []
+    world.clock.advance(minutes=30)
+    await world.fire()
+    assert world.texts_to("o_again") == ["again"]
+    first, second = await world.runs(who)
+    assert (first.status, first.exit_reason) == ("exited", "restarted")
+    assert second.status == "done"

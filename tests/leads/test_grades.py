@@ -195,3 +195,53 @@ def test_a_missing_journeys_file_is_a_config_error(tmp_path: Path) -> None:
     config.write_text('[journeys]\nfile = "missing.toml"\n', encoding="utf-8")
     with pytest.raises(SettingsError, match=r"journeys\.file"):
         load_settings(config, {})
+
+
+CAPPED_TOML = (
+    LEADS_TOML.split("[[leads.sales]]")[0]
+    + """
+[[leads.sales]]
+userid = "zhangsan"
+name = "张三"
+max_open = 1
+"""
+)
+
+
+@pytest.fixture
+async def capped_bot(
+    write_config: ConfigWriter,
+    aiohttp_client: ClientFactory,
+    clock: ShiftedClock,
+    fake_state: FakeWeChat,
+    wecom: WeComPlayer,
+) -> LeadsBot:
+    settings = write_config(extra=CAPPED_TOML + GRADES_TOML)
+    client = await aiohttp_client(create_app(settings, clock=clock))
+    return LeadsBot(client, fake_state, wecom, clock)
+
+
+async def b_lead(bot: LeadsBot, player: WeChatPlayer, openid: str) -> int:
+    for _ in range(3):
+        await bot.follower_says(player, openid, "价格多少")
+    return (await bot.new_lead(player, openid, "价格多少")).id  # 120: B
+
+
+async def test_when_capacity_is_short_the_higher_grade_is_served_first(
+    capped_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    bot = capped_bot
+    first = await b_lead(bot, player, "o_cap1")
+    assert (await bot.lead(first)).owner == "zhangsan"  # now full
+    older_b = await b_lead(bot, player, "o_cap2")
+    for _ in range(3):
+        await bot.follower_says(player, "o_cap3", "想试驾")  # 180 and 试驾意向: A
+    await bot.wait_idle()
+    newer_a = max(lead.id for lead in await bot.leads())
+    assert {(await bot.lead(i)).owner for i in (older_b, newer_a)} == {None}
+    pool = await bot.staff_says("zhangsan", "公海")
+    assert pool.index(f"#{newer_a}") < pool.index(f"#{older_b}")  # grade first, then age
+    assert "→ 流失" in await bot.staff_says("zhangsan", f"状态 {first} lost")
+    await bot.sweep()
+    assert (await bot.lead(newer_a)).owner == "zhangsan"
+    assert (await bot.lead(older_b)).owner is None
