@@ -109,6 +109,14 @@ trigger = "contact_added"
   tags = ["企微欢迎"]
 
 [[journey]]
+name = "nurture_c"
+trigger = "segment"
+  [[journey.step]]
+  wait = "1d"
+  action = "add_points"
+  points = 5
+
+[[journey]]
 name = "campaign"
 trigger = "segment"
   [[journey.step]]
@@ -184,7 +192,9 @@ async def journey_bot(
     player = WeChatPlayer(TOKEN, APP_ID, AES_KEY, clock=lambda: clock().timestamp())
     (tmp_path / "journeys.toml").write_text(JOURNEYS_TOML, encoding="utf-8")
     settings = write_config(
-        extra=LEADS_TOML + GRADES_TOML + '\n[journeys]\nfile = "journeys.toml"\n'
+        extra=LEADS_TOML
+        + GRADES_TOML.replace("push = false", 'push = false\njourney = "nurture_c"')
+        + '\n[journeys]\nfile = "journeys.toml"\n'
     )
     for openid in ("o_browse", "o_converts", "o_hello", "o_expo", "o_campaign", "o_b"):
         fake_state.add_follower(APP_ID, openid)
@@ -222,6 +232,7 @@ async def test_becoming_a_lead_stops_the_journey_at_once(journey_bot: JourneyBot
     [price] = [r for r in runs.values() if r.journey == "price_nurture"]
     assert (price.status, price.exit_reason) == ("exited", "exit: lead:any")
     assert any(r.journey == "new_lead" for r in runs.values())  # lead:new triggered
+    assert any(r.journey == "nurture_c" for r in runs.values())  # grade C's own journey
     sent = len(bot.texts_to("o_converts"))
     await bot.tick(days=3)
     assert len(bot.texts_to("o_converts")) == sent  # no invitation after the exit
