@@ -54,7 +54,8 @@ class JourneyRunEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("journey_runs.id"))
-    profile_id: Mapped[int] = mapped_column(Integer)
+    # A foreign key, so a profile merge moves the events (and the daily cap) along.
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"))
     journey: Mapped[str] = mapped_column(String(64))
     step: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))

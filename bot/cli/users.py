@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config.settings import Settings
 from keywords.hours import shanghai
 from storage.database import create_engine, create_session_factory, upgrade_schema
+from storage.journey_repo import runs_of
 from storage.lead_models import Lead
 from storage.leads_repo import grade_history
 from storage.models import InboundEvent, PointEntry, Profile
@@ -103,6 +104,16 @@ async def render_profile(session: AsyncSession, profile_id: int) -> str:
         body = event.content if event.msg_type == "text" else event.event_key
         rule = f"  (rule {event.rule})" if event.rule else ""
         lines.append(f"  {_time(event.received_at)}  {what:<12}{_clip(body)}{rule}")
+    runs = await runs_of(session, profile_id)
+    if runs:
+        lines.append("Journeys")
+    for run in runs:
+        where = (
+            f"next step {run.step + 1} at {_time(run.due_at)}"
+            if run.status == "active"
+            else f"{run.exit_reason or run.status} {_time(run.ended_at)}"
+        )
+        lines.append(f"  {run.journey:<20}{run.status:<8}{where}")
     lines.append(f"Timeline (newest {TIMELINE_ENTRIES})")
     lines.extend(
         _timeline_line(entry) for entry in await history(session, profile_id, TIMELINE_ENTRIES)

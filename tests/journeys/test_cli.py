@@ -10,6 +10,7 @@ import pytest
 
 from bot.cli.journeys import add_journeys_parser, run_journeys, run_journeys_async
 from bot.cli.main import main
+from bot.cli.users import render_profile
 from bot.config.settings import Settings, load_settings
 from tests.journeys.conftest import WorldFactory
 from tests.journeys.test_steps import STEPS
@@ -70,6 +71,9 @@ async def test_list_runs_dry_run_stats_and_start(make_world: WorldFactory) -> No
     assert "waits" in listing and "trigger segment" in listing and "active 1" in listing
     runs = await _run(world.settings, "runs", "--user", "o_cli")
     assert "waits active" in runs and "next step 1/4 text" in runs
+    async with world.sessions() as session:
+        shown = await render_profile(session, who)
+    assert "Journeys\n  waits               active  next step 1 at 2026-01-05 10:30" in shown
     dry = await _run(world.settings, "dry-run", "conditions", "--user", f"#{who}")
     assert "Asia/Shanghai" in dry
     assert "step 1 at" in dry and "send via custom" in dry

@@ -44,7 +44,7 @@ def upgrade() -> None:
         "journey_run_events",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("run_id", sa.Integer(), sa.ForeignKey("journey_runs.id"), nullable=False),
-        sa.Column("profile_id", sa.Integer(), nullable=False),
+        sa.Column("profile_id", sa.Integer(), sa.ForeignKey("profiles.id"), nullable=False),
         sa.Column("journey", sa.String(64), nullable=False),
         sa.Column("step", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(32), nullable=False),
