@@ -32,6 +32,13 @@ trigger = "segment"
   text = "本周到店有礼"
 
 [[journey]]
+name = "via_owner"
+trigger = "segment"
+  [[journey.step]]
+  action = "wecom"
+  text = "您好，我是您的专属顾问"
+
+[[journey]]
 name = "call"
 trigger = "segment"
   [[journey.step]]
@@ -129,3 +136,20 @@ async def test_a_quota_error_is_retried_later_not_dropped(make_world: WorldFacto
     world.clock.advance(minutes=1)
     await world.fire()
     assert world.texts_to("o_quota") == ["本周到店有礼"]
+
+
+async def test_a_wecom_step_goes_through_the_owner_first(make_world: WorldFactory) -> None:
+    world = await make_world(FALLBACK)
+    who = await world.person("o_owner")
+    await world.make_lead(who, owner="zhangsan", external="wm_owner")
+    world.fake.add_external_contact("wm_owner", "客户", ["zhangsan"])
+    await world.enter("via_owner", who)
+    await world.fire()
+    [task] = world.fake.msg_templates
+    assert task.payload == {
+        "chat_type": "single",
+        "external_userid": ["wm_owner"],
+        "sender": "zhangsan",
+        "text": {"content": "您好，我是您的专属顾问"},
+    }
+    assert world.fake.custom_messages == []

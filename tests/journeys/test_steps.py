@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models import PointEntry, ProfileTag
+from storage.models import InboundEvent, PointEntry, ProfileTag
 from tests.journeys.conftest import WorldFactory
 
 STEPS = """
@@ -94,6 +94,15 @@ exit = "grade:A | lead:any | unsubscribed | tag:已购车"
   wait = "1h"
   action = "text"
   text = "nudge"
+
+[[journey]]
+name = "replies"
+trigger = "segment"
+  [[journey.step]]
+  wait = "1d"
+  when = "!replied & (lead:new | grade:A)"
+  action = "text"
+  text = "still quiet"
 
 [[journey]]
 name = "again"
@@ -294,3 +303,26 @@ async def test_a_journey_marked_restart_starts_over_on_a_new_trigger(
     first, second = await world.runs(who)
     assert (first.status, first.exit_reason) == ("exited", "restarted")
     assert second.status == "done"
+
+
+async def test_replied_grade_and_lead_state_conditions(make_world: WorldFactory) -> None:
+    world = await make_world(STEPS)
+    quiet = await world.person("o_quiet_a")
+    await world.make_lead(quiet, owner="zhangsan", state="contacting", grade="A")
+    talker = await world.person("o_talker")
+    await world.make_lead(talker, owner="zhangsan", state="new")
+    stranger = await world.person("o_stranger")  # no lead: neither new nor A
+    await world.enter("replies", quiet, talker, stranger)
+    world.clock.advance(hours=3)
+    async with world.sessions.begin() as session:
+        session.add(
+            InboundEvent(
+                dedup_key="o_talker:1", account="main", openid="o_talker", profile_id=talker,
+                msg_type="text", content="在吗", sent_at=world.clock(), received_at=world.clock(),
+            )
+        )  # fmt: skip
+    world.clock.advance(days=1)
+    await world.fire()
+    assert world.texts_to("o_quiet_a") == ["still quiet"]  # grade A, never replied
+    assert world.texts_to("o_talker") == []  # replied since the run started
+    assert world.texts_to("o_stranger") == []
