@@ -46,7 +46,9 @@ class JourneySend:
     wecom_app: str = ""
 
     def to_payload(self) -> dict[str, object]:
-        return asdict(self)
+        # The outbox worker runs jobs of one `touser` in order and different ones
+        # concurrently: one person's steps stay in order, different people's overlap.
+        return {**asdict(self), "touser": f"profile:{self.profile_id}"}
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, object]) -> JourneySend:
