@@ -250,6 +250,27 @@ def _step(table: _Table, templates: Mapping[str, Template]) -> Step:
     return Step(wait, action, when, when_text, stale, table.line)
 
 
+def _field(table: _Table, key: str, value: object) -> object:
+    """A message field of the right shape, so a bad one fails here and not at send time."""
+    if key == "articles":
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(
+                isinstance(a, dict) and all(isinstance(v, str) for v in a.values()) for a in value
+            )
+        ):
+            raise table.error(key, "must be a list of tables of strings (title, url, ...)")
+        return value
+    if key == "data":
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise table.error(key, "must be a table of strings (keyword = value)")
+        return value
+    if not isinstance(value, str) or not value:
+        raise table.error(key, "must be a non-empty string")
+    return value
+
+
 def _action(table: _Table, kind: ActionKind, templates: Mapping[str, Template]) -> Action:
     fields: dict[str, object] = {}
     for key in _ACTION_FIELDS.get(kind, ()):
@@ -257,7 +278,7 @@ def _action(table: _Table, kind: ActionKind, templates: Mapping[str, Template]) 
         if value is None and key not in ("page", "data", "thumb_media_id"):
             raise table.error(key, f"is required for a {kind.value} step")
         if value is not None:
-            fields[key] = value
+            fields[key] = _field(table, key, value)
     template = None
     if kind == ActionKind.TEMPLATE or kind in CUSTOMER_SERVICE:
         template = table.text("template", "") or None

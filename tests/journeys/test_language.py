@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -19,6 +20,7 @@ from journeys.expressions import (
     describe,
     parse_expression,
 )
+from journeys.journeys_file import JourneysError, parse_journeys
 from journeys.waits import QuietHours, WaitError, parse_quiet_hours, parse_wait
 from keywords.hours import shanghai
 from storage.profile_facts import ProfileFacts
@@ -144,3 +146,38 @@ def test_quiet_hours_within_one_day_and_across_midnight() -> None:
     night = parse_quiet_hours("22:00-08:00")
     assert night.contains(datetime(2026, 1, 5, 14, 0, tzinfo=UTC))  # 22:00
     assert not night.contains(datetime(2026, 1, 5, 0, 0, tzinfo=UTC))  # 08:00
+
+
+DEMO_LINES = (Path(__file__).resolve().parents[2] / "journeys.toml").read_text("utf-8").splitlines()
+
+
+@given(
+    drop=st.sets(st.integers(0, len(DEMO_LINES) - 1), max_size=3),
+    junk=st.lists(st.sampled_from(['x = 1', 'wait = 3', 'action = "fly"', "[[journey]]",
+                                   'when = "tag:"', 'tags = [1]', "[[journey.step]]"]),
+                  max_size=2),
+)  # fmt: skip
+def test_a_damaged_journeys_file_parses_or_names_a_line(drop: set[int], junk: list[str]) -> None:
+    lines = [line for i, line in enumerate(DEMO_LINES) if i not in drop] + junk
+    text = "\n".join(lines)
+    try:
+        parse_journeys(text)
+    except JourneysError as error:
+        assert 0 <= error.line <= len(lines)
+        assert error.reason
+
+
+@pytest.mark.parametrize(
+    ("step", "reason"),
+    [
+        ('action = "news"\narticles = "x"', "articles: must be a list of tables"),
+        ('action = "subscribe"\ntemplate_id = "T"\ndata = "x"', "data: must be a table"),
+        ('action = "image"\nmedia_id = 3', "media_id: must be a non-empty string"),
+        ('action = "add_tags"', "tags: is required"),
+        ('action = "add_points"\npoints = -1', "points: must be an integer"),
+    ],
+)
+def test_message_fields_are_checked_when_the_file_is_read(step: str, reason: str) -> None:
+    text = f'[[journey]]\nname = "j"\ntrigger = "segment"\n[[journey.step]]\n{step}\n'
+    with pytest.raises(JourneysError, match=reason):
+        parse_journeys(text)
