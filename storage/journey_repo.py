@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.journey_models import ACTIVE, JourneyRun, JourneyRunEvent
+from storage.journey_models import ACTIVE, EXITED, JourneyRun, JourneyRunEvent
 from storage.lead_models import Lead
 from storage.upsert import insert_or_skip
 
@@ -265,3 +265,26 @@ async def active_counts(session: AsyncSession) -> dict[str, int]:
         .group_by(JourneyRun.journey)
     )
     return {str(journey): int(count) for journey, count in rows}
+
+
+async def rekey_after_merge(session: AsyncSession, survivor: int, now: datetime) -> None:
+    """After a merge moved runs onto `survivor`: one active run per journey, keyed to it.
+
+    The survivor's own run of a journey wins (else the oldest moved one); the
+    others end as "merged", so the person is never in two runs of one journey.
+    """
+    runs = sorted(
+        await active_runs(session, survivor),
+        key=lambda run: (run.active_key != active_key(run.journey, survivor), run.id),
+    )
+    kept: dict[str, JourneyRun] = {}
+    for run in runs:
+        if run.journey not in kept:
+            kept[run.journey] = run
+            continue
+        run.status, run.active_key, run.due_at = EXITED, None, None
+        run.ended_at, run.exit_reason = now, "merged"
+    await session.flush()
+    for run in kept.values():
+        run.active_key = active_key(run.journey, survivor)
+    await session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.models import InboundEvent, PointEntry, ProfileTag
+from storage.profiles import merge_profiles
 from tests.journeys.conftest import WorldFactory
 
 STEPS = """
@@ -326,3 +327,21 @@ async def test_replied_grade_and_lead_state_conditions(make_world: WorldFactory)
     assert world.texts_to("o_quiet_a") == ["still quiet"]  # grade A, never replied
     assert world.texts_to("o_talker") == []  # replied since the run started
     assert world.texts_to("o_stranger") == []
+
+
+async def test_a_merge_leaves_one_active_run_per_journey(make_world: WorldFactory) -> None:
+    world = await make_world(STEPS)
+    older = await world.person("o_merge_a")
+    newer = await world.person("o_merge_b")
+    await world.enter("waits", older, newer)
+    await world.enter("exits", newer)
+    async with world.sessions.begin() as session:
+        await merge_profiles(session, older, newer, reason="test", at=world.clock())
+    runs = {(run.journey, run.status, run.exit_reason) for run in await world.runs()}
+    assert runs == {
+        ("waits", "active", None),
+        ("waits", "exited", "merged"),
+        ("exits", "active", None),
+    }
+    assert {run.profile_id for run in await world.runs()} == {older}
+    assert await world.enter("exits", older) == 0  # the moved run holds the survivor's key
