@@ -28,12 +28,12 @@ from tests.journeys.world import ManualClock
 from tests.leads.conftest import (
     AGENT_ID,
     CORP_ID,
+    GRADES_TOML,
     LEADS_TOML,
     WECOM_AES_KEY,
     WECOM_TOKEN,
 )
 from tests.leads.helpers import eventually
-from tests.leads.test_grades import GRADES_TOML
 
 JOURNEYS_TOML = """
 [[template]]

@@ -20,7 +20,7 @@ from fakewechat.state import FakeWeChat
 from leads.grades import Grade, GradeCondition, Urgency, Window, grade_of
 from storage.profile_facts import ProfileFacts
 from tests.conftest import ClientFactory, ConfigWriter
-from tests.leads.conftest import LEADS_TOML
+from tests.leads.conftest import GRADES_TOML, LEADS_TOML
 from tests.leads.helpers import LeadsBot, ShiftedClock
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -36,27 +36,6 @@ GRADES = (
     Grade("B", (GradeCondition(min_score=100),)),
     Grade("C", (GradeCondition(phone=True),), push=False),
 )
-GRADES_TOML = """
-[[leads.grades]]
-name = "A"
-urgency = "urgent"
-claim_minutes = 10
-  [[leads.grades.when]]
-  min_score = 150
-  any_tags = ["试驾意向"]
-  [[leads.grades.when]]
-  min_score = 150
-  channels = ["spring_expo"]
-
-[[leads.grades]]
-name = "B"
-min_score = 120
-
-[[leads.grades]]
-name = "C"
-phone = true
-push = false
-"""
 
 
 def facts(**values: object) -> ProfileFacts:
