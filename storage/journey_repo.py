@@ -13,11 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Integer, String, cast, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.journey_models import ACTIVE, EXITED, JourneyRun, JourneyRunEvent
 from storage.lead_models import Lead
+from storage.types import UtcDateTime
 from storage.upsert import insert_or_skip
 
 QUEUED = "queued"
@@ -74,6 +77,10 @@ async def enter_runs(
     if not profile_ids:
         return []
     connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        return await _enter_runs_postgres(
+            session, journey, profile_ids, trigger=trigger, due_at=due_at, now=now
+        )
     rows = [
         {
             "journey": journey,
@@ -90,6 +97,43 @@ async def enter_runs(
     statement = insert_or_skip(connection, JourneyRun, ("active_key",)).returning(JourneyRun.id)
     result = await connection.execute(statement, rows)
     return [int(run_id) for run_id in result.scalars()]
+
+
+async def _enter_runs_postgres(
+    session: AsyncSession,
+    journey: str,
+    profile_ids: Sequence[int],
+    *,
+    trigger: str,
+    due_at: datetime,
+    now: datetime,
+) -> list[int]:
+    """One INSERT … SELECT unnest(ids): a campaign's chunk costs one statement, one parameter."""
+    people = (
+        func.unnest(literal(list(profile_ids), ARRAY(Integer)))
+        .table_valued("profile_id")
+        .render_derived(name="people")
+    )
+    key = literal(f"{journey}:").op("||")(cast(people.c.profile_id, String))
+    rows = select(
+        literal(journey),
+        people.c.profile_id,
+        literal(ACTIVE),
+        literal(0),
+        literal(due_at, UtcDateTime()),
+        key,
+        literal(trigger[:160]),
+        literal(now, UtcDateTime()),
+    )
+    columns = ["journey", "profile_id", "status", "step", "due_at", "active_key", "trigger",
+               "started_at"]  # fmt: skip
+    statement = (
+        postgresql.insert(JourneyRun)
+        .from_select(columns, rows)
+        .on_conflict_do_nothing(index_elements=["active_key"])
+        .returning(JourneyRun.id)
+    )
+    return [int(run_id) for run_id in await session.scalars(statement)]
 
 
 async def end_active(

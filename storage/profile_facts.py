@@ -8,12 +8,14 @@ in a handful of round trips rather than thousands.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Integer, any_, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.lead_models import Lead
 from storage.models import Identity, InboundEvent, Profile, ProfileTag
@@ -61,24 +63,31 @@ async def load_facts(
     ids = sorted(set(profile_ids))
     if not ids:
         return {}
+    among = _among(session, ids)
     built: dict[int, dict[str, object]] = {}
-    for profile in await session.scalars(select(Profile).where(Profile.id.in_(ids))):
-        built[profile.id] = {
-            "profile_id": profile.id,
-            "score": profile.score,
-            "first_channel": profile.first_channel,
-            "last_channel": profile.last_channel,
-            "has_phone": bool(profile.phone),
+    # Columns, not ORM objects: fresh even where a bulk UPDATE changed a loaded row.
+    profiles = await session.execute(
+        select(
+            Profile.id, Profile.score, Profile.first_channel, Profile.last_channel, Profile.phone
+        ).where(among(Profile.id))
+    )
+    for profile_id, score, first, last_channel, phone in profiles:
+        built[profile_id] = {
+            "profile_id": profile_id,
+            "score": score,
+            "first_channel": first,
+            "last_channel": last_channel,
+            "has_phone": bool(phone),
         }
     tags: dict[int, set[str]] = defaultdict(set)
     rows = await session.execute(
-        select(ProfileTag.profile_id, ProfileTag.tag).where(ProfileTag.profile_id.in_(ids))
+        select(ProfileTag.profile_id, ProfileTag.tag).where(among(ProfileTag.profile_id))
     )
     for profile_id, tag in rows:
         tags[profile_id].add(tag)
     openids = await session.execute(
         select(Identity.profile_id, Identity.app, Identity.value, Identity.subscribed)
-        .where(Identity.profile_id.in_(ids), Identity.kind == "openid")
+        .where(among(Identity.profile_id), Identity.kind == "openid")
         .order_by(Identity.subscribed.desc(), Identity.id)
     )
     subscribed: dict[int, bool] = {}
@@ -87,22 +96,28 @@ async def load_facts(
         if values is not None and "openid" not in values:
             values["openid"], values["account"] = value, app
         subscribed[profile_id] = subscribed.get(profile_id, False) or bool(is_subscribed)
-    for lead in await session.scalars(select(Lead).where(Lead.profile_id.in_(ids))):
-        values = built.get(lead.profile_id)
+    leads = await session.execute(
+        select(
+            Lead.profile_id, Lead.id, Lead.state, Lead.grade, Lead.locked, Lead.owner,
+            Lead.external_userid,
+        ).where(among(Lead.profile_id))
+    )  # fmt: skip
+    for profile_id, lead_id, state, grade, locked, owner, external in leads:
+        values = built.get(profile_id)
         if values is not None:
             values.update(
-                lead_id=lead.id,
-                lead_state=lead.state,
-                lead_grade=lead.grade,
-                lead_locked=lead.locked,
-                lead_owner=lead.owner,
-                lead_external_userid=lead.external_userid,
+                lead_id=lead_id,
+                lead_state=state,
+                lead_grade=grade,
+                lead_locked=locked,
+                lead_owner=owner,
+                lead_external_userid=external,
             )
     messages, clicks, last = await _recent_events(session, ids, now, window_days)
     if last_message and not last:
         latest = await session.execute(
             select(InboundEvent.profile_id, func.max(InboundEvent.received_at))
-            .where(InboundEvent.profile_id.in_(ids), InboundEvent.msg_type != "event")
+            .where(among(InboundEvent.profile_id), InboundEvent.msg_type != "event")
             .group_by(InboundEvent.profile_id)
         )
         last = {int(row[0]): row[1] for row in latest}
@@ -119,6 +134,16 @@ async def load_facts(
     }
 
 
+def _among(
+    session: AsyncSession, ids: Sequence[int]
+) -> Callable[[InstrumentedAttribute[int]], ColumnElement[bool]]:
+    """`column IN ids`; on PostgreSQL `= ANY(array)`: one parameter, not thousands."""
+    if session.get_bind().dialect.name == "postgresql":
+        values = list(ids)
+        return lambda column: column == any_(literal(values, ARRAY(Integer)))
+    return lambda column: column.in_(ids)
+
+
 async def _recent_events(
     session: AsyncSession, ids: Sequence[int], now: datetime, window_days: int
 ) -> tuple[dict[int, list[datetime]], dict[int, list[datetime]], dict[int, datetime]]:
@@ -131,7 +156,7 @@ async def _recent_events(
         select(InboundEvent.profile_id, InboundEvent.msg_type, InboundEvent.event,
                InboundEvent.received_at)
         .where(
-            InboundEvent.profile_id.in_(ids),
+            _among(session, ids)(InboundEvent.profile_id),
             InboundEvent.received_at >= now - timedelta(days=window_days),
         )
         .order_by(InboundEvent.id.desc())
