@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.id_filter import among
 from storage.journey_models import ACTIVE, EXITED, JourneyRun, JourneyRunEvent
 from storage.lead_models import Lead
 from storage.types import UtcDateTime
@@ -236,7 +237,7 @@ async def messages_since(
     rows = await session.execute(
         select(JourneyRunEvent.profile_id, func.count())
         .where(
-            JourneyRunEvent.profile_id.in_(sorted(set(profile_ids))),
+            among(session, sorted(set(profile_ids)))(JourneyRunEvent.profile_id),
             JourneyRunEvent.kind == QUEUED,
             JourneyRunEvent.at >= since,
         )

@@ -8,15 +8,14 @@ in a handful of round trips rather than thousands.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Integer, any_, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
+from storage.id_filter import among
 from storage.lead_models import Lead
 from storage.models import Identity, InboundEvent, Profile, ProfileTag
 
@@ -63,13 +62,13 @@ async def load_facts(
     ids = sorted(set(profile_ids))
     if not ids:
         return {}
-    among = _among(session, ids)
+    of_ids = among(session, ids)
     built: dict[int, dict[str, object]] = {}
     # Columns, not ORM objects: fresh even where a bulk UPDATE changed a loaded row.
     profiles = await session.execute(
         select(
             Profile.id, Profile.score, Profile.first_channel, Profile.last_channel, Profile.phone
-        ).where(among(Profile.id))
+        ).where(of_ids(Profile.id))
     )
     for profile_id, score, first, last_channel, phone in profiles:
         built[profile_id] = {
@@ -81,13 +80,13 @@ async def load_facts(
         }
     tags: dict[int, set[str]] = defaultdict(set)
     rows = await session.execute(
-        select(ProfileTag.profile_id, ProfileTag.tag).where(among(ProfileTag.profile_id))
+        select(ProfileTag.profile_id, ProfileTag.tag).where(of_ids(ProfileTag.profile_id))
     )
     for profile_id, tag in rows:
         tags[profile_id].add(tag)
     openids = await session.execute(
         select(Identity.profile_id, Identity.app, Identity.value, Identity.subscribed)
-        .where(among(Identity.profile_id), Identity.kind == "openid")
+        .where(of_ids(Identity.profile_id), Identity.kind == "openid")
         .order_by(Identity.subscribed.desc(), Identity.id)
     )
     subscribed: dict[int, bool] = {}
@@ -100,7 +99,7 @@ async def load_facts(
         select(
             Lead.profile_id, Lead.id, Lead.state, Lead.grade, Lead.locked, Lead.owner,
             Lead.external_userid,
-        ).where(among(Lead.profile_id))
+        ).where(of_ids(Lead.profile_id))
     )  # fmt: skip
     for profile_id, lead_id, state, grade, locked, owner, external in leads:
         values = built.get(profile_id)
@@ -117,7 +116,7 @@ async def load_facts(
     if last_message and not last:
         latest = await session.execute(
             select(InboundEvent.profile_id, func.max(InboundEvent.received_at))
-            .where(among(InboundEvent.profile_id), InboundEvent.msg_type != "event")
+            .where(of_ids(InboundEvent.profile_id), InboundEvent.msg_type != "event")
             .group_by(InboundEvent.profile_id)
         )
         last = {int(row[0]): row[1] for row in latest}
@@ -134,16 +133,6 @@ async def load_facts(
     }
 
 
-def _among(
-    session: AsyncSession, ids: Sequence[int]
-) -> Callable[[InstrumentedAttribute[int]], ColumnElement[bool]]:
-    """`column IN ids`; on PostgreSQL `= ANY(array)`: one parameter, not thousands."""
-    if session.get_bind().dialect.name == "postgresql":
-        values = list(ids)
-        return lambda column: column == any_(literal(values, ARRAY(Integer)))
-    return lambda column: column.in_(ids)
-
-
 async def _recent_events(
     session: AsyncSession, ids: Sequence[int], now: datetime, window_days: int
 ) -> tuple[dict[int, list[datetime]], dict[int, list[datetime]], dict[int, datetime]]:
@@ -156,7 +145,7 @@ async def _recent_events(
         select(InboundEvent.profile_id, InboundEvent.msg_type, InboundEvent.event,
                InboundEvent.received_at)
         .where(
-            _among(session, ids)(InboundEvent.profile_id),
+            among(session, ids)(InboundEvent.profile_id),
             InboundEvent.received_at >= now - timedelta(days=window_days),
         )
         .order_by(InboundEvent.id.desc())
