@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leads.alerts import text_job
@@ -165,10 +165,10 @@ class LeadTimers:
         return len(leads)
 
 
-async def _due(session: AsyncSession, *conditions: object) -> list[Lead]:
+async def _due(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[Lead]:
     rows = await session.scalars(
         select(Lead)
-        .where(Lead.locked.is_(False), *conditions)  # type: ignore[arg-type]
+        .where(Lead.locked.is_(False), *conditions)
         .order_by(Lead.id)
         .with_for_update(skip_locked=True)
     )

@@ -90,20 +90,23 @@ class AdminUsers:
     async def set_password(self, name: str, password_hash: str, actor: str, at: datetime) -> bool:
         """Also clears a lock-out: a new password is how an admin unlocks someone."""
         async with self._sessions.begin() as session:
-            result = await session.execute(
+            changed = await session.scalar(
                 update(AdminUser)
                 .where(AdminUser.name == name)
                 .values(password_hash=password_hash, failures=0, locked_until=None)
+                .returning(AdminUser.name)
             )
-            if not result.rowcount:  # type: ignore[attr-defined]
+            if changed is None:
                 return False
             add_audit(session, actor=actor, action="user.passwd", target=name, detail="", at=at)
             return True
 
     async def remove(self, name: str, actor: str, at: datetime) -> bool:
         async with self._sessions.begin() as session:
-            result = await session.execute(delete(AdminUser).where(AdminUser.name == name))
-            if not result.rowcount:  # type: ignore[attr-defined]
+            gone = await session.scalar(
+                delete(AdminUser).where(AdminUser.name == name).returning(AdminUser.name)
+            )
+            if gone is None:
                 return False
             add_audit(session, actor=actor, action="user.remove", target=name, detail="", at=at)
             return True

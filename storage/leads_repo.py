@@ -44,7 +44,7 @@ async def create_lead(
     """A new lead for the profile; None when it already has one (a lead is made once)."""
     lead_id = await insert_unless_exists(
         session,
-        Lead.__table__,  # type: ignore[arg-type]
+        Lead,
         {
             "profile_id": profile_id,
             "state": state,
@@ -192,7 +192,7 @@ async def schedule_job(
     [row] = job_rows([job], now)
     job_id = await insert_unless_exists(
         session,
-        OutboxJob.__table__,  # type: ignore[arg-type]
+        OutboxJob,
         {**row, "next_attempt_at": due_at},
         ("dedup_key",),
     )

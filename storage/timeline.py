@@ -61,8 +61,8 @@ async def record(session: AsyncSession, profile_id: int, change: Change) -> bool
     if change.ref is None:
         session.add(TimelineEntry(**values))
         return True
-    table = TimelineEntry.__table__
-    return await insert_unless_exists(session, table, values, ("ref",)) is not None  # type: ignore[arg-type]
+    table = TimelineEntry
+    return await insert_unless_exists(session, table, values, ("ref",)) is not None
 
 
 async def record_many(session: AsyncSession, changes: Sequence[tuple[int, Change]]) -> None:

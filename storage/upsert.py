@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Table
+from sqlalchemy import Table, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -23,7 +23,7 @@ def insert_or_skip(
 
 async def insert_unless_exists(
     session: AsyncSession,
-    table: Table,
+    table: type[Base] | Table,
     values: Mapping[str, object],
     conflict_columns: Sequence[str],
 ) -> int | None:
@@ -31,5 +31,6 @@ async def insert_unless_exists(
     # Core on the session's connection: the ORM execution path costs more than the query.
     connection = await session.connection()
     statement = insert_or_skip(connection, table, conflict_columns).values(**values)
-    row = (await connection.execute(statement.returning(table.c.id))).first()
-    return None if row is None else int(row[0])
+    # Every table of ours has an integer `id` key.
+    new_id = await connection.scalar(statement.returning(literal_column("id")))
+    return None if new_id is None else int(new_id)

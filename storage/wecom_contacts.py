@@ -73,8 +73,8 @@ async def link_external_contact(
             "state": state,
             "created_at": at,
         }
-        table = WeComRelation.__table__
-        await insert_unless_exists(session, table, values, ("corp", "external_userid", "userid"))  # type: ignore[arg-type]
+        table = WeComRelation
+        await insert_unless_exists(session, table, values, ("corp", "external_userid", "userid"))
     if unionid:
         merge = await link_unionid(session, profile_id, unionid, at=at, source=f"wecom:{app}")
         profile_id = merge.survivor if merge else profile_id

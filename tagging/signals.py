@@ -122,8 +122,8 @@ async def _contacts(
             "created_at": now,
             "last_seen_at": now,
         }
-        table = Identity.__table__
-        if await insert_unless_exists(session, table, values, ("kind", "app", "value")) is None:  # type: ignore[arg-type]
+        table = Identity
+        if await insert_unless_exists(session, table, values, ("kind", "app", "value")) is None:
             continue
         await record(session, profile_id, Change(WECHAT_ID, now, source=source, detail=wechat_id))
         if rule.wechat_id_tag:

@@ -175,7 +175,7 @@ class WeComCallbacks:
         async with self._sessions.begin() as session:
             stored = await insert_unless_exists(
                 session,
-                WeComEvent.__table__,  # type: ignore[arg-type]
+                WeComEvent,
                 {
                     "dedup_key": key,
                     "app": msg.account,
