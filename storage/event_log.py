@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.models import InboundEvent
 from storage.pending_events import HELD, PENDING, partition_of
@@ -101,17 +101,55 @@ def event_rows(
     ]
 
 
-async def append_events(engine: AsyncEngine, rows: Sequence[dict[str, object]]) -> set[str]:
-    """Insert the events not stored before, atomically; the dedup keys that were new."""
-    if engine.dialect.name == "postgresql":
-        async with engine.connect() as connection:
-            raw = await connection.get_raw_connection()
+class EventAppender:
+    """Appends batches of events; on PostgreSQL over one connection it keeps.
+
+    The group-commit writer appends one batch at a time, so one connection is
+    enough, and keeping it spares each batch a pool checkout and its pre-ping
+    round trip (about 6 % of a serving process's CPU under load, py-spy). A
+    failed append drops the connection: the next batch opens a fresh one, so a
+    database restart costs only the batch in flight, whose callers answer 500
+    and are retried by WeChat.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+        self._connection: AsyncConnection | None = None
+
+    async def append(self, rows: Sequence[dict[str, object]]) -> set[str]:
+        """Insert the events not stored before, atomically; the dedup keys that were new."""
+        if not self._postgres:
+            async with self._engine.begin() as connection:
+                # executemany: SQLAlchemy caches one compiled statement and batches the rows.
+                statement = insert_or_skip(connection, InboundEvent, ("dedup_key",)).returning(
+                    InboundEvent.dedup_key
+                )
+                return set((await connection.execute(statement, list(rows))).scalars())
+        if self._connection is None:
+            self._connection = await self._engine.connect()
+        try:
+            raw = await self._connection.get_raw_connection()
             driver: Any = raw.driver_connection  # asyncpg.Connection
             arrays = [[row[column] for row in rows] for column in COLUMNS]
             return {record[0] for record in await driver.fetch(_UNNEST_APPEND, *arrays)}
-    async with engine.begin() as connection:
-        # executemany: SQLAlchemy caches one compiled statement and batches the rows.
-        statement = insert_or_skip(connection, InboundEvent, ("dedup_key",)).returning(
-            InboundEvent.dedup_key
-        )
-        return set((await connection.execute(statement, list(rows))).scalars())
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception:  # a dead connection: dropping it is all that is left
+                await connection.invalidate()
+
+
+async def append_events(engine: AsyncEngine, rows: Sequence[dict[str, object]]) -> set[str]:
+    """Append once, without keeping a connection (tests, benchmarks, scripts)."""
+    appender = EventAppender(engine)
+    try:
+        return await appender.append(rows)
+    finally:
+        await appender.close()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.batching import Batcher
-from storage.event_log import append_events, event_rows
+from storage.event_log import EventAppender, event_rows
 from storage.models import InboundEvent
 from storage.pending_events import HELD, PENDING
 from storage.records import Decision, InboundRecord
@@ -43,6 +43,7 @@ class GroupCommitWriter:
     ) -> None:
         # Core on the engine, no ORM session: this is the request's only write.
         self._engine = engine
+        self._appender = EventAppender(engine)
         self._clock = clock
         self._batcher = Batcher[Append, bool]("group-commit", self._write, max_batch)
 
@@ -58,7 +59,7 @@ class GroupCommitWriter:
             for row in event_rows([(item.record, item.decision)], now, held=item.held)
         ]
         try:
-            new_keys = await append_events(self._engine, rows)
+            new_keys = await self._appender.append(rows)
         except Exception as exc:
             if len(batch) == 1:
                 # The callback fails (its caller answers an error) and WeChat retries it.
@@ -99,5 +100,6 @@ class GroupCommitWriter:
             )
 
     async def drain(self) -> None:
-        """Wait for the batch being written (at shutdown)."""
+        """Wait for the batch being written, then let the connection go (at shutdown)."""
         await self._batcher.drain()
+        await self._appender.close()

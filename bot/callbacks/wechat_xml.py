@@ -29,6 +29,11 @@ FIELD_MAX_CHARS = {
     "UserID": 128,
     "ExternalUserID": 128,
 }
+# The fields we read: each must be text (an element inside one is malformed).
+TEXT_FIELDS = (
+    *FIELD_MAX_CHARS,
+    *("CreateTime", "MsgId", "EventKey", "Content", "Recognition", "Encrypt", "State"),
+)
 _ASCII_DIGITS = re.compile(r"[0-9]{1,20}")
 # Any markup declaration but CDATA: DOCTYPE and ENTITY have no place in a callback.
 _DECLARATION = re.compile(rb"<!(?!\[CDATA\[)")
@@ -49,6 +54,10 @@ def parse_envelope(body: bytes) -> Mapping[str, str]:
     root = document.get("xml") if isinstance(document, dict) else None
     if not isinstance(root, dict):
         raise MalformedXml("the root element must be <xml>")
+    for name in TEXT_FIELDS:
+        if name in root and root[name] is not None and not isinstance(root[name], str):
+            # An element where WeChat sends text (<EventKey><a/></EventKey>, or twice).
+            raise MalformedXml(f"<{name}> must be text")
     return {key: value for key, value in root.items() if isinstance(value, str)}
 
 

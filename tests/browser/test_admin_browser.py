@@ -61,8 +61,8 @@ async def _simulate(
     settings: Settings, base: str, text: str, capsys: pytest.CaptureFixture[str]
 ) -> str:
     args = argparse.Namespace(
-        account=None, aes=False, click=None, subscribe=None, scan=None,
-        openid="o_browser_test", text=text, url=base,
+        account=None, aes=False, click=None, subscribe=None, scan=None, voice=None,
+        wecom=None, openid="o_browser_test", text=text, url=base,
     )  # fmt: skip
     capsys.readouterr()
     assert await simulate(settings, args) == 0

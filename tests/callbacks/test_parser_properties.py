@@ -98,7 +98,7 @@ NESTED_EVENT_KEY = (
 
 
 def test_a_nested_event_key_is_malformed_not_a_crash() -> None:
-    with pytest.raises(MalformedXml, match="wechatpy"):
+    with pytest.raises(MalformedXml, match="<EventKey> must be text"):
         to_inbound("main", NESTED_EVENT_KEY)
 
 

@@ -159,6 +159,7 @@ async def test_a_handler_that_overruns_answers_success_and_replies_later(
     assert held == "held"  # the stage waits for the rest of the decision
     release.set()
     await late.drain()
+    await events.drain()
     assert await apply_all(sessions) == 1
     async with sessions() as session:
         jobs = list(

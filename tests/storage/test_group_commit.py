@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -31,10 +32,14 @@ def _decision(n: int) -> Decision:
 
 
 @pytest.fixture
-def writer(sessions: SessionFactory) -> GroupCommitWriter:
+async def writer(sessions: SessionFactory) -> AsyncIterator[GroupCommitWriter]:
     engine = sessions.kw["bind"]
     assert isinstance(engine, AsyncEngine)
-    return GroupCommitWriter(engine)
+    writer = GroupCommitWriter(engine)
+    try:
+        yield writer
+    finally:
+        await writer.drain()  # lets its kept connection go
 
 
 async def test_a_batch_is_applied_with_each_events_decision(
