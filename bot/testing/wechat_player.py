@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import xmltodict
 from wechatpy.crypto import PrpCrypto
 
 from bot.callbacks.crypto import CallbackCrypto, signature_of
@@ -119,7 +120,7 @@ class WeChatPlayer:
             "timestamp": timestamp,
             "nonce": nonce,
             # WeChat also names the sender in the query string.
-            "openid": parse_envelope(xml.encode())["FromUserName"],
+            "openid": _sender(xml),
         }
         if not aes:
             return Callback(query, xml.encode(), aes=False)
@@ -145,3 +146,9 @@ class WeChatPlayer:
         ):
             raise ValueError("the reply's MsgSignature does not verify")
         return parse_envelope(self._crypto.decrypt(encrypted).encode())
+
+
+def _sender(xml: str) -> str:
+    """FromUserName, read without the edge's checks: a test may send a body the edge refuses."""
+    document = xmltodict.parse(xml, disable_entities=True)
+    return str(document["xml"]["FromUserName"])

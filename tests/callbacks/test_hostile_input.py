@@ -208,9 +208,7 @@ async def test_injection_looking_text_is_stored_byte_for_byte(
     assert [event.content for event in await stored_events(bot)] == [text]
 
 
-async def test_an_element_inside_a_text_field_is_400(
-    bot: BotClient, player: WeChatPlayer
-) -> None:
+async def test_an_element_inside_a_text_field_is_400(bot: BotClient, player: WeChatPlayer) -> None:
     xml = player.event("o_user", "subscribe", "qrscene_x").replace(
         "<EventKey><![CDATA[qrscene_x]]></EventKey>", "<EventKey>q<Inner/>r</EventKey>"
     )
