@@ -24,6 +24,7 @@ from bot.app_keys import (
     EFFECTS,
     ENGINE,
     HTTP,
+    JOURNEYS,
     KEYWORD_TABLES,
     LEADS,
     METRICS,
@@ -49,6 +50,7 @@ from bot.metrics import Metrics
 from bot.ops.admin_api import KeywordAdminApi
 from bot.runtime import resources
 from bot.runtime.api_tracing import token_refresh_tracer
+from bot.runtime.journeys import JourneyScheduler, JourneysRuntime, load_journeys
 from bot.runtime.keyword_reload import live_keyword_tables
 from bot.runtime.leads import LeadsRuntime, build_leads
 from bot.runtime.metrics_snapshot import refresh_before_scrape
@@ -91,20 +93,26 @@ def build_router() -> Router[Context]:
     return root
 
 
-def effect_steps(tagging: Tagging, leads: LeadsRuntime | None) -> list[EffectStep]:
+def effect_steps(
+    tagging: Tagging, leads: LeadsRuntime | None, journeys: JourneysRuntime | None = None
+) -> list[EffectStep]:
     """What runs behind the reply for every batch of events, in order."""
     # Lead qualification stays last: it reads the tags, points and phone the others wrote.
-    return [tagging] if leads is None else [tagging, leads.intake]
+    steps: list[EffectStep] = [tagging] if leads is None else [tagging, leads.intake]
+    # Journeys come after: their exits see the lead the qualification step just made.
+    return steps if journeys is None else [*steps, journeys.triggers]
 
 
-def event_streams(tagging: Tagging, leads: LeadsRuntime | None) -> list[EventStream]:
+def event_streams(
+    tagging: Tagging, leads: LeadsRuntime | None, journeys: JourneysRuntime | None = None
+) -> list[EventStream]:
     streams = [
         EventStream(
             STREAM_WECHAT,
             PARTITIONS,
             InboundEvent,
             (InboundEvent.account, InboundEvent.openid),
-            WeChatEventEffects(effect_steps(tagging, leads)),
+            WeChatEventEffects(effect_steps(tagging, leads, journeys)),
         )
     ]
     if leads is not None:
@@ -176,11 +184,17 @@ class _Lifespan:
             aiohttp.ClientSession(trace_configs=[token_refresh_tracer(metrics)])
         )
         tables = await stack.enter_async_context(live_keyword_tables(settings, sessions, cache))
-        tagging = await load_tagging(settings.tagging.rules, clock)
+        journeys = await load_journeys(settings, clock)
+        triggers = None if journeys is None else journeys.triggers
+        tagging = await load_tagging(
+            settings.tagging.rules,
+            clock,
+            on_tags_added=None if triggers is None else triggers.on_tags_added,
+        )
 
         outbox = OutboxWorker(
             Outbox(sessions, clock),
-            build_executors(settings, http, cache, sessions, tagging=tagging),
+            build_executors(settings, http, cache, sessions, tagging=tagging, journeys=triggers),
             metrics,
         )
         leads = (
@@ -193,9 +207,12 @@ class _Lifespan:
                 cache=cache,
                 on_queued=outbox.wake,
                 rng=self.rng,
+                observer=triggers,
             )
         )
-        effects = EffectsStage(sessions, event_streams(tagging, leads), metrics, clock=clock)
+        effects = EffectsStage(
+            sessions, event_streams(tagging, leads, journeys), metrics, clock=clock
+        )
         # Stopped in reverse: the effects stage finishes its batch before the outbox stops.
         stack.push_async_callback(outbox.stop)
         stack.push_async_callback(effects.stop)
@@ -240,8 +257,18 @@ class _Lifespan:
         app[EFFECTS], app[WECHAT_CALLBACKS], app[WECOM_CALLBACKS] = effects, wechat, wecom
         if leads is not None:
             app[LEADS] = leads
+        scheduler = None
+        if journeys is not None:
+            scheduler = journeys.scheduler_for(sessions, outbox.wake)
+            app[JOURNEYS] = journeys
         await self._start(
-            stack, sessions=sessions, tagging=tagging, leads=leads, outbox=outbox, effects=effects
+            stack,
+            sessions=sessions,
+            tagging=tagging,
+            leads=leads,
+            outbox=outbox,
+            effects=effects,
+            scheduler=scheduler,
         )
 
     async def _start(
@@ -253,6 +280,7 @@ class _Lifespan:
         leads: LeadsRuntime | None,
         outbox: OutboxWorker,
         effects: EffectsStage,
+        scheduler: JourneyScheduler | None,
     ) -> None:
         if self.background.outbox:
             outbox.start()
@@ -265,6 +293,9 @@ class _Lifespan:
             if leads is not None:
                 leads.sweeper.start()
                 stack.push_async_callback(leads.sweeper.stop)
+            if scheduler is not None:
+                scheduler.start()
+                stack.push_async_callback(scheduler.stop)
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -16,6 +16,7 @@ from bot.config.settings import Settings
 from bot.effects.outbox_worker import OutboxWorker
 from bot.effects.stage import EffectsStage
 from bot.metrics import Metrics
+from bot.runtime.journeys import JourneysRuntime
 from bot.runtime.keyword_tables import KeywordTables
 from bot.runtime.leads import LeadsRuntime
 from storage.cache import Cache
@@ -35,3 +36,4 @@ WECHAT_CALLBACKS = web.AppKey("wechat_callbacks", WeChatCallbacks)
 TAGGING = web.AppKey("tagging", Tagging)
 WECOM_CALLBACKS = web.AppKey("wecom_callbacks", WeComCallbacks)
 LEADS = web.AppKey("leads", LeadsRuntime)
+JOURNEYS = web.AppKey("journeys", JourneysRuntime)

@@ -14,6 +14,7 @@ from aiohttp.typedefs import Handler, Middleware
 from fakewechat import replies
 from fakewechat.auth import read_json
 from fakewechat.contact_routes import contact_routes
+from fakewechat.journey_routes import journey_routes
 from fakewechat.oa_routes import oa_routes
 from fakewechat.records import CallRecord
 from fakewechat.state import FakeWeChat
@@ -51,6 +52,13 @@ def create_fake_app(state: FakeWeChat) -> web.Application:
     """Build the fake OA + WeCom API server around `state`."""
     app = web.Application(middlewares=[_recorder(state)])
     app[STATE_KEY] = state
-    for routes in (token_routes, oa_routes, wecom_routes, contact_routes, webhook_routes):
+    for routes in (
+        token_routes,
+        oa_routes,
+        wecom_routes,
+        contact_routes,
+        webhook_routes,
+        journey_routes,
+    ):
         app.add_routes(routes(state))
     return app

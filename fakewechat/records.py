@@ -142,3 +142,27 @@ class WebhookMessage:
     key: str
     payload: JsonDict
     at: float
+
+
+@dataclass(frozen=True)
+class TemplateMessage:
+    """A template (`message/template/send`) or subscribe (`subscribe/bizsend`) message."""
+
+    appid: str
+    openid: str
+    template_id: str
+    payload: JsonDict
+    at: float
+    kind: Literal["template", "subscribe"] = "template"
+
+
+@dataclass(frozen=True)
+class MsgTemplateTask:
+    """A task from `externalcontact/add_msg_template`: the sender confirms it in WeCom."""
+
+    corpid: str
+    msgid: str
+    sender: str
+    external_userids: tuple[str, ...]
+    payload: JsonDict
+    at: float

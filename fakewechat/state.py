@@ -26,6 +26,8 @@ from fakewechat.records import (
     Fault,
     Follower,
     IssuedToken,
+    MsgTemplateTask,
+    TemplateMessage,
     WebhookMessage,
     WeComMessage,
 )
@@ -66,6 +68,12 @@ class FakeWeChat:
         self.wecom_messages: list[WeComMessage] = []
         self.card_updates: list[CardUpdate] = []
         self.webhook_messages: list[WebhookMessage] = []
+        self.template_messages: list[TemplateMessage] = []
+        self.msg_templates: list[MsgTemplateTask] = []
+        # (openid, template_id) pairs a user accepted in the subscribe pop-up.
+        self.subscribe_consents: set[tuple[str, str]] = set()
+        # Known template ids; empty: any id is accepted.
+        self.template_ids: set[str] = set()
         self.duplicates_suppressed = 0
         # Fingerprint of a sent WeCom message → (sent at, msgid), for dedup.
         self.wecom_fingerprints: dict[str, tuple[float, str]] = {}

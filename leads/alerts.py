@@ -37,6 +37,19 @@ class LeadSummary:
     tags: tuple[str, ...]
     points: int
     messages: tuple[str, ...]
+    grade: str | None = None
+    # Grade changes oldest first, e.g. ("-→C", "C→A").
+    grade_history: tuple[str, ...] = ()
+
+
+def grade_text(summary: LeadSummary) -> str | None:
+    """ "A（-→C→A）": the grade now and how it got there; None without grades."""
+    if summary.grade is None and not summary.grade_history:
+        return None
+    steps = [summary.grade_history[0].split("→")[0]] if summary.grade_history else []
+    steps += [change.split("→")[-1] for change in summary.grade_history]
+    path = "→".join(steps)
+    return f"{summary.grade or '-'}（{path}）" if path else summary.grade or "-"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -44,25 +57,37 @@ def _clip(text: str, limit: int) -> str:
 
 
 def alert_job(
-    app: str, recipient: str, summary: LeadSummary, reason: str, sequence: int
+    app: str,
+    recipient: str,
+    summary: LeadSummary,
+    reason: str,
+    sequence: int,
+    *,
+    urgent: bool = False,
 ) -> JobRequest:
-    """One alert card to `recipient`; `sequence` (a timeline id) makes it unique."""
+    """One alert card to `recipient`; `sequence` (a timeline id) makes it unique.
+
+    An urgent alert is marked in its title and is never held back for the digest.
+    """
+    grade = grade_text(summary)
     fields = [
         ["客户", summary.openid],
         ["电话", summary.phone or "未留"],
         ["渠道", summary.channel or "未知"],
         ["标签", "、".join(summary.tags) or "无"],
         ["积分", str(summary.points)],
+        *([["等级", grade]] if grade else []),
     ]
     alert = LeadAlert(
         lead_id=summary.lead_id,
         touser=recipient,
         task_id=f"lead{summary.lead_id}_{sequence}",
-        title=f"线索 #{summary.lead_id}",
+        title=f"{'【紧急】' if urgent else ''}线索 #{summary.lead_id}",
         reason=reason,
         phone=summary.phone,
         channel=summary.channel,
         fields=fields,
+        urgent=urgent,
         messages=[_clip(text, CARD_MESSAGE_CHARS) for text in summary.messages],
     )
     return LEAD_ALERT.request(app, alert, dedup_key=f"lead-alert:{sequence}:{recipient}")

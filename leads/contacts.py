@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -31,9 +31,16 @@ log = logging.getLogger(__name__)
 class ContactLinker:
     """Links an external contact to a profile (by unionid), tags it and notes it on the lead."""
 
-    def __init__(self, policy: LeadPolicy, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        policy: LeadPolicy,
+        clock: Callable[[], datetime],
+        on_added: Callable[[AsyncSession, int], Awaitable[None]] | None = None,
+    ) -> None:
         self.policy = policy
         self._clock = clock
+        # Told of each new contact in the same transaction (journeys start on it).
+        self._on_added = on_added
 
     async def added(
         self,
@@ -78,6 +85,8 @@ class ContactLinker:
             .values(subscribed=True)
         )
         await self._note_on_lead(session, profile_id, userid, external_userid, state)
+        if self._on_added is not None and not known:
+            await self._on_added(session, profile_id)
         return profile_id
 
     async def _note_on_lead(

@@ -11,20 +11,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leads.alerts import LeadSummary, alert_job
 from leads.assignment import TeamLoad, pick_owner
+from leads.grades import Grade, Urgency, grade_of, is_upgrade, max_window_days
 from leads.lifecycle import OPEN_STATES, LeadState
 from leads.limits import CARD_MESSAGES
-from leads.policy import LeadPolicy
+from leads.policy import LeadPolicy, SalesRep
 from storage import leads_repo as repo
 from storage.event_batch import EventBatch
 from storage.lead_models import Lead
 from storage.models import PointEntry, Profile
 from storage.outbox import add_jobs
+from storage.profile_facts import load_facts
 from storage.profile_tags import grant_points
 from storage.profiles import canonical_id, link_phone
 from storage.records import PointGrant
@@ -37,12 +40,36 @@ PHONE_REASON = "leads:phone"
 ASSIGNING = ("assigned", "claimed", "transferred")
 
 
-class LeadIntake:
-    """Qualifies people, creates leads once, assigns them and queues the alert."""
+GRADED = "graded"
 
-    def __init__(self, policy: LeadPolicy, clock: Callable[[], datetime]) -> None:
+
+class LeadObserver(Protocol):
+    """Who hears of grade and state changes in the intake's transaction (the journeys).
+
+    `on_contact_added` is told of a new WeCom contact's profile (by the contact linker).
+    """
+
+    async def on_grade_reached(
+        self, session: AsyncSession, profile_id: int, grade: str, journey: str | None
+    ) -> None: ...
+
+    async def on_lead_state(self, session: AsyncSession, profile_id: int, state: str) -> None: ...
+
+    async def on_contact_added(self, session: AsyncSession, profile_id: int) -> None: ...
+
+
+class LeadIntake:
+    """Qualifies people, creates leads once, grades them, assigns them and queues the alert."""
+
+    def __init__(
+        self,
+        policy: LeadPolicy,
+        clock: Callable[[], datetime],
+        observer: LeadObserver | None = None,
+    ) -> None:
         self.policy = policy
         self._clock = clock
+        self.observer = observer
 
     async def apply(self, session: AsyncSession, batch: EventBatch) -> None:
         """The effects step: phones left, then each profile of the batch once.
@@ -72,21 +99,31 @@ class LeadIntake:
             )
         }
         leads = await repo.leads_of_profiles(session, profile_ids)
+        grades = await self.grades_now(session, profile_ids, now)
         for profile_id in profile_ids:
             profile = facts.get(profile_id)
             if profile is None:
                 continue
-            qualified = profile.score >= self.policy.qualify_score or bool(profile.phone)
+            grade = grades.get(profile_id)
+            if self.policy.grades:
+                qualified = grade is not None
+            else:
+                qualified = profile.score >= self.policy.qualify_score or bool(profile.phone)
             lead = leads.get(profile_id)
             if lead is not None:
-                await self._touch(session, lead, qualified, now)
+                await self._touch(session, lead, qualified, grade, now)
             elif qualified:
                 # The account is not a channel: a profile without one shows "未知", not "main".
                 channel = profile.last_channel or profile.first_channel
-                await self._create(session, profile_id, profile.score, channel, now)
+                await self._create(session, profile_id, profile.score, channel, now, grade=grade)
 
     async def _touch(
-        self, session: AsyncSession, lead: Lead, qualified: bool, now: datetime
+        self,
+        session: AsyncSession,
+        lead: Lead,
+        qualified: bool,
+        grade: Grade | None,
+        now: datetime,
     ) -> None:
         lead.active_at = now
         if lead.state == LeadState.DORMANT and qualified and not lead.locked:
@@ -95,17 +132,101 @@ class LeadIntake:
             await repo.add_event(
                 session, lead, "revived", repo.SYSTEM, now, from_state=LeadState.DORMANT
             )
+            await self._regrade(session, lead, grade, now, alert=False)
             await self.assign(session, lead, reason="沉睡线索再次活跃")
+        elif self.policy.grades:
+            await self._regrade(session, lead, grade, now, alert=True)
 
     async def _create(
-        self, session: AsyncSession, profile_id: int, score: int, channel: str, now: datetime
+        self,
+        session: AsyncSession,
+        profile_id: int,
+        score: int,
+        channel: str | None,
+        now: datetime,
+        *,
+        grade: Grade | None,
     ) -> None:
         lead = await repo.create_lead(session, profile_id, LeadState.NEW, now, channel)
         if lead is None:
             return  # another worker made it a lead a moment ago
         await repo.add_event(session, lead, "created", repo.SYSTEM, now, detail=f"score={score}")
         log.info("lead #%d created for profile %d (score %d)", lead.id, profile_id, score)
-        await self.assign(session, lead, reason="新线索")
+        await self._regrade(session, lead, grade, now, alert=False)
+        if self.observer is not None:
+            await self.observer.on_lead_state(session, profile_id, LeadState.NEW)
+        if grade is not None and not grade.push:
+            log.info("lead #%d graded %s: nurtured, sales not alerted", lead.id, grade.name)
+            return
+        reason = "新线索" if grade is None else f"新线索 · {grade.name} 级"
+        await self.assign(session, lead, reason=reason)
+
+    async def grade_now(
+        self, session: AsyncSession, profile_id: int, now: datetime
+    ) -> Grade | None:
+        """The grade the person meets now (None without grades or below every grade)."""
+        return (await self.grades_now(session, [profile_id], now)).get(profile_id)
+
+    async def grades_now(
+        self, session: AsyncSession, profile_ids: Sequence[int], now: datetime
+    ) -> dict[int, Grade]:
+        """The grade each person meets now, from one read of their facts (none without grades)."""
+        if not self.policy.grades or not profile_ids:
+            return {}
+        window = max_window_days(self.policy.grades)
+        facts = await load_facts(session, profile_ids, now=now, window_days=window)
+        graded = {pid: grade_of(self.policy.grades, found, now) for pid, found in facts.items()}
+        return {pid: grade for pid, grade in graded.items() if grade is not None}
+
+    async def _regrade(
+        self, session: AsyncSession, lead: Lead, grade: Grade | None, now: datetime, *, alert: bool
+    ) -> None:
+        """Record a grade change; an upgrade to a pushed grade alerts sales at once, once."""
+        new = None if grade is None else grade.name
+        old = lead.grade
+        if new == old:
+            return
+        lead.grade = new
+        event = await repo.add_event(
+            session, lead, GRADED, repo.SYSTEM, now, detail=f"{old or '-'}→{new or '-'}"
+        )
+        log.info("lead #%d graded %s → %s", lead.id, old or "-", new or "-")
+        if grade is not None and self.observer is not None:
+            await self.observer.on_grade_reached(
+                session, lead.profile_id, grade.name, grade.journey
+            )
+        upgraded = is_upgrade(self.policy.grades, old, new)
+        if not (
+            alert and upgraded and grade is not None and grade.push and lead.state in OPEN_STATES
+        ):
+            return
+        reason = f"线索升级 {old or '-'}→{new}"
+        if lead.owner is None:
+            await self.assign(session, lead, reason=reason)
+        else:
+            # The sequence is the grading event: each upgrade alerts exactly once.
+            await self.alert(session, lead, lead.owner, reason, event.id)
+
+    async def serve_pool(self, session: AsyncSession) -> int:
+        """Hand pooled, pushed leads to whoever has room again: higher grade first, then oldest.
+
+        Only with grades: without them the pool is worked by claims alone, as before.
+        """
+        if not self.policy.grades:
+            return 0
+        pooled = await repo.leads_owned(session, None, [LeadState.NEW])
+        pushed = [
+            lead
+            for lead in pooled
+            if not lead.locked and (grade := self.policy.grade(lead.grade)) and grade.push
+        ]
+        served = 0
+        for lead in sorted(pushed, key=lambda lead: (self.policy.grade_rank(lead.grade), lead.id)):
+            if await self._next_owner(session, lead) is None:
+                break  # nobody has room: the rest wait, best first next time
+            await self.assign(session, lead, reason=f"公海分配 · {lead.grade} 级")
+            served += 1
+        return served
 
     async def _note_phone(
         self, session: AsyncSession, profile_id: int, content: str | None, now: datetime
@@ -157,13 +278,7 @@ class LeadIntake:
     ) -> str | None:
         """Give the lead to the next salesperson (or the pool) and alert them."""
         now = self._clock()
-        tags = await repo.profile_tags(session, lead.profile_id)
-        load = TeamLoad(
-            await repo.open_counts(session, OPEN_STATES),
-            await repo.last_assignments(session, ASSIGNING),
-        )
-        # The lead itself must not count against whoever holds it now.
-        rep = pick_owner(self.policy, tags, load, exclude={*exclude, *filter(None, [lead.owner])})
+        rep = await self._next_owner(session, lead, exclude)
         lead.owner = rep.userid if rep else None
         lead.assigned_at = now
         lead.claimed_at = None
@@ -175,6 +290,17 @@ class LeadIntake:
             await self.alert(session, lead, rep.userid, reason, event.id)
         return lead.owner
 
+    async def _next_owner(
+        self, session: AsyncSession, lead: Lead, exclude: Collection[str] = ()
+    ) -> SalesRep | None:
+        tags = await repo.profile_tags(session, lead.profile_id)
+        load = TeamLoad(
+            await repo.open_counts(session, OPEN_STATES),
+            await repo.last_assignments(session, ASSIGNING),
+        )
+        # The lead itself must not count against whoever holds it now.
+        return pick_owner(self.policy, tags, load, exclude={*exclude, *filter(None, [lead.owner])})
+
     async def alert(
         self, session: AsyncSession, lead: Lead, recipient: str, reason: str, sequence: int
     ) -> None:
@@ -183,7 +309,9 @@ class LeadIntake:
             log.info("lead #%d is locked (won): no alert to %s", lead.id, recipient)
             return
         summary = await summarize(session, lead)
-        job = alert_job(self.policy.wecom, recipient, summary, reason, sequence)
+        grade = self.policy.grade(lead.grade)
+        urgent = grade is not None and grade.urgency == Urgency.URGENT
+        job = alert_job(self.policy.wecom, recipient, summary, reason, sequence, urgent=urgent)
         add_jobs(session, [job], self._clock())
 
 
@@ -202,4 +330,6 @@ async def summarize(session: AsyncSession, lead: Lead) -> LeadSummary:
         tags=tuple(await repo.profile_tags(session, lead.profile_id)),
         points=profile.score if profile else 0,
         messages=tuple(await repo.recent_messages(session, lead.profile_id, CARD_MESSAGES)),
+        grade=lead.grade,
+        grade_history=tuple(await repo.grade_history(session, lead.id)),
     )

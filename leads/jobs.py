@@ -20,6 +20,8 @@ class LeadAlert:
     channel: str | None
     fields: list[list[str]]
     messages: list[str]
+    # An urgent grade's alert skips the digest: it is what the digest must not delay.
+    urgent: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from leads.grades import Grade, rank
+
 
 @dataclass(frozen=True)
 class SalesRep:
@@ -44,6 +46,18 @@ class LeadPolicy:
     # Leads one person may take from the pool per day (Asia/Shanghai day).
     daily_claim_cap: int = 20
     sales: tuple[SalesRep, ...] = ()
+    # Ordered, best first; empty: one bar, `qualify_score` (or a phone).
+    grades: tuple[Grade, ...] = ()
+
+    def grade(self, name: str | None) -> Grade | None:
+        return next((grade for grade in self.grades if grade.name == name), None)
+
+    def grade_rank(self, name: str | None) -> int:
+        return rank(self.grades, name)
+
+    def claim_minutes_for(self, grade: str | None) -> int:
+        found = self.grade(grade)
+        return found.claim_minutes if found and found.claim_minutes else self.claim_minutes
 
     def rep(self, userid: str) -> SalesRep | None:
         return next((rep for rep in self.sales if rep.userid == userid), None)

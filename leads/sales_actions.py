@@ -129,6 +129,9 @@ class SalesActions:
         if state == LeadState.WON:
             lead.locked = True
         await repo.add_event(session, lead, "state", userid, now, from_state=before)
+        if self._intake.observer is not None:
+            # Journeys start on a lead state, and end on one (a won lead leaves nurture).
+            await self._intake.observer.on_lead_state(session, lead.profile_id, state)
         key = "state_changed_locked" if lead.locked else "state_changed"
         return _yes(key, id=lead_id, before=LeadState(before), after=state)
 
@@ -189,7 +192,9 @@ class SalesActions:
         return Answer(True, _listing("mine_head", [lead_line(lead, now) for lead in leads]))
 
     async def pool(self, session: AsyncSession) -> Answer:
-        leads = await repo.leads_owned(session, None, (*OPEN_STATES, LeadState.DORMANT))
+        pooled = await repo.leads_owned(session, None, (*OPEN_STATES, LeadState.DORMANT))
+        # Higher grade first, then the oldest: the order sales should work the pool in.
+        leads = sorted(pooled, key=lambda lead: (self.policy.grade_rank(lead.grade), lead.id))
         if not leads:
             return _yes("pool_none")
         now = self._clock()

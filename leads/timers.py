@@ -33,6 +33,7 @@ class SweepCounts:
     reassigned: int = 0
     escalated: int = 0
     dormant: int = 0
+    served: int = 0
 
 
 class LeadTimers:
@@ -49,20 +50,35 @@ class LeadTimers:
             reassigned=await self._expire_claims(session, now),
             escalated=await self._escalate(session, now),
             dormant=await self._make_dormant(session, now),
+            served=await self._intake.serve_pool(session),
         )
 
     def _notify(self, session: AsyncSession, userids: list[str], text: str, key: str) -> None:
         add_jobs(session, [text_job(self.policy.wecom, userids, text, key)], self._clock())
 
     async def _expire_claims(self, session: AsyncSession, now: datetime) -> int:
-        deadline = now - timedelta(minutes=self.policy.claim_minutes)
-        leads = await _due(
+        # Each grade may have its own claim timeout: select by the shortest, filter by each.
+        shortest = min(
+            [
+                self.policy.claim_minutes,
+                *(g.claim_minutes for g in self.policy.grades if g.claim_minutes),
+            ]
+        )
+        deadline = now - timedelta(minutes=shortest)
+        candidates = await _due(
             session,
             Lead.owner.is_not(None),
             Lead.claimed_at.is_(None),
             Lead.state.in_(OPEN_STATES),
             Lead.assigned_at < deadline,
         )
+        leads = [
+            lead
+            for lead in candidates
+            if lead.assigned_at is not None
+            and lead.assigned_at
+            < now - timedelta(minutes=self.policy.claim_minutes_for(lead.grade))
+        ]
         for lead in leads:
             late = str(lead.owner)
             timeout = await repo.add_event(
@@ -76,7 +92,8 @@ class LeadTimers:
             self._notify(
                 session,
                 [late],
-                f"线索 #{lead.id} {self.policy.claim_minutes} 分钟内未认领，已转给 {where}",
+                f"线索 #{lead.id} {self.policy.claim_minutes_for(lead.grade)} 分钟内未认领，"
+                f"已转给 {where}",
                 f"claim-timeout:{timeout.id}",
             )
             log.info("lead #%d unclaimed by %s: reassigned to %s", lead.id, late, owner)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from leads.alerts import LeadSummary
+from leads.alerts import LeadSummary, grade_text
 from leads.lifecycle import LeadState, label
 from leads.limits import TEAM_TIMEZONE
 from leads.policy import LeadPolicy
@@ -33,6 +33,7 @@ KIND_LABELS = {
     "unlocked": "解锁",
     "contact_added": "添加企微",
     "contact_deleted": "删除企微",
+    "graded": "等级",
 }
 
 
@@ -61,7 +62,15 @@ def owner_name(policy: LeadPolicy, userid: str | None) -> str:
 def lead_line(lead: Lead, now: datetime) -> Message:
     waiting = say("nothing" if lead.claimed_at or lead.owner is None else "unclaimed")
     state = LeadState(lead.state)
-    return say("lead_line", id=lead.id, state=state, waiting=waiting, age=age(lead.created_at, now))
+    grade = say("grade_suffix", grade=lead.grade) if lead.grade else say("nothing")
+    return say(
+        "lead_line",
+        id=lead.id,
+        state=state,
+        waiting=waiting,
+        grade=grade,
+        age=age(lead.created_at, now),
+    )
 
 
 def _event_line(policy: LeadPolicy, event: LeadEvent) -> str:
@@ -89,6 +98,9 @@ def lead_card_text(
         f" · 渠道 {summary.channel or '未知'}",
         f"标签 {'、'.join(summary.tags) or '无'} · 积分 {summary.points}",
     ]
+    grade = grade_text(summary)
+    if grade:
+        lines.append(f"等级 {grade}")
     if summary.messages:
         lines.append("最近消息：")
         lines += [f"· {text}" for text in summary.messages]

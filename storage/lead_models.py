@@ -34,6 +34,8 @@ class Lead(Base):
     external_userid: Mapped[str | None] = mapped_column(String(128))
     # Do-not-disturb: set when won, cleared only by a manager's unlock.
     locked: Mapped[bool] = mapped_column(default=False)
+    # The lead grade now (`[[leads.grades]]` name); its changes are "graded" timeline events.
+    grade: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

@@ -158,6 +158,16 @@ async def leads_owned(
     return list(rows)
 
 
+async def grade_history(session: AsyncSession, lead_id: int) -> list[str]:
+    """The lead's grade changes, oldest first, as "C→A" (the "graded" timeline entries)."""
+    rows = await session.scalars(
+        select(LeadEvent.detail)
+        .where(LeadEvent.lead_id == lead_id, LeadEvent.kind == "graded")
+        .order_by(LeadEvent.id)
+    )
+    return [detail for detail in rows if detail]
+
+
 async def recent_messages(session: AsyncSession, profile_id: int, limit: int) -> list[str]:
     """The person's last messages with text, oldest first."""
     rows = await session.scalars(

@@ -18,10 +18,12 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.journey_repo import rekey_after_merge
 from storage.models import Base, Identity, Profile
 from storage.profile_tags import tags_of
 from storage.tagging_models import TimelineEntry
 from storage.timeline import CHANNEL, IDENTITY_LINKED, MERGED, PHONE, Change, record
+from storage.types import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +155,8 @@ async def _move_rows(session: AsyncSession, absorbed: int, survivor: int) -> Non
                 "merge #%d into #%d: %s rows kept on #%d (unique per profile)",
                 absorbed, survivor, table.name, absorbed,
             )  # fmt: skip
+    # Journey runs are keyed by profile: the moved ones take the survivor's key.
+    await rekey_after_merge(session, survivor, utc_now())
 
 
 def _profile_tables() -> list[Table]:

@@ -11,7 +11,7 @@ Mirroring to WeChat/WeCom is queued once per batch, grouped across profiles.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,12 +35,23 @@ def event_kind(event: StoredEvent) -> tuple[EventKind, str] | None:
     return None
 
 
+# Told of the tags a batch added to a profile, in the batch's transaction (journeys start on them).
+TagsAdded = Callable[[AsyncSession, int, Collection[str]], Awaitable[None]]
+
+
 class Tagging:
     """The rules of one tagging file, applied with one clock."""
 
-    def __init__(self, rules: RuleSet, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        rules: RuleSet,
+        clock: Callable[[], datetime],
+        *,
+        on_tags_added: TagsAdded | None = None,
+    ) -> None:
         self.rules = rules
         self._clock = clock
+        self._on_tags_added = on_tags_added
 
     def now(self) -> datetime:
         return self._clock()
@@ -68,6 +79,12 @@ class Tagging:
             changes[profile_id].added |= batch.added_tags.get(profile_id, set())
             batch.added_tags[profile_id] |= changes[profile_id].added
         await self._mirror(session, changes, now)
+        if self._on_tags_added is not None:
+            # Once per profile, with every tag the batch added to it (journeys start on them).
+            for profile_id in profile_ids:
+                added = batch.added_tags.get(profile_id)
+                if added:
+                    await self._on_tags_added(session, profile_id, sorted(added))
 
     async def refresh(self, session: AsyncSession, profile_id: int, *, full_sync: bool) -> None:
         """Re-derive the profile's rule tags; mirror changes (or every tag, when `full_sync`)."""

@@ -12,7 +12,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("bot", "handlers", "keywords", "tagging", "storage", "leads", "wxapi", "fakewechat")
+PACKAGES = (
+    "bot",
+    "handlers",
+    "keywords",
+    "tagging",
+    "storage",
+    "leads",
+    "journeys",
+    "wxapi",
+    "fakewechat",
+)
 
 # Lower ranks know nothing of higher ones; the same rank means "not each other".
 RANKS = {
@@ -22,21 +32,22 @@ RANKS = {
     "wxapi": 1,
     "tagging": 1,
     "leads": 2,
-    "handlers": 3,
-    "bot.errors": 4,
-    "bot.metrics": 4,
-    "bot.config": 5,
-    "bot.runtime": 6,
-    "bot.callbacks": 7,
-    "bot.effects": 7,
-    "bot.app_keys": 8,
-    "bot.testing": 8,
-    "bot.health": 9,
-    "bot.ops": 9,
-    "bot.admin": 10,
-    "bot.app": 11,
-    "bot.cli": 12,
-    "bot.__main__": 13,
+    "journeys": 3,
+    "handlers": 4,
+    "bot.errors": 5,
+    "bot.metrics": 5,
+    "bot.config": 6,
+    "bot.runtime": 7,
+    "bot.callbacks": 8,
+    "bot.effects": 8,
+    "bot.app_keys": 9,
+    "bot.testing": 9,
+    "bot.health": 10,
+    "bot.ops": 10,
+    "bot.admin": 11,
+    "bot.app": 12,
+    "bot.cli": 13,
+    "bot.__main__": 14,
 }
 
 

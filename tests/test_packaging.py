@@ -55,6 +55,7 @@ def test_the_wheel_installs_in_a_fresh_venv_and_serves_the_demo(tmp_path: Path) 
     for shipped in (
         "bot/demo/config.example.toml",
         "bot/demo/tagging.example.toml",
+        "bot/demo/journeys.toml",
         "bot/demo/keywords/demo.csv",
         "storage/migrations/script.py.mako",
         "storage/migrations/versions/0001_initial_schema.py",

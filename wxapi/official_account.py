@@ -86,6 +86,14 @@ class OfficialAccountClient:
         """`message/custom/send` with a ready payload (touser, msgtype, body)."""
         return await self._call("POST", "/cgi-bin/message/custom/send", payload=payload)
 
+    async def send_template_message(self, payload: JsonDict) -> JsonDict:
+        """`message/template/send` (touser, template_id, data, client_msg_id for idempotency)."""
+        return await self._call("POST", "/cgi-bin/message/template/send", payload=payload)
+
+    async def send_subscribe_message(self, payload: JsonDict) -> JsonDict:
+        """`message/subscribe/bizsend`: a subscribe message the user accepted."""
+        return await self._call("POST", "/cgi-bin/message/subscribe/bizsend", payload=payload)
+
     async def send_custom_text(self, openid: str, text: str) -> JsonDict:
         """Send a text customer-service message."""
         payload = {"touser": openid, "msgtype": "text", "text": {"content": text}}

@@ -103,6 +103,10 @@ class WeComClient:
         }
         await self._call("POST", f"{_CONTACT}/mark_tag", payload=payload)
 
+    async def add_msg_template(self, payload: JsonDict) -> JsonDict:
+        """`externalcontact/add_msg_template`: a message the sender confirms; has fail_list."""
+        return await self._call("POST", f"{_CONTACT}/add_msg_template", payload=payload)
+
     async def external_contact(self, external_userid: str) -> JsonDict:
         """`externalcontact/get`: `external_contact` and `follow_user` of one customer."""
         params = {"external_userid": external_userid}

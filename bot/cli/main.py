@@ -20,6 +20,7 @@ from bot.cli.database import database_line
 from bot.cli.doctor import run_doctor
 from bot.cli.errors import USAGE_EXIT, CliParser, UsageError, positive_int, user_mistake
 from bot.cli.events import run_events
+from bot.cli.journeys import add_journeys_parser, run_journeys
 from bot.cli.keywords import add_keywords_parser, run_keywords
 from bot.cli.outbox import add_outbox_parser, run_outbox
 from bot.cli.simulate import add_simulate_parser, simulate
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         "--public-url", help="the bot's public base URL: check WeChat's GET verification"
     )
     add_admin_parser(commands)
+    add_journeys_parser(commands)
     return parser
 
 
@@ -105,6 +107,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         "events": lambda: asyncio.run(run_events(settings, args, sys.stdout)),
         "simulate": lambda: asyncio.run(simulate(settings, args)),
         "keywords": lambda: run_keywords(settings, args),
+        "journeys": lambda: run_journeys(settings, args),
         "users": lambda: asyncio.run(show_user(settings, args.who, sys.stdout)),
         "outbox": lambda: asyncio.run(run_outbox(settings, args, sys.stdout)),
         "admin": lambda: asyncio.run(run_admin(settings, args)),

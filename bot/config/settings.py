@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.config.grades import read_grades
 from bot.config.secret import Secret
 from bot.config.toml_reader import ErrorCollector, TomlTable
 from bot.errors import SettingsError
@@ -96,6 +97,12 @@ class TaggingSettings:
 
 
 @dataclass(frozen=True)
+class JourneySettings:
+    # The journeys file (`[journeys] file`, relative to the config file); None: no journeys.
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
 class AdminSettings:
     # Bearer token of the admin HTTP API (/admin/api/...); empty: the API is off.
     token: Secret = field(default_factory=lambda: Secret(""))
@@ -125,6 +132,7 @@ class Settings:
     # None when the config has no [leads] section: no lead alerts, no commands.
     leads: LeadPolicy | None = None
     admin: AdminSettings = AdminSettings()
+    journeys: JourneySettings = JourneySettings()
 
     def wecom_app(self, name: str) -> WeComApp | None:
         return next((app for app in self.wecom if app.name == name), None)
@@ -174,6 +182,7 @@ def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path | None = 
     admin = errors.attempt(
         lambda: _admin(root.table("admin"), env, demo=server.mount_fake_api), AdminSettings()
     )
+    journeys = errors.attempt(lambda: _journeys(root.table("journeys"), base), JourneySettings())
     errors.attempt(root.finish, None)
     errors.raise_any()
     return Settings(
@@ -186,6 +195,7 @@ def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path | None = 
         wecom=wecom,
         leads=leads,
         admin=admin,
+        journeys=journeys,
     )
 
 
@@ -366,6 +376,7 @@ def _leads(table: TomlTable, wecom: tuple[WeComApp, ...], errors: ErrorCollector
         followup=followup,
         daily_claim_cap=table.integer("daily_claim_cap", 20, minimum=1),
         sales=_sales(table, errors),
+        grades=read_grades(table),
     )
     table.finish()
     return policy
@@ -437,3 +448,14 @@ def _tagging(table: TomlTable, base: Path) -> TaggingSettings:
     if not path.is_file():
         raise table.error("rules", f"{path} does not exist")
     return TaggingSettings(rules=path)
+
+
+def _journeys(table: TomlTable, base: Path) -> JourneySettings:
+    name = table.text("file", "")
+    table.finish()
+    if not name:
+        return JourneySettings()
+    path = base / name
+    if not path.is_file():
+        raise table.error("file", f"{path} does not exist")
+    return JourneySettings(file=path)

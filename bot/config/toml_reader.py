@@ -43,6 +43,9 @@ class TomlTable:
             raise self.error(key, f"must be {kind_name}, got {type(value).__name__}")
         return value
 
+    def has(self, key: str) -> bool:
+        return key in self._data
+
     def text(self, key: str, default: str | None = None) -> str:
         return self._get(key, str, "a string", default)
 

@@ -7,9 +7,11 @@ import aiohttp
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, official_account_clients
 from bot.effects.jobs import Executor, JobHandler, registry
+from bot.effects.journey_jobs import journey_jobs
 from bot.effects.lead_jobs import lead_jobs
 from bot.effects.tagging_jobs import tagging_jobs
 from handlers.customer_service import CUSTOM_SEND, CustomMessage
+from journeys.triggers import JourneyTriggers
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.jobs import encode
@@ -23,6 +25,7 @@ def build_executors(
     sessions: SessionFactory,
     *,
     tagging: Tagging | None = None,
+    journeys: JourneyTriggers | None = None,
 ) -> dict[str, Executor]:
     """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
@@ -33,7 +36,10 @@ def build_executors(
     return registry(
         [
             JobHandler(CUSTOM_SEND, custom_send),
-            *lead_jobs(settings, http, cache, sessions),
+            *lead_jobs(
+                settings, http, cache, sessions, journeys.on_contact_added if journeys else None
+            ),
+            *journey_jobs(settings, http, cache, sessions),
             *(
                 tagging_jobs(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)
                 if tagging is not None

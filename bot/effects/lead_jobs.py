@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, wecom_clients
@@ -46,6 +47,9 @@ from wxapi.wecom import WeComClient
 
 log = logging.getLogger(__name__)
 
+# Told of a new WeCom contact's profile in the linking transaction (the journeys).
+OnContactAdded = Callable[[AsyncSession, int], Awaitable[None]]
+
 # Permanent errors a textcard cannot avoid either: nobody valid to send to.
 _NO_FALLBACK = frozenset({81013})
 
@@ -60,13 +64,15 @@ class LeadMessenger:
         cache: Cache,
         sessions: SessionFactory,
         clock: Callable[[], float] = time.time,
+        *,
+        on_contact_added: OnContactAdded | None = None,
     ) -> None:
         self._clients = wecom_clients(settings, http, cache)
         self._cache = cache
         self._sessions = sessions
         self._clock = clock
         policy = settings.leads
-        self._linker = None if policy is None else ContactLinker(policy, utc_now)
+        self._linker = None if policy is None else ContactLinker(policy, utc_now, on_contact_added)
 
     def _client(self, target: str, kind: JobKind[Any]) -> WeComClient:
         return configured(self._clients, target, kind.name)
@@ -85,7 +91,8 @@ class LeadMessenger:
         touser = alert.touser
         window = int(self._clock() // RATE_WINDOW_S)
         sent = await self._cache.incr(f"{RATE_KEY}:{target}:{touser}:{window}", 2 * RATE_WINDOW_S)
-        if sent > ALERTS_PER_MINUTE:
+        # An urgent grade's alert goes at once: it is what the digest must not delay.
+        if sent > ALERTS_PER_MINUTE and not alert.urgent:
             await self._hold_back(target, alert, window)
             return
         try:
@@ -155,9 +162,14 @@ class LeadMessenger:
 
 
 def lead_jobs(
-    settings: Settings, http: aiohttp.ClientSession, cache: Cache, sessions: SessionFactory
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    cache: Cache,
+    sessions: SessionFactory,
+    on_contact_added: OnContactAdded | None = None,
 ) -> list[JobHandler[Any]]:
     """The leads feature's job kinds; none when no WeCom app is configured."""
     if not settings.wecom:
         return []
-    return LeadMessenger(settings, http, cache, sessions).handlers()
+    messenger = LeadMessenger(settings, http, cache, sessions, on_contact_added=on_contact_added)
+    return messenger.handlers()

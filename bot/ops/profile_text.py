@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.ops.columns import pad
 from bot.ops.times import format_time
 from leads.lifecycle import label
+from storage.journey_repo import runs_of
 from storage.lead_models import Lead
+from storage.leads_repo import grade_history
 from storage.models import InboundEvent, PointEntry, Profile
 from storage.pending_events import unapplied_count
 from storage.profile_tags import tags_of
@@ -33,8 +35,8 @@ def _time(value: datetime | None) -> str:
 class LeadFacts:
     """The profile's lead as `users show` prints it.
 
-    `grade` is filled by lead grading when that exists; until then it is None and
-    the line is left out.
+    `grade` is None without `[[leads.grades]]` (the line is left out);
+    `grade_history` is how it got there ("-→C", "C→A"), oldest first.
     """
 
     id: int
@@ -43,13 +45,17 @@ class LeadFacts:
     claimed_at: datetime | None
     created_at: datetime
     grade: str | None = None
+    grade_history: tuple[str, ...] = ()
 
 
 async def lead_of(session: AsyncSession, profile_id: int) -> LeadFacts | None:
     lead = await session.scalar(select(Lead).where(Lead.profile_id == profile_id))
     if lead is None:
         return None
-    return LeadFacts(lead.id, lead.state, lead.owner, lead.claimed_at, lead.created_at)
+    history = tuple(await grade_history(session, lead.id))
+    return LeadFacts(
+        lead.id, lead.state, lead.owner, lead.claimed_at, lead.created_at, lead.grade, history
+    )
 
 
 def lead_lines(lead: LeadFacts | None) -> list[str]:
@@ -61,8 +67,9 @@ def lead_lines(lead: LeadFacts | None) -> list[str]:
         f"Lead      #{lead.id}  {lead.state} ({label(lead.state)})  owner {owner}{claimed}",
         f"  since   {_time(lead.created_at)}",
     ]
-    if lead.grade is not None:
-        lines.append(f"  grade   {lead.grade}")
+    if lead.grade is not None or lead.grade_history:
+        path = f" ({', '.join(lead.grade_history)})" if lead.grade_history else ""
+        lines.append(f"  grade   {lead.grade or '-'}{path}")
     return lines
 
 
@@ -132,11 +139,26 @@ async def render_profile(session: AsyncSession, profile_id: int) -> str:
         body = event.content if event.msg_type in {"text", "voice"} else event.event_key
         rule = f"  (rule {event.rule})" if event.rule else ""
         lines.append(f"  {_time(event.received_at)}  {pad(what, 12)}{_clip(body)}{rule}")
+    lines.extend(await _journey_lines(session, profile_id))
     lines.append(f"Timeline (newest {TIMELINE_ENTRIES})")
     lines.extend(
         _timeline_line(entry) for entry in await history(session, profile_id, TIMELINE_ENTRIES)
     )
     return "\n".join(lines) + "\n"
+
+
+async def _journey_lines(session: AsyncSession, profile_id: int) -> list[str]:
+    """The person's journey runs: where each active one is, how each ended one ended."""
+    runs = await runs_of(session, profile_id)
+    lines = ["Journeys"] if runs else []
+    for run in runs:
+        where = (
+            f"next step {run.step + 1} at {_time(run.due_at)}"
+            if run.status == "active"
+            else f"{run.exit_reason or run.status} {_time(run.ended_at)}"
+        )
+        lines.append(f"  {pad(run.journey, 20)}{pad(run.status, 8)}{where}")
+    return lines
 
 
 def _timeline_line(entry: TimelineEntry) -> str:

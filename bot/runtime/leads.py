@@ -12,7 +12,7 @@ from datetime import datetime
 from bot.runtime.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.runtime.periodic import Periodic
 from leads.contacts import ContactLinker
-from leads.intake import LeadIntake
+from leads.intake import LeadIntake, LeadObserver
 from leads.limits import SWEEP_INTERVAL_S, SWEEP_LOCK_KEY, SWEEP_LOCK_TTL_S
 from leads.policy import LeadPolicy
 from leads.sales_actions import SalesActions
@@ -86,14 +86,18 @@ def build_leads(
     cache: Cache,
     on_queued: Callable[[], None],
     rng: random.Random,
+    observer: LeadObserver | None = None,
 ) -> LeadsRuntime:
-    intake = LeadIntake(policy, clock)
+    """The leads objects; `observer` (the journeys) hears of grades, states and new contacts."""
+    intake = LeadIntake(policy, clock, observer)
     timers = LeadTimers(intake, clock)
     actions = SalesActions(intake, clock)
     return LeadsRuntime(
         intake=intake,
         actions=actions,
         commands=StaffCommandRunner(actions),
-        contacts=ContactLinker(policy, clock),
+        contacts=ContactLinker(
+            policy, clock, None if observer is None else observer.on_contact_added
+        ),
         sweeper=LeadSweeper(timers, sessions, cache, on_queued, rng),
     )

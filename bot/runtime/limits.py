@@ -16,3 +16,7 @@ VERSION_POLL_S: Final = 3.0
 # How often each process sweeps expired tags, and how many per transaction.
 EXPIRY_SWEEP_INTERVAL_S: Final = 300.0
 EXPIRY_SWEEP_BATCH: Final = 500
+
+# How often each process looks for due journey steps (claimed with row locks: any number of
+# processes fire each step once).
+JOURNEY_SCHEDULER_INTERVAL_S: Final = 5.0

@@ -17,15 +17,20 @@ from bot.runtime.periodic import Periodic
 from storage.database import SessionFactory
 from tagging.rules import RuleSet
 from tagging.rules_file import load_rules
-from tagging.step import Tagging
+from tagging.step import Tagging, TagsAdded
 
 log = logging.getLogger(__name__)
 
 
-async def load_tagging(path: Path | None, clock: Callable[[], datetime]) -> Tagging:
+async def load_tagging(
+    path: Path | None,
+    clock: Callable[[], datetime],
+    *,
+    on_tags_added: TagsAdded | None = None,
+) -> Tagging:
     """The `[tagging] rules` file (read in a thread: file I/O), or no rules."""
     rules = await asyncio.to_thread(load_rules, path) if path is not None else RuleSet()
-    return Tagging(rules, clock)
+    return Tagging(rules, clock, on_tags_added=on_tags_added)
 
 
 async def sweep_expired_tags(sessions: SessionFactory, tagging: Tagging) -> int:

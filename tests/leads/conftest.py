@@ -53,6 +53,30 @@ name = "王五"
 max_open = 1
 """
 
+# The issue's example: A = test-drive intent or expo channel with score >= 150 (urgent);
+# B = score >= 120; C = a phone, nothing else (nurtured, not pushed).
+GRADES_TOML = """
+[[leads.grades]]
+name = "A"
+urgency = "urgent"
+claim_minutes = 10
+  [[leads.grades.when]]
+  min_score = 150
+  any_tags = ["试驾意向"]
+  [[leads.grades.when]]
+  min_score = 150
+  channels = ["spring_expo"]
+
+[[leads.grades]]
+name = "B"
+min_score = 120
+
+[[leads.grades]]
+name = "C"
+phone = true
+push = false
+"""
+
 
 @pytest.fixture
 def fake_state(fake_state: FakeWeChat) -> FakeWeChat:

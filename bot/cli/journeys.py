@@ -1,0 +1,231 @@
+"""`wxbot journeys …`: check, list, follow and start nurture journeys.
+
+    wxbot journeys check FILE
+    wxbot journeys list
+    wxbot journeys runs --user ID
+    wxbot journeys dry-run NAME --user ID
+    wxbot journeys stats NAME
+    wxbot journeys start NAME --segment "tag:高意向 & !tag:已留资"
+
+ID is an openid, a phone number or #id (as for `wxbot users show`). Times are
+shown in Asia/Shanghai, the zone waits and quiet hours are written in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config.settings import Settings
+from bot.runtime.journeys import build_journeys
+from journeys.campaigns import start_segment
+from journeys.definition import Catalog
+from journeys.dry_run import plan
+from journeys.expressions import ExpressionError, parse_expression
+from journeys.journeys_file import JourneysError, load_journeys
+from keywords.hours import shanghai
+from leads.lifecycle import LeadState
+from storage import journey_repo as repo
+from storage.database import SessionFactory, create_engine, create_session_factory, upgrade_schema
+from storage.profile_facts import ProfileFacts, load_facts
+from storage.profile_lookup import find_profile
+from storage.types import utc_now
+
+
+def add_journeys_parser(commands: argparse._SubParsersAction[Any]) -> None:
+    """Register `wxbot journeys` and its subcommands."""
+    journeys = commands.add_parser("journeys", help="nurture journeys (journeys.toml)")
+    sub = journeys.add_subparsers(dest="journeys_command", required=True)
+    sub.add_parser("check", help="validate a journeys file").add_argument("file", type=Path)
+    sub.add_parser("list", help="the configured journeys and their active runs")
+    runs = sub.add_parser("runs", help="where each run of a person stands, and what comes next")
+    runs.add_argument("--user", required=True, metavar="ID", help="openid, phone or #id")
+    dry = sub.add_parser("dry-run", help="what a journey would do for a person, from now")
+    dry.add_argument("name")
+    dry.add_argument("--user", required=True, metavar="ID", help="openid, phone or #id")
+    sub.add_parser("stats", help="entered, at each step, exits, conversions").add_argument("name")
+    start = sub.add_parser("start", help="enter everyone in a segment into a journey now")
+    start.add_argument("name")
+    start.add_argument("--segment", required=True, help='e.g. "tag:高意向 & !tag:已留资"')
+
+
+def _local(value: datetime | None) -> str:
+    return "-" if value is None else value.astimezone(shanghai()).strftime("%Y-%m-%d %H:%M")
+
+
+def run_journeys(settings: Settings, args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run one `wxbot journeys` subcommand; the exit status."""
+    out = out or sys.stdout
+    if args.journeys_command == "check":
+        return _check(args.file, out)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return asyncio.run(run_journeys_async(settings, args, out))
+
+
+async def run_journeys_async(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """The subcommands that read the database, for a caller already in an event loop."""
+    if settings.journeys.file is None:
+        out.write(f"no [journeys] file in {settings.source}\n")
+        return 1
+    try:
+        catalog = await asyncio.to_thread(load_journeys, settings.journeys.file)
+    except JourneysError as error:
+        out.write(f"{error}\n")
+        return 1
+    return await _run(settings, catalog, args, out)
+
+
+def _check(path: Path, out: TextIO) -> int:
+    try:
+        catalog = load_journeys(path)
+    except (JourneysError, OSError) as error:
+        out.write(f"{error}\n")
+        return 1
+    steps = sum(len(j.steps) for j in catalog.journeys)
+    out.write(
+        f"{path}: ok, {len(catalog.journeys)} journeys, {steps} steps, "
+        f"{len(catalog.templates)} templates\n"
+    )
+    return 0
+
+
+async def _run(settings: Settings, catalog: Catalog, args: argparse.Namespace, out: TextIO) -> int:
+    # Like `serve`: a database from before this feature gets its tables first.
+    await upgrade_schema(settings.storage.database_url)
+    engine = create_engine(settings.storage.database_url)
+    try:
+        sessions = create_session_factory(engine)
+        command = args.journeys_command
+        if command == "list":
+            return await _list(sessions, catalog, out)
+        if command == "stats":
+            return await _stats(sessions, catalog, args.name, out)
+        if command == "start":
+            return await _start(settings, sessions, catalog, args, out)
+        account = settings.wechat[0].name if settings.wechat else ""
+        return await _per_user(sessions, catalog, args, out, account)
+    finally:
+        await engine.dispose()
+
+
+async def _list(sessions: SessionFactory, catalog: Catalog, out: TextIO) -> int:
+    async with sessions() as session:
+        active = await repo.active_counts(session)
+    for journey in catalog.journeys:
+        waits = ", ".join(f"{s.wait} {s.action.kind.value}" for s in journey.steps)
+        count = active.get(journey.name, 0)
+        out.write(f"{journey.name:<20} trigger {journey.trigger:<22} active {count:<6} {waits}\n")
+    return 0
+
+
+async def _stats(sessions: SessionFactory, catalog: Catalog, name: str, out: TextIO) -> int:
+    journey = catalog.get(name)
+    if journey is None:
+        out.write(f"no journey named {name!r}\n")
+        return 1
+    async with sessions() as session:
+        stats = await repo.journey_stats(session, name, LeadState.WON)
+    out.write(f"{name}: entered {stats.entered}\n")
+    for index, step in enumerate(journey.steps):
+        waiting = stats.active_by_step.get(index, 0)
+        out.write(f"  at step {index + 1} ({step.wait} {step.action.kind.value}): {waiting}\n")
+    for reason, count in sorted(stats.ended_by_reason.items()):
+        out.write(f"  {reason}: {count}\n")
+    out.write(f"  converted to lead {stats.converted_to_lead}, to won {stats.converted_to_won}\n")
+    return 0
+
+
+async def _start(
+    settings: Settings,
+    sessions: SessionFactory,
+    catalog: Catalog,
+    args: argparse.Namespace,
+    out: TextIO,
+) -> int:
+    journey = catalog.get(args.name)
+    if journey is None:
+        out.write(f"no journey named {args.name!r}\n")
+        return 1
+    try:
+        segment = parse_expression(args.segment)
+    except ExpressionError as error:
+        out.write(f"--segment: {error}\n")
+        return 2
+    runtime = build_journeys(settings, catalog, utc_now)
+    matched, entered = await start_segment(
+        sessions, runtime.engine, journey, segment, trigger=f"segment {args.segment}"
+    )
+    out.write(
+        f"{journey.name}: {matched} in the segment, {entered} entered (others already in a run)\n"
+    )
+    return 0
+
+
+async def _per_user(
+    sessions: SessionFactory,
+    catalog: Catalog,
+    args: argparse.Namespace,
+    out: TextIO,
+    account: str,
+) -> int:
+    now = utc_now()
+    async with sessions() as session:
+        profile_id = await find_profile(session, args.user)
+        if profile_id is None and args.journeys_command == "runs":
+            out.write(f"no profile matches {args.user!r}\n")
+            return 1
+        if profile_id is not None and args.journeys_command == "runs":
+            return await _runs(session, catalog, profile_id, out)
+        journey = catalog.get(args.name)
+        if journey is None:
+            out.write(f"no journey named {args.name!r}\n")
+            return 1
+        if profile_id is None:
+            # A fresh install has nobody yet: show the plan for a follower just seen.
+            out.write(f"no profile matches {args.user!r}: planning for a new follower\n")
+            facts = ProfileFacts(0, openid=args.user, account=account)
+        else:
+            found = await load_facts(session, [profile_id], now=now, last_message=True)
+            facts = found[profile_id]
+    refusal, steps = plan(journey, catalog, facts, now)
+    who = f"profile #{profile_id}" if profile_id is not None else repr(args.user)
+    out.write(f"dry run of {journey.name} for {who}, now {_local(now)} (Asia/Shanghai)\n")
+    if refusal:
+        out.write(f"  would not enter: {refusal}\n")
+        return 0
+    for step in steps:
+        note = f" ({step.note})" if step.note else ""
+        out.write(
+            f"  step {step.number} at {_local(step.at)}{note}: {step.action}: {step.outcome}\n"
+        )
+    return 0
+
+
+async def _runs(session: AsyncSession, catalog: Catalog, profile_id: int, out: TextIO) -> int:
+    runs = await repo.runs_of(session, profile_id)
+    if not runs:
+        out.write(f"profile #{profile_id} is in no journey\n")
+        return 0
+    for run in runs:
+        journey = catalog.get(run.journey)
+        total = len(journey.steps) if journey else 0
+        line = f"run #{run.id} {run.journey} {run.status}, started {_local(run.started_at)}"
+        if run.status == "active" and journey and run.step < total:
+            step = journey.steps[run.step]
+            what = f"{run.step + 1}/{total} {step.action.kind.value}"
+            line += f", next step {what} at {_local(run.due_at)}"
+        elif run.exit_reason:
+            line += f", {run.exit_reason} at {_local(run.ended_at)}"
+        out.write(line + "\n")
+        for event in (await repo.events_of(session, run.id))[-5:]:
+            channel = f" {event.channel}" if event.channel else ""
+            what = f"step {(event.step or 0) + 1} {event.kind}{channel} {event.detail or ''}"
+            out.write(f"    {_local(event.at)} {what.rstrip()}\n")
+    return 0

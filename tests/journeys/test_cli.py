@@ -1,0 +1,89 @@
+"""`wxbot journeys …` against a real database: check, list, runs, dry-run, stats, start."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.cli.journeys import add_journeys_parser, run_journeys, run_journeys_async
+from bot.cli.main import main
+from bot.config.settings import Settings, load_settings
+from bot.ops.profile_text import render_profile
+from tests.journeys.conftest import WorldFactory
+from tests.journeys.test_steps import STEPS
+
+DEMO = Path(__file__).resolve().parents[2] / "journeys.toml"
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_journeys_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["journeys", *argv])
+
+
+async def _run(settings: Settings, *argv: str) -> str:
+    out = io.StringIO()
+    assert await run_journeys_async(settings, _args(*argv), out) == 0, out.getvalue()
+    return out.getvalue()
+
+
+def test_check_accepts_the_demo_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["journeys", "check", str(DEMO)]) == 0
+    assert "ok, 4 journeys" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[[journey]]\nname = \"a\"\ntrigger = \"click:X\"\n[[journey.step]]\naction = \"txt\"\n",
+         "x.toml:5: journey 'a' step 1.action: unknown action 'txt'"),
+        ("[[journey]]\nname = \"a\"\ntrigger = \"click:X\"\n[[journey.step]]\nwait = \"soon\"\n"
+         "action = \"text\"\ntext = \"t\"\n",
+         "x.toml:5: journey 'a' step 1.wait: 'soon' is no wait"),
+        ("[[journey]]\nname = \"a\"\ntrigger = \"clack:X\"\n", "x.toml:3: journey 'a'.trigger"),
+        ("[[journey]]\nname = \"a\"\ntrigger = \"segment\"\nexit = \"lead:any &\"\n"
+         "[[journey.step]]\naction = \"text\"\ntext = \"t\"\n", "x.toml:4: journey 'a'.exit"),
+        ("[[journey]]\nname = \"a\"\ntrigger = \"segment\"\n[[journey.step]]\naction = \"text\"\n"
+         "text = \"t\"\ntemplate = \"nope\"\n", "x.toml:7: journey 'a' step 1.template: names no"),
+        ("daily_cap = 0\n", "x.toml:1: .daily_cap: must be an integer of at least 1"),
+        ("[[journey]\n", "x.toml:1:"),
+    ],
+)  # fmt: skip
+def test_check_names_the_line_of_each_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text(text, encoding="utf-8")
+    assert run_journeys(load_settings(None, {}), _args("check", str(path))) == 1
+    assert expected in capsys.readouterr().out.replace(str(tmp_path) + "/", "")
+
+
+async def test_list_runs_dry_run_stats_and_start(make_world: WorldFactory) -> None:
+    world = await make_world(STEPS)
+    who = await world.person("o_cli", tags=["高意向"], score=120)
+    other = await world.person("o_cli2")
+    await world.make_lead(other, owner="zhangsan")
+    await world.enter("waits", who)
+    listing = await _run(world.settings, "list")
+    assert "waits" in listing and "trigger segment" in listing and "active 1" in listing
+    runs = await _run(world.settings, "runs", "--user", "o_cli")
+    assert "waits active" in runs and "next step 1/4 text" in runs
+    async with world.sessions() as session:
+        shown = await render_profile(session, who)
+    assert "Journeys\n  waits               active  next step 1 at 2026-01-05 10:30" in shown
+    dry = await _run(world.settings, "dry-run", "conditions", "--user", f"#{who}")
+    assert "Asia/Shanghai" in dry
+    assert "step 1 at" in dry and "send via custom" in dry
+    assert "step 3" in dry and "skip: condition score<100 | grade:A does not hold" in dry
+    started = await _run(world.settings, "start", "exits", "--segment", "tag:高意向 & !phone")
+    assert "1 in the segment, 1 entered" in started
+    world.clock.advance(hours=1)
+    await world.fire()
+    stats = await _run(world.settings, "stats", "waits")
+    assert "entered 1" in stats and "at step 2 (2h text): 1" in stats  # step 1 sent
+    stats = await _run(world.settings, "stats", "exits")
+    # `start` runs on the real clock: its run waits an hour of real time.
+    assert "entered 1" in stats and "at step 1 (1h text): 1" in stats
