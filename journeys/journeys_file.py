@@ -24,6 +24,7 @@ from journeys.definition import (
 )
 from journeys.expressions import Expr, ExpressionError, parse_expression
 from journeys.waits import WaitError, parse_duration, parse_quiet_hours, parse_wait
+from tagging.toml_lines import TomlLines
 
 _SYNTAX_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -46,37 +47,9 @@ class JourneysError(Exception):
         super().__init__(f"{place}: {where}: {reason}" if where else f"{place}: {reason}")
 
 
-class _Lines:
-    """Finds the line of the n-th `[[name]]` header and of a key after a line."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = text.splitlines()
-
-    def header(self, name: str, index: int) -> int:
-        pattern = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
-        seen = 0
-        for number, line in enumerate(self._lines, start=1):
-            if pattern.match(line):
-                if seen == index:
-                    return number
-                seen += 1
-        return 0
-
-    def key(self, start: int, key: str) -> int:
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for number in range(start + 1, len(self._lines) + 1):
-            line = self._lines[number - 1]
-            if line.lstrip().startswith("["):
-                break
-            if pattern.match(line):
-                return number
-        # Top-level keys sit before any table.
-        return start or 1
-
-
 class _Table:
     def __init__(
-        self, data: Mapping[str, object], where: str, line: int, lines: _Lines, source: str
+        self, data: Mapping[str, object], where: str, line: int, lines: TomlLines, source: str
     ) -> None:
         self.data, self.where, self.line, self._lines, self.source = (
             data,
@@ -151,7 +124,7 @@ def parse_journeys(text: str, source: str = "journeys.toml") -> Catalog:
         line = int(found.group(1)) if found else len(text.splitlines())
         reason = _SYNTAX_POSITION.sub("", str(exc)).strip()
         raise JourneysError(source, line, "", f"{reason} (not valid TOML)") from None
-    lines = _Lines(text)
+    lines = TomlLines(text)
     root = _Table(data, "", 0, lines, source)
     for key in data:
         if key not in _TOP_LEVEL:
@@ -183,7 +156,7 @@ def _array(root: _Table, key: str) -> list[Mapping[str, object]]:
     return value
 
 
-def _templates(root: _Table, lines: _Lines, source: str) -> dict[str, Template]:
+def _templates(root: _Table, lines: TomlLines, source: str) -> dict[str, Template]:
     templates: dict[str, Template] = {}
     for index, item in enumerate(_array(root, "template")):
         table = _Table(item, f"template[{index}]", lines.header("template", index), lines, source)
@@ -199,7 +172,7 @@ def _templates(root: _Table, lines: _Lines, source: str) -> dict[str, Template]:
 
 
 def _journey(
-    table: _Table, templates: Mapping[str, Template], lines: _Lines, steps_before: int
+    table: _Table, templates: Mapping[str, Template], lines: TomlLines, steps_before: int
 ) -> Journey:
     name = table.text("name")
     if not _NAME.match(name):

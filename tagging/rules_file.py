@@ -28,6 +28,7 @@ from tagging.rules import (
     TouchRule,
     UnsubscribeRule,
 )
+from tagging.toml_lines import TomlLines
 
 # WeChat's own limit on an official-account tag name, which we mirror to.
 TAG_NAME_MAX_BYTES = 30
@@ -45,43 +46,11 @@ class RulesError(Exception):
         super().__init__(f"{place}: {where}: {reason}" if where else f"{place}: {reason}")
 
 
-class _Lines:
-    """Finds the line of a table header and of a key inside it."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = text.splitlines()
-
-    def header(self, name: str, index: int | None) -> int:
-        pattern = (
-            re.compile(rf"^\s*\[\[\s*{name}\s*\]\]") if index is not None
-            else re.compile(rf"^\s*\[\s*{name}\s*\]")
-        )  # fmt: skip
-        seen = 0
-        for number, line in enumerate(self._lines, start=1):
-            if pattern.match(line):
-                if index is None or seen == index:
-                    return number
-                seen += 1
-        return 0
-
-    def key(self, start: int, key: str) -> int:
-        if start == 0:
-            return 0
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for number in range(start + 1, len(self._lines) + 1):
-            line = self._lines[number - 1]
-            if line.lstrip().startswith("["):
-                break
-            if pattern.match(line):
-                return number
-        return start
-
-
 class _Table:
     """One TOML table of the rules file, read strictly (unknown keys are errors)."""
 
     def __init__(
-        self, data: Mapping[str, object], where: str, line: int, lines: _Lines, source: str
+        self, data: Mapping[str, object], where: str, line: int, lines: TomlLines, source: str
     ) -> None:
         self.data, self.where, self.line, self._lines, self.source = (
             data,
@@ -164,7 +133,7 @@ def parse_rules(text: str, source: str = "tagging.toml") -> RuleSet:
         line = int(found.group(1)) if found else len(text.splitlines())
         reason = _SYNTAX_POSITION.sub("", str(exc)).replace("(at end of document)", "").strip()
         raise RulesError(source, line, "", f"{reason} (not valid TOML)") from None
-    lines = _Lines(text)
+    lines = TomlLines(text)
     unknown = sorted(set(data) - _TOP_LEVEL)
     if unknown:
         line = max(lines.header(unknown[0], None), lines.header(unknown[0], 0), 1)
