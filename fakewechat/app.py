@@ -37,13 +37,16 @@ def _recorder(state: FakeWeChat) -> Middleware:
         fault = state.take_fault(request.path)
         if fault is None:
             return await handler(request)
-        if fault.delay_s > 0:
+        if fault.http_status is None and fault.errcode is None:
+            # WeChat carries out a call it received even when the answer comes too late
+            # for the caller: the work is done first, then the answer stalls.
+            response = await handler(request)
             await asyncio.sleep(fault.delay_s)
+            return response
+        await asyncio.sleep(fault.delay_s)
         if fault.http_status is not None:
             return web.Response(status=fault.http_status, text="fault injected")
-        if fault.errcode is not None:
-            return replies.error(fault.errcode, "fault injected")
-        return await handler(request)
+        return replies.error(fault.errcode or -1, "fault injected")
 
     return record_and_fault
 

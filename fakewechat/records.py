@@ -92,7 +92,10 @@ class CallRecord:
 
 @dataclass(frozen=True)
 class Fault:
-    """A queued failure for one path: a delay, then an HTTP status or an errcode."""
+    """A queued failure for one path: a delay, then an HTTP status or an errcode.
+
+    A delay alone is a slow answer to a call that was carried out; a delay with a
+    status or an errcode is a call that stalled and was then refused, undone."""
 
     errcode: int | None
     http_status: int | None

@@ -191,7 +191,7 @@ class FakeWeChat:
         delay_s: float = 0.0,
         times: int = 1,
     ) -> None:
-        """Make the next `times` calls of `path` fail (or only stall, with just a delay)."""
+        """Make the next `times` calls of `path` fail, or with only a delay, answer late."""
         if errcode is None and http_status is None and delay_s <= 0:
             raise ValueError("inject() needs an errcode, an http_status or a delay")
         queue = self.faults.setdefault(path, deque())

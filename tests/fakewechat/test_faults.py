@@ -11,6 +11,7 @@ from fakewechat import limits as L
 from tests.fakewechat.calls import FakeClient, fetch_json, oa_token
 
 TAGS = "/cgi-bin/tags/get"
+CREATE = "/cgi-bin/tags/create"
 
 
 async def test_injected_errcode_hits_next_n_calls_only(
@@ -36,6 +37,22 @@ async def test_injected_delay_stalls_the_answer(client: FakeClient, state: FakeW
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.1):
             await client.get(TAGS)
+
+
+@pytest.mark.parametrize(("refusal", "created"), [({}, True), ({"http_status": 504}, False)])
+async def test_a_late_answer_was_carried_out_and_a_refusal_was_not(
+    client: FakeClient, state: FakeWeChat, refusal: dict[str, int], created: bool
+) -> None:
+    token = await oa_token(client)
+    state.inject(CREATE, delay_s=0.5, **refusal)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.1):
+            await client.post(
+                CREATE, params={"access_token": token}, json={"tag": {"name": "询价"}}
+            )
+    await asyncio.sleep(0.6)  # whatever the fake was still doing is done by now
+    tags = await fetch_json(client, "GET", TAGS, params={"access_token": token})
+    assert ("询价" in [tag["name"] for tag in tags["tags"]]) is created
 
 
 def test_inject_needs_some_fault(state: FakeWeChat) -> None:

@@ -22,6 +22,7 @@ from tests.conftest import APP_ID, ClientFactory, ConfigWriter
 
 pytestmark = pytest.mark.timeout(60)
 CS_PATH = "/cgi-bin/message/custom/send"
+CS_KIND = "wechat.custom_send"
 # One follower: their jobs run in order, so which job meets which fault is deterministic
 # (jobs of different followers run concurrently and would share the faults by chance).
 FOLLOWERS = ["o_fan"]
@@ -31,7 +32,10 @@ FOLLOWERS = ["o_fan"]
     ("faults", "failed"),
     [
         ([{"http_status": 502}, {"http_status": 503}, {"http_status": 500}], 0),
-        ([{"delay_s": 6.0}], 0),  # longer than the client's 5 s timeout
+        # Longer than the client's 5 s timeout, and then refused by the gateway, so the
+        # call never reached WeChat: exactly once is ours to keep. A call that WeChat
+        # does carry out after the client gave up is the test below.
+        ([{"delay_s": 6.0, "http_status": 504}], 0),
         ([{"errcode": 45009}, {"errcode": 45009}, {"errcode": -1}, {"errcode": -1}], 0),
         ([{"errcode": 40001}], 0),  # one refresh of the token, one retry
         ([{"errcode": 40001}, {"errcode": 40001}], 1),  # still refused: permanent
@@ -67,9 +71,7 @@ async def test_every_job_is_delivered_once_or_recorded_failed(
                 .values(next_attempt_at=utc_now())
             )
     async with app[SESSIONS]() as session:
-        jobs = list(
-            await session.scalars(select(OutboxJob).where(OutboxJob.kind == "wechat.custom_send"))
-        )
+        jobs = list(await session.scalars(select(OutboxJob).where(OutboxJob.kind == CS_KIND)))
     assert len(jobs) == 2 * len(FOLLOWERS)
     assert sorted(job.status for job in jobs) == sorted(
         ["failed"] * failed + ["done"] * (len(jobs) - failed)
@@ -82,3 +84,33 @@ async def test_every_job_is_delivered_once_or_recorded_failed(
     ]
     assert len(delivered) == len(set(delivered))  # nothing delivered twice
     assert len(delivered) == sum(job.status == "done" for job in jobs)  # every done job once
+
+
+async def test_a_send_that_wechat_finishes_after_the_timeout_is_at_least_once(
+    *,
+    write_config: ConfigWriter,
+    aiohttp_client: ClientFactory,
+    player: WeChatPlayer,
+    fake_state: FakeWeChat,
+) -> None:
+    """The customer-service API has no idempotency key: after a timeout nobody can know
+    whether WeChat sent the message, so the retry may repeat it. The job still ends done
+    after one retry, and the follower gets the message at most once more than asked."""
+    app = create_app(write_config(), background=Background.nothing())
+    client = await aiohttp_client(app)
+    fake_state.add_follower(APP_ID, "o_fan")
+    await exchange(client, player, player.text("o_fan", "我想试驾"))
+    await app[EFFECTS].drain()
+    fake_state.inject(CS_PATH, delay_s=5.5)  # sends, but answers after the 5 s timeout
+    worker = app[OUTBOX_WORKER]
+    assert await worker.run_once() >= 1
+    async with app[SESSIONS].begin() as session:
+        await session.execute(update(OutboxJob).values(next_attempt_at=utc_now()))
+    while await worker.run_once():
+        pass
+    async with app[SESSIONS]() as session:
+        jobs = list(await session.scalars(select(OutboxJob).where(OutboxJob.kind == CS_KIND)))
+    assert [job.status for job in jobs] == ["done", "done"]
+    assert sorted(job.attempts for job in jobs) == [1, 2]
+    sent = [json.dumps(m.payload, sort_keys=True) for m in fake_state.custom_messages]
+    assert len(sent) == 3 and len(set(sent)) == 2

@@ -56,7 +56,8 @@ async def test_a_timed_out_batch_is_retried_after_its_backoff(
         profile_id = await resolve_profile(session, "openid", "main", "o_fan", utc_now())
         await add_tag(session, profile_id, "询价", category="behavior", source="t", at=clock())
     await outbox.enqueue([oa_job("main", ["o_fan"], ["询价"], [])])
-    fake_state.inject("/cgi-bin/tags/members/batchtagging", delay_s=1.0)
+    # Stalled past the client's timeout and then refused: the first attempt set nothing.
+    fake_state.inject("/cgi-bin/tags/members/batchtagging", delay_s=1.0, http_status=504)
 
     assert await worker.run_once() == 1
     assert fake_state.followers[(APP_ID, "o_fan")].tag_ids == []
