@@ -9,7 +9,7 @@ rows; SQLite serialises writers, where the same statement is simply atomic.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -106,8 +106,27 @@ class Outbox:
             ]
         return sorted(claimed, key=lambda job: job.id)
 
-    async def complete(self, job_id: int) -> None:
-        await self._settle(job_id, status="done", done_at=self._clock(), locked_until=None)
+    async def complete(
+        self,
+        job_ids: Sequence[int],
+        writes: Sequence[Callable[[AsyncSession], Awaitable[None]]] = (),
+        note: str | None = None,
+    ) -> None:
+        """Mark jobs done, in one transaction with `writes` (what their calls did).
+
+        `note` replaces the last error (a done job otherwise keeps the one it retried on).
+        """
+        values: dict[str, object] = {"status": "done", "done_at": self._clock()}
+        if note is not None:
+            values["last_error"] = note
+        async with self._sessions.begin() as session:
+            for write in writes:
+                await write(session)
+            await session.execute(
+                update(OutboxJob)
+                .where(OutboxJob.id.in_(job_ids))
+                .values(locked_until=None, **values)
+            )
 
     async def retry(self, job_id: int, error: str, delay_s: float) -> None:
         await self._settle(

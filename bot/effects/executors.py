@@ -39,7 +39,7 @@ def build_executors(
             *lead_jobs(
                 settings, http, cache, sessions, journeys.on_contact_added if journeys else None
             ),
-            *journey_jobs(settings, http, cache, sessions),
+            *journey_jobs(settings, http, cache),
             *(
                 tagging_jobs(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)
                 if tagging is not None

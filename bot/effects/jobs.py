@@ -6,10 +6,17 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from storage.jobs import JobKind, Payload
 
+# What an executor may hand back: writes to make in the transaction that marks its job
+# done. What a call did is then recorded if and only if the job is settled (a crash in
+# between re-runs the call without a record written twice), and a round's jobs settle
+# in one commit instead of one each.
+SettleWrites = Callable[[AsyncSession], Awaitable[None]]
 # What the outbox worker calls: the job's target and its stored payload.
-Executor = Callable[[str, Mapping[str, object]], Awaitable[None]]
+Executor = Callable[[str, Mapping[str, object]], Awaitable[SettleWrites | None]]
 
 
 @dataclass(frozen=True)
@@ -17,10 +24,10 @@ class JobHandler(Generic[Payload]):
     """A job kind and its executor, which gets the decoded, typed payload."""
 
     kind: JobKind[Payload]
-    run: Callable[[str, Payload], Awaitable[None]]
+    run: Callable[[str, Payload], Awaitable[SettleWrites | None]]
 
-    async def __call__(self, target: str, raw: Mapping[str, object]) -> None:
-        await self.run(target, self.kind.decode(raw))
+    async def __call__(self, target: str, raw: Mapping[str, object]) -> SettleWrites | None:
+        return await self.run(target, self.kind.decode(raw))
 
 
 def registry(handlers: Iterable[JobHandler[Any]]) -> dict[str, Executor]:

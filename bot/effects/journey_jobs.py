@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, official_account_clients, wecom_clients
-from bot.effects.jobs import JobHandler
+from bot.effects.jobs import JobHandler, SettleWrites
 from journeys.sends import (
     CUSTOM,
     JOURNEY_SEND,
@@ -31,7 +32,6 @@ from journeys.sends import (
 )
 from storage import journey_repo
 from storage.cache import Cache
-from storage.database import SessionFactory
 from storage.journey_repo import RunEvent
 from storage.timeline import Change, record
 from storage.types import utc_now
@@ -51,18 +51,16 @@ class JourneyMessenger:
         settings: Settings,
         http: aiohttp.ClientSession,
         cache: Cache,
-        sessions: SessionFactory,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._oa = official_account_clients(settings, http, cache)
         self._wecom = wecom_clients(settings, http, cache)
-        self._sessions = sessions
         self._clock = clock
 
     def handlers(self) -> list[JobHandler[Any]]:
         return [JobHandler(JOURNEY_SEND, self.send)]
 
-    async def send(self, target: str, send: JourneySend) -> None:
+    async def send(self, target: str, send: JourneySend) -> SettleWrites:
         outcomes: list[tuple[str, str, str | None]] = []
         for attempt in send.attempts:
             try:
@@ -84,7 +82,7 @@ class JourneyMessenger:
             break
         else:
             outcomes.append(("unreachable", "", "every channel refused"))
-        await self._record(send, outcomes)
+        return self._record(send, outcomes)
 
     async def _try(self, send: JourneySend, attempt: Attempt) -> None:
         body = dict(attempt.body)
@@ -106,7 +104,10 @@ class JourneyMessenger:
         else:
             raise ApiError(0, f"unknown channel {attempt.channel!r}", JOURNEY_SEND.name)
 
-    async def _record(self, send: JourneySend, outcomes: list[tuple[str, str, str | None]]) -> None:
+    def _record(
+        self, send: JourneySend, outcomes: list[tuple[str, str, str | None]]
+    ) -> SettleWrites:
+        """The run's events and the profile's timeline line, written when the job settles."""
         now = self._clock()
         events = [
             RunEvent(
@@ -125,21 +126,24 @@ class JourneyMessenger:
             f"{channel or 'none'} {kind}{f' ({detail})' if detail else ''}"
             for kind, channel, detail in outcomes
         )
-        async with self._sessions.begin() as session:
+        change = Change(
+            JOURNEY_TIMELINE,
+            now,
+            source=f"journey:{send.journey}",
+            detail=f"step {send.step + 1}: {story}",
+        )
+
+        async def write(session: AsyncSession) -> None:
             await journey_repo.add_events(session, events)
-            change = Change(
-                JOURNEY_TIMELINE,
-                now,
-                source=f"journey:{send.journey}",
-                detail=f"step {send.step + 1}: {story}",
-            )
             await record(session, send.profile_id, change)
+
+        return write
 
 
 def journey_jobs(
-    settings: Settings, http: aiohttp.ClientSession, cache: Cache, sessions: SessionFactory
+    settings: Settings, http: aiohttp.ClientSession, cache: Cache
 ) -> list[JobHandler[Any]]:
     """The journeys' job kinds; none when no journeys file is configured."""
     if settings.journeys.file is None:
         return []
-    return JourneyMessenger(settings, http, cache, sessions).handlers()
+    return JourneyMessenger(settings, http, cache).handlers()

@@ -10,9 +10,9 @@ import asyncio
 import logging
 import traceback
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from bot.effects.jobs import Executor
+from bot.effects.jobs import Executor, SettleWrites
 from bot.effects.limits import (
     OUTBOX_BATCH,
     OUTBOX_IDLE_POLL_S,
@@ -23,10 +23,14 @@ from bot.effects.limits import (
 from bot.metrics import Metrics
 from bot.runtime.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.runtime.periodic import Periodic
+from storage.batching import Batcher
 from storage.outbox import ClaimedJob, Outbox
 from wxapi.errors import ApiError
 
 log = logging.getLogger(__name__)
+
+# A job whose call succeeded, with what it asked to write when it is settled.
+_Succeeded = tuple[ClaimedJob, SettleWrites | None]
 
 
 def backoff_s(attempts: int) -> float:
@@ -49,6 +53,9 @@ class OutboxWorker:
         self._executors = executors
         self._metrics = metrics
         self._loop = Periodic("outbox", self._round, OUTBOX_IDLE_POLL_S)
+        # Successes settle by group commit: a lone job's commit goes at once, and the
+        # jobs that finish meanwhile share the next (bench/journeys.py: sends/s).
+        self._completions = Batcher("outbox-settle", self._complete, OUTBOX_BATCH)
 
     def start(self) -> None:
         self._loop.start()
@@ -85,7 +92,7 @@ class OutboxWorker:
             self._metrics.outbox_jobs.labels(job.kind, "failed").inc()
             return
         try:
-            await executor(job.target, job.payload)
+            writes = await executor(job.target, job.payload)
         except ApiError as exc:
             self._metrics.api_failures.labels(job.kind, str(exc.errcode)).inc()
             await self._settle_failure(job, str(exc), retryable=exc.retryable)
@@ -95,8 +102,37 @@ class OutboxWorker:
             # traceback's last frames kept in last_error for whoever investigates.
             await self._settle_failure(job, failure_summary(exc), retryable=True)
             return
-        await self._outbox.complete(job.id)
+        await self._completions.submit((job, writes))
         self._metrics.outbox_jobs.labels(job.kind, "done").inc()
+
+    async def _complete(self, done: Sequence[_Succeeded]) -> list[Exception | None]:
+        try:
+            await self._outbox.complete(
+                [job.id for job, _ in done], [write for _, write in done if write]
+            )
+        except Exception:  # one job's record broke the shared commit: settle each alone
+            log.exception("settling %d outbox jobs together failed; settling each", len(done))
+            return [await self._complete_alone(job, write) for job, write in done]
+        return [None] * len(done)
+
+    async def _complete_alone(
+        self, job: ClaimedJob, write: SettleWrites | None
+    ) -> Exception | None:
+        try:
+            await self._outbox.complete([job.id], [write] if write else [])
+        except Exception as exc:
+            if write is None:
+                return exc  # the database itself is failing: the lease brings the job back
+            # The call was made: running it again would repeat it. Keep the job done
+            # and say what was not recorded.
+            log.exception("outbox job %d (%s): the call's record failed", job.id, job.kind)
+            try:
+                await self._outbox.complete(
+                    [job.id], note=f"done, not recorded: {failure_summary(exc)}"
+                )
+            except Exception as again:
+                return again
+        return None
 
     async def _settle_failure(self, job: ClaimedJob, reason: str, *, retryable: bool) -> None:
         if retryable and job.attempts < OUTBOX_MAX_ATTEMPTS:

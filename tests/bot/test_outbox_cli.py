@@ -44,7 +44,7 @@ async def jobs(sessions: SessionFactory) -> list[int]:
         ]
     )
     sent, card, *_ = await outbox.claim(10, lease_s=60)
-    await outbox.complete(sent.id)
+    await outbox.complete([sent.id])
     await outbox.fail(card.id, "errcode 81013: user not in the app's visible range")
     return [job.id for job in await list_jobs(sessions)]
 

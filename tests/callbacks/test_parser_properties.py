@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.callbacks.wechat_xml import (
     FIELD_MAX_CHARS,
     MAX_BODY_BYTES,
+    MAX_DEPTH,
     MAX_MSG_ID,
     MAX_UNIX_TIME_S,
     MalformedXml,
@@ -121,3 +122,25 @@ def test_the_largest_accepted_bodies_parse_in_bounded_memory(body: bytes) -> Non
     finally:
         tracemalloc.stop()
     assert peak < 16 * 1024 * 1024  # a few MB for a 64 KB body: no amplification
+
+
+# WeChat's deepest callback: a pictures event from the camera-or-album menu button.
+SEND_PICS = (
+    "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName>"
+    "<CreateTime>1740</CreateTime><MsgType>event</MsgType><Event>pic_photo_or_album</Event>"
+    "<EventKey>k</EventKey><SendPicsInfo><Count>1</Count><PicList><item>"
+    "<PicMd5Sum>1b5f7c23b5bf75682a53e7b6d163e185</PicMd5Sum></item></PicList>"
+    "</SendPicsInfo></xml>"
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=1, max_value=40))
+def test_nesting_past_the_limit_is_refused_and_wechats_deepest_is_not(depth: int) -> None:
+    nested = "<a>" * depth + "v" + "</a>" * depth
+    body = SEND_PICS.replace("<EventKey>k</EventKey>", f"<Extra>{nested}</Extra>")
+    if depth + 2 > MAX_DEPTH:  # <xml> and <Extra> are two levels
+        with pytest.raises(MalformedXml, match=f"nested deeper than {MAX_DEPTH}"):
+            parse_envelope(body.encode())
+    else:
+        assert to_inbound("main", body).event == "pic_photo_or_album"

@@ -32,10 +32,11 @@ FOLLOWERS = ["o_fan"]
     ("faults", "failed"),
     [
         ([{"http_status": 502}, {"http_status": 503}, {"http_status": 500}], 0),
-        # Longer than the client's 5 s timeout, and then refused by the gateway, so the
+        # Past the client's 5 s timeout (which aiohttp rounds up to the next whole second
+        # of the loop's clock, so up to 6 s), and then refused by the gateway, so the
         # call never reached WeChat: exactly once is ours to keep. A call that WeChat
         # does carry out after the client gave up is the test below.
-        ([{"delay_s": 6.0, "http_status": 504}], 0),
+        ([{"delay_s": 7.0, "http_status": 504}], 0),
         ([{"errcode": 45009}, {"errcode": 45009}, {"errcode": -1}, {"errcode": -1}], 0),
         ([{"errcode": 40001}], 0),  # one refresh of the token, one retry
         ([{"errcode": 40001}, {"errcode": 40001}], 1),  # still refused: permanent
@@ -101,7 +102,8 @@ async def test_a_send_that_wechat_finishes_after_the_timeout_is_at_least_once(
     fake_state.add_follower(APP_ID, "o_fan")
     await exchange(client, player, player.text("o_fan", "我想试驾"))
     await app[EFFECTS].drain()
-    fake_state.inject(CS_PATH, delay_s=5.5)  # sends, but answers after the 5 s timeout
+    # Sends, but answers past the client's timeout (5 s, rounded up to at most 6 s).
+    fake_state.inject(CS_PATH, delay_s=7.0)
     worker = app[OUTBOX_WORKER]
     assert await worker.run_once() >= 1
     async with app[SESSIONS].begin() as session:

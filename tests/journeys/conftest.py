@@ -48,7 +48,7 @@ async def make_world(
         settings = write_config(extra=LEADS_TOML + '\n[journeys]\nfile = "journeys.toml"\n')
         assert settings.journeys.file is not None
         runtime = build_journeys(settings, load_journeys(settings.journeys.file), clock)
-        messenger = JourneyMessenger(settings, http, MemoryCache(), sessions, clock)
+        messenger = JourneyMessenger(settings, http, MemoryCache(), clock)
         worker = outbox_worker(sessions, messenger, clock)
         return World(settings, sessions, fake_state, clock, runtime, messenger, worker)
 

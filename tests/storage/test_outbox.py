@@ -47,7 +47,7 @@ async def test_retry_waits_for_its_delay_and_done_jobs_stay_done(sessions: Sessi
     outbox = Outbox(sessions, clock)
     await outbox.enqueue(_jobs(2))
     first, second = await outbox.claim(10, lease_s=60)
-    await outbox.complete(first.id)
+    await outbox.complete([first.id])
     await outbox.retry(second.id, "errcode -1", delay_s=30)
     assert await outbox.claim(10, lease_s=60) == []
     clock.now += timedelta(seconds=31)
