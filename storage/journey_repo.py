@@ -303,6 +303,21 @@ async def journey_stats(session: AsyncSession, journey: str, won_state: str) -> 
     )
 
 
+async def runs_by_step(session: AsyncSession, journey: str) -> dict[int, int]:
+    """Runs of `journey` (active or ended) by their `step`, the number of steps fired.
+
+    A run's `step` only moves forward when a step fires (sent, queued, done, skipped
+    or unreachable), and an ending keeps it, so runs with `step` >= N are exactly
+    the runs whose step N fired. One GROUP BY over ix_journey_runs_journey.
+    """
+    rows = await session.execute(
+        select(JourneyRun.step, func.count())
+        .where(JourneyRun.journey == journey)
+        .group_by(JourneyRun.step)
+    )
+    return {int(step): int(count) for step, count in rows}
+
+
 async def active_counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(
         select(JourneyRun.journey, func.count())

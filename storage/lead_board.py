@@ -2,7 +2,7 @@
 
 Every query is bounded (a page per column) and rides an index: state and owner
 (`ix_leads_state_id`, `ix_leads_owner_id`), created_at for the age filter, a tag
-through `ix_profile_tags_tag`.
+through `ix_profile_tags_tag`, a grade through `ix_leads_grade_state`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ Columns = TypeVarTuple("Columns")
 
 @dataclass(frozen=True)
 class LeadFilter:
-    """What the board shows; None or empty means "any". `grade` waits for lead grades
-    (another change adds them): a board that gets it filters on it here, nowhere else."""
+    """What the board shows; None or empty means "any". `grade` is a `[[leads.grades]]`
+    name: the lead's grade now, not one it had before."""
 
     channel: str | None = None
     tag: str | None = None
@@ -42,6 +42,8 @@ def _filtered(query: Select[*Columns], where: LeadFilter) -> Select[*Columns]:
         query = query.where(Lead.state == where.state)
     if where.owner:
         query = query.where(Lead.owner == (None if where.owner == "-" else where.owner))
+    if where.grade:
+        query = query.where(Lead.grade == where.grade)
     if where.created_after is not None:
         query = query.where(Lead.created_at >= where.created_after)
     if where.tag:

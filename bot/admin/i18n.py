@@ -121,6 +121,27 @@ WORDS: dict[str, tuple[str, str]] = {
     "variant": ("变体", "Variant"),
     "got": ("收到人数", "Got it"),
     "went_on": ("继续人数", "Went on"),
+    "journeys": ("培育旅程", "Journeys"),
+    "journey": ("旅程", "Journey"),
+    "no_journeys": ("未配置旅程（[journeys] file）", "No journeys configured ([journeys] file)"),
+    "trigger": ("触发", "Trigger"),
+    "steps": ("步数", "Steps"),
+    "entered": ("进入", "Entered"),
+    "active": ("进行中", "Active"),
+    "step": ("步骤", "Step"),
+    "waiting": ("停留在此步", "Waiting at it"),
+    "fired": ("已执行", "Fired"),
+    "ended": ("结束原因", "Ended, by reason"),
+    "count": ("人数", "Count"),
+    "converted_lead": ("转化为线索", "Converted to lead"),
+    "converted_won": ("转化为成交", "Converted to won"),
+    "funnel_means": (
+        "漏斗中「第 N 步」指第 N 步已执行（发送、完成、跳过或无法送达）的旅程数，"
+        "含之后已结束的；转化指进入旅程后成为线索（或成交）的人数。",
+        '"Step N" in the funnel counts the runs whose step N fired (sent, done, skipped '
+        "or unreachable), including runs that ended later; converted counts the people "
+        "who became a lead (or won) after entering.",
+    ),
     "no_variants": (
         "此期间没有多变体规则的数据",
         "No rule with variants had traffic in this period",

@@ -28,6 +28,7 @@ from bot.admin.views import (
     audit_views,
     auth_views,
     dashboard_views,
+    journey_views,
     keyword_views,
     lead_views,
     outbox_views,
@@ -84,7 +85,7 @@ def create_admin_site(settings: Settings, key: bytes) -> web.Application:
     site.router.add_static("/static/", HERE / "static", name="static")
     for module in (
         auth_views, dashboard_views, user_views, audit_views, keyword_views, try_views,
-        outbox_views, lead_views, people_views, report_views,
+        outbox_views, lead_views, people_views, report_views, journey_views,
     ):  # fmt: skip
         site.router.add_routes(module.routes)
     return site

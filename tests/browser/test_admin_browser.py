@@ -1,6 +1,7 @@
 """The admin site in a real browser (Debian's chromium, driven by Playwright): sign in,
 edit a rule and see "try a message" change, publish and see `wxbot simulate` get the
-new reply, walk the lead board, open the outbox. Each page is saved as a screenshot."""
+new reply, walk the lead board, open the outbox, see a journey's funnel drawn. Each page is
+saved as a screenshot."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import argparse
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -17,9 +20,12 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from bot.admin.keys import SITE
 from bot.admin.passwords import hash_password
 from bot.app import create_app
+from bot.app_keys import SESSIONS
 from bot.cli.simulate import simulate
 from bot.config.settings import Settings
 from fakewechat.state import FakeWeChat
+from storage import journey_repo
+from storage.identities import resolve_profile
 from storage.types import utc_now
 from tests.bot.admin.site_helpers import PASSWORD, site_settings
 from tests.browser.chromium import CHROMIUM, SCREENSHOTS
@@ -27,6 +33,16 @@ from tests.conftest import ConfigWriter
 from tests.leads.conftest import AGENT_ID, CORP_ID, CORP_SECRET, LEADS_TOML, STAFF
 
 NEW_REPLY = "浏览器里改的回复"
+# Entered only on purpose (segment), and nothing due for a week.
+JOURNEYS = """
+[[journey]]
+name = "nurture"
+trigger = "segment"
+  [[journey.step]]
+  wait = "7d"
+  action = "text"
+  text = "hello"
+"""
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 
@@ -37,8 +53,9 @@ def fake_state(fake_state: FakeWeChat) -> FakeWeChat:
 
 
 @pytest.fixture
-def settings(write_config: ConfigWriter) -> Settings:
-    return site_settings(write_config, extra=LEADS_TOML)
+def settings(write_config: ConfigWriter, tmp_path: Path) -> Settings:
+    (tmp_path / "journeys.toml").write_text(JOURNEYS, encoding="utf-8")
+    return site_settings(write_config, extra=LEADS_TOML + '\n[journeys]\nfile = "journeys.toml"\n')
 
 
 @pytest.fixture
@@ -137,3 +154,42 @@ async def test_the_admin_site_in_a_browser(
 
     await page.click("#sign-out")
     await expect(page).to_have_url(f"{base}/admin/login")
+
+
+async def test_a_journeys_funnel_is_drawn_in_a_browser(
+    settings: Settings, aiohttp_server: ServerFactory, browser: Browser
+) -> None:
+    server = await aiohttp_server(create_app(settings))
+    base = str(server.make_url("")).rstrip("/")
+    await server.app[SITE].users.add(
+        "vera", "viewer", await hash_password(PASSWORD), "test", utc_now()
+    )
+    now = utc_now()
+    async with server.app[SESSIONS].begin() as session:
+        people = [await resolve_profile(session, "openid", "main", f"o_{n}", now) for n in "ab"]
+        due = now + timedelta(days=7)
+        await journey_repo.enter_runs(session, "nurture", people, trigger="t", due_at=due, now=now)
+    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.goto(f"{base}/admin/login")
+    await page.fill("input[name=name]", "vera")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]:has-text('登录')")
+    await page.click("nav a:has-text('培育旅程')")
+    await expect(page.locator("#journeys tr[data-journey=nurture] .entered")).to_have_text("2")
+    await page.click("a[href='/admin/journeys/nurture']")
+    canvas = page.locator("#chart-journey-funnel canvas")
+    await expect(canvas).to_have_count(1)
+    # ECharts drew on it: some pixels are no longer transparent.
+    painted = await canvas.evaluate(
+        """(c) => {
+            const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 3; i < d.length; i += 4) { if (d[i]) n++; }
+            return n;
+        }"""
+    )
+    assert painted > 1000
+    assert errors == []
+    await _shot(page, "13-journey-funnel")

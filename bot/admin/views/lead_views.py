@@ -16,6 +16,7 @@ from bot.admin.masking import mask_for
 from bot.admin.roles import Permission
 from bot.admin.views.forms import form_text
 from bot.app_keys import LEADS, OUTBOX_WORKER, SESSIONS, SETTINGS
+from leads.alerts import grade_text
 from leads.intake import summarize
 from leads.lifecycle import LeadState, label
 from leads.limits import TIMELINE_ENTRIES
@@ -73,6 +74,7 @@ async def board(request: web.Request) -> web.StreamResponse:
             "age_of": lambda lead: age(lead.created_at, now),
             "channels": await channels(sessions),
             "states": [state.value for state in LeadState],
+            "grades": [grade.name for grade in policy.grades] if policy else [],
             "query": request.query,
         },
     )
@@ -96,6 +98,7 @@ async def lead_page(request: web.Request) -> web.StreamResponse:
             "state_label": label(lead.state),
             "owner": owner_name(policy, lead.owner) if policy else lead.owner,
             "summary": summary,
+            "grade": grade_text(summary),
             "phone": mask(summary.phone or ""),
             # Followers type their numbers into messages too.
             "messages": [mask(text) for text in summary.messages],
