@@ -234,7 +234,7 @@ async def bench_sends(url: str, sessions: SessionFactory, clock: Clock) -> None:
             .values(status="parked")
         )
     async with aiohttp.ClientSession() as http:
-        messenger = JourneyMessenger(settings, http, MemoryCache(), clock)
+        messenger = JourneyMessenger(settings, http, MemoryCache(), Metrics(), clock)
         # Several workers, as several bot processes would run (here on one event loop).
         workers = [
             OutboxWorker(Outbox(sessions, clock=clock), registry(messenger.handlers()), Metrics())

@@ -194,7 +194,9 @@ class _Lifespan:
 
         outbox = OutboxWorker(
             Outbox(sessions, clock),
-            build_executors(settings, http, cache, sessions, tagging=tagging, journeys=triggers),
+            build_executors(
+                settings, http, cache, sessions, metrics, tagging=tagging, journeys=triggers
+            ),
             metrics,
         )
         leads = (

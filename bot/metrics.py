@@ -64,7 +64,7 @@ class Metrics:
         )
         self.leads = Gauge(
             "wxbot_leads",
-            "Leads by state and grade (grade is empty until leads are graded)",
+            "Leads by state and grade (empty for a lead no grade matched)",
             ["state", "grade"],
             registry=self.registry,
         )
@@ -90,6 +90,20 @@ class Metrics:
             "wxbot_token_refreshes_total",
             "Access-token fetches from the API, by API and HTTP status",
             ["api", "status"],
+            registry=self.registry,
+        )
+
+        self.journey_runs = Gauge(
+            "wxbot_journey_runs",
+            "Journey runs by journey and status (active, or how the run ended)",
+            ["journey", "status"],
+            registry=self.registry,
+        )
+        self.journey_sends = Counter(
+            "wxbot_journey_sends_total",
+            "Journey step channels tried, by journey, channel and outcome (sent, failed); "
+            "unreachable when every channel of a step refused",
+            ["journey", "channel", "outcome"],
             registry=self.registry,
         )
 

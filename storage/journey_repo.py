@@ -318,6 +318,16 @@ async def runs_by_step(session: AsyncSession, journey: str) -> dict[int, int]:
     return {int(step): int(count) for step, count in rows}
 
 
+async def counts_by_status(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """Runs per (journey, status), off `ix_journey_runs_journey` (for metrics)."""
+    rows = await session.execute(
+        select(JourneyRun.journey, JourneyRun.status, func.count()).group_by(
+            JourneyRun.journey, JourneyRun.status
+        )
+    )
+    return {(str(journey), str(status)): int(count) for journey, status, count in rows}
+
+
 async def active_counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(
         select(JourneyRun.journey, func.count())

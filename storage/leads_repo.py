@@ -94,10 +94,12 @@ async def open_counts(session: AsyncSession, states: Sequence[str]) -> dict[str,
     return {str(owner): int(count) for owner, count in rows}
 
 
-async def counts_by_state(session: AsyncSession) -> dict[str, int]:
-    """Leads per state, every state present (for metrics)."""
-    rows = await session.execute(select(Lead.state, func.count()).group_by(Lead.state))
-    return {state: int(count) for state, count in rows}
+async def counts_by_state_and_grade(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """Leads per (state, grade), "" for no grade; only the pairs that have leads (metrics)."""
+    rows = await session.execute(
+        select(Lead.state, Lead.grade, func.count()).group_by(Lead.state, Lead.grade)
+    )
+    return {(state, grade or ""): int(count) for state, grade, count in rows}
 
 
 async def last_assignments(session: AsyncSession, kinds: Sequence[str]) -> dict[str, int]:

@@ -10,6 +10,7 @@ from bot.effects.jobs import Executor, JobHandler, registry
 from bot.effects.journey_jobs import journey_jobs
 from bot.effects.lead_jobs import lead_jobs
 from bot.effects.tagging_jobs import tagging_jobs
+from bot.metrics import Metrics
 from handlers.customer_service import CUSTOM_SEND, CustomMessage
 from journeys.triggers import JourneyTriggers
 from storage.cache import Cache
@@ -23,6 +24,7 @@ def build_executors(
     http: aiohttp.ClientSession,
     cache: Cache,
     sessions: SessionFactory,
+    metrics: Metrics,
     *,
     tagging: Tagging | None = None,
     journeys: JourneyTriggers | None = None,
@@ -39,7 +41,7 @@ def build_executors(
             *lead_jobs(
                 settings, http, cache, sessions, journeys.on_contact_added if journeys else None
             ),
-            *journey_jobs(settings, http, cache),
+            *journey_jobs(settings, http, cache, metrics),
             *(
                 tagging_jobs(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)
                 if tagging is not None

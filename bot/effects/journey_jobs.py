@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, official_account_clients, wecom_clients
 from bot.effects.jobs import JobHandler, SettleWrites
+from bot.metrics import Metrics
 from journeys.sends import (
     CUSTOM,
     JOURNEY_SEND,
@@ -51,10 +52,12 @@ class JourneyMessenger:
         settings: Settings,
         http: aiohttp.ClientSession,
         cache: Cache,
+        metrics: Metrics,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._oa = official_account_clients(settings, http, cache)
         self._wecom = wecom_clients(settings, http, cache)
+        self._metrics = metrics
         self._clock = clock
 
     def handlers(self) -> list[JobHandler[Any]]:
@@ -82,6 +85,8 @@ class JourneyMessenger:
             break
         else:
             outcomes.append(("unreachable", "", "every channel refused"))
+        for outcome, channel, _ in outcomes:
+            self._metrics.journey_sends.labels(send.journey, channel, outcome).inc()
         return self._record(send, outcomes)
 
     async def _try(self, send: JourneySend, attempt: Attempt) -> None:
@@ -141,9 +146,9 @@ class JourneyMessenger:
 
 
 def journey_jobs(
-    settings: Settings, http: aiohttp.ClientSession, cache: Cache
+    settings: Settings, http: aiohttp.ClientSession, cache: Cache, metrics: Metrics
 ) -> list[JobHandler[Any]]:
     """The journeys' job kinds; none when no journeys file is configured."""
     if settings.journeys.file is None:
         return []
-    return JourneyMessenger(settings, http, cache).handlers()
+    return JourneyMessenger(settings, http, cache, metrics).handlers()

@@ -1,4 +1,4 @@
-"""Gauges read from the database when `/metrics` is scraped: leads, outbox, effects backlog.
+"""Gauges read from the database when `/metrics` is scraped: leads, journeys, outbox, backlog.
 
 Counting rows at scrape time (two grouped queries) keeps the gauges right
 across every process and restart, which counters kept in memory cannot.
@@ -12,16 +12,13 @@ from datetime import UTC, datetime
 
 from bot.metrics import Metrics
 from storage.database import SessionFactory
-from storage.leads_repo import counts_by_state
+from storage.journey_repo import counts_by_status
+from storage.leads_repo import counts_by_state_and_grade
 from storage.outbox import Outbox
 from storage.pending_events import effects_backlog
 from storage.types import utc_now
 
 log = logging.getLogger(__name__)
-
-# Until leads carry a grade, every lead is in the empty grade: the label already
-# exists, so dashboards need no change when grading lands.
-NO_GRADE = ""
 
 
 async def refresh_gauges(
@@ -29,14 +26,19 @@ async def refresh_gauges(
 ) -> None:
     """Set the database-backed gauges from the current rows."""
     async with sessions() as session:
-        leads = await counts_by_state(session)
+        leads = await counts_by_state_and_grade(session)
+        runs = await counts_by_status(session)
         # The backlog is the database's, not this process's.
         waiting = await effects_backlog(session, clock())
     metrics.effects_backlog.set(waiting.events)
     metrics.effects_lag.set(waiting.oldest_s)
-    metrics.leads.clear()  # a state with no lead left must not keep its last value
-    for state, count in leads.items():
-        metrics.leads.labels(state, NO_GRADE).set(count)
+    # Cleared first: a state (or journey status) with nothing left must not keep its value.
+    metrics.leads.clear()
+    for (state, grade), count in leads.items():
+        metrics.leads.labels(state, grade).set(count)
+    metrics.journey_runs.clear()
+    for (journey, status), count in runs.items():
+        metrics.journey_runs.labels(journey, status).set(count)
     pending = await Outbox(sessions, clock).pending_by_kind()
     metrics.outbox_depth.clear()
     metrics.outbox_oldest_seconds.clear()

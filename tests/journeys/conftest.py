@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from bot.effects.journey_jobs import JourneyMessenger
+from bot.metrics import Metrics
 from bot.runtime.journeys import build_journeys
 from fakewechat.state import FakeWeChat
 from journeys.journeys_file import load_journeys
@@ -48,9 +49,10 @@ async def make_world(
         settings = write_config(extra=LEADS_TOML + '\n[journeys]\nfile = "journeys.toml"\n')
         assert settings.journeys.file is not None
         runtime = build_journeys(settings, load_journeys(settings.journeys.file), clock)
-        messenger = JourneyMessenger(settings, http, MemoryCache(), clock)
+        metrics = Metrics()
+        messenger = JourneyMessenger(settings, http, MemoryCache(), metrics, clock)
         worker = outbox_worker(sessions, messenger, clock)
-        return World(settings, sessions, fake_state, clock, runtime, messenger, worker)
+        return World(settings, sessions, fake_state, clock, runtime, messenger, worker, metrics)
 
     try:
         yield make

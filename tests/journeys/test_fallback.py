@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.runtime.metrics_snapshot import refresh_gauges
 from fakewechat import limits
+from storage.journey_models import JourneyRun
 from storage.models import OutboxJob
 from storage.tagging_models import TimelineEntry
 from tests.journeys.conftest import WorldFactory
@@ -69,6 +71,14 @@ async def test_a_closed_window_falls_back_to_the_named_template(make_world: Worl
             )
         )
     assert entry.detail == "step 1: custom failed (errcode 45015) → template sent"
+    sends = {
+        (channel, outcome): world.metrics.registry.get_sample_value(
+            "wxbot_journey_sends_total",
+            {"journey": "with_template", "channel": channel, "outcome": outcome},
+        )
+        for channel, outcome in [("custom", "failed"), ("template", "sent"), ("custom", "sent")]
+    }
+    assert sends == {("custom", "failed"): 1, ("template", "sent"): 1, ("custom", "sent"): None}
 
 
 async def test_an_unfollowed_person_is_reached_through_their_wecom_owner(
@@ -111,6 +121,13 @@ async def test_nobody_to_reach_is_recorded_not_dropped_silently(make_world: Worl
     await world.enter("plain", who)
     await world.fire()
     assert [kind for _, kind, _ in await world.events(who)] == ["unreachable", "done"]
+    await refresh_gauges(world.metrics, world.sessions, world.clock)
+    async with world.sessions() as session:
+        [status] = await session.scalars(
+            select(JourneyRun.status).where(JourneyRun.profile_id == who)
+        )
+    runs = {"journey": "plain", "status": status}
+    assert world.metrics.registry.get_sample_value("wxbot_journey_runs", runs) == 1
 
 
 async def test_a_reminder_step_goes_to_the_owner(make_world: WorldFactory) -> None:

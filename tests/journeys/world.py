@@ -63,6 +63,7 @@ class World:
     runtime: JourneysRuntime
     messenger: JourneyMessenger
     worker: OutboxWorker
+    metrics: Metrics  # the messenger's
 
     async def person(
         self,

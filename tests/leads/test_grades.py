@@ -19,6 +19,7 @@ from bot.testing.wecom_player import WeComPlayer
 from fakewechat.state import FakeWeChat
 from leads.grades import Grade, GradeCondition, Urgency, Window, grade_of
 from storage.profile_facts import ProfileFacts
+from tests.bot.test_ops_metrics import samples
 from tests.conftest import ClientFactory, ConfigWriter
 from tests.leads.conftest import GRADES_TOML, LEADS_TOML
 from tests.leads.helpers import LeadsBot, ShiftedClock
@@ -142,6 +143,13 @@ async def test_an_upgrade_from_c_to_a_alerts_sales_once(
     async with graded_bot.client.app[SESSIONS]() as session:
         shown = await render_profile(session, lead.profile_id)
     assert "  grade   A (-→C, C→A)" in shown
+    state = (await graded_bot.lead(lead.id)).state
+    leads = {
+        labels: value
+        for (name, labels), value in (await samples(graded_bot.client)).items()
+        if name == "wxbot_leads"
+    }
+    assert leads == {(("grade", "A"), ("state", state)): 1}
 
 
 async def test_an_upgrade_of_a_pushed_lead_alerts_its_owner_again(
