@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from keywords.rules import Article
-from storage.records import InboundRecord
+from storage.records import InboundRecord, fit_dedup_key
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Inbound:
         """
         if self.msg_id:
             return f"{self.account}:m:{self.openid}:{self.msg_id}"
-        return (
+        return fit_dedup_key(
             f"{self.account}:e:{self.openid}:{self.create_time}:{self.event}:{self.event_key or ''}"
         )
 

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import AppliedLater, Base
+from storage.records import DEDUP_KEY_MAX
 from storage.types import utc_now
 
 
@@ -82,7 +83,7 @@ class WeComEvent(AppliedLater, Base):
     __tablename__ = "wecom_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
+    dedup_key: Mapped[str] = mapped_column(String(DEDUP_KEY_MAX), unique=True)
     app: Mapped[str] = mapped_column(String(64))
     from_user: Mapped[str] = mapped_column(String(128))
     msg_type: Mapped[str] = mapped_column(String(32))

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.records import DEDUP_KEY_MAX
 from storage.types import UtcDateTime, utc_now
 
 
@@ -114,7 +115,7 @@ class InboundEvent(AppliedLater, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Unique: the database is the last word on WeChat's retries, even if the cache was lost.
-    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
+    dedup_key: Mapped[str] = mapped_column(String(DEDUP_KEY_MAX), unique=True)
     account: Mapped[str] = mapped_column(String(64))
     openid: Mapped[str] = mapped_column(String(128))
     # Resolved by the effects stage (OneID), not by the request.
@@ -163,7 +164,7 @@ class OutboxJob(Base):
     kind: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
-    dedup_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    dedup_key: Mapped[str | None] = mapped_column(String(DEDUP_KEY_MAX), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now)

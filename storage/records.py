@@ -6,10 +6,24 @@ exactly what the handler chose, even if the keyword table changes meanwhile.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+DEDUP_KEY_MAX = 300  # the unique dedup_key columns
+
+
+def fit_dedup_key(key: str) -> str:
+    """`key`, or when it is too long for the column, its head and a digest of all of it.
+
+    Event keys are unbounded (a VIEW event's key is the menu's URL): a key past the
+    column would fail the insert, and so the callback, on every retry WeChat makes.
+    """
+    if len(key) <= DEDUP_KEY_MAX:
+        return key
+    return f"{key[:200]}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.lead_models import WeComEvent
 from storage.pending_events import APPLIED, PENDING
+from storage.records import fit_dedup_key
 from storage.replies import stored_reply
 from storage.types import utc_now
 from storage.upsert import insert_unless_exists
@@ -74,7 +75,9 @@ def wecom_dedup_key(msg: Inbound) -> str:
     parts = (
         fields.get(name, "") for name in ("EventKey", "ChangeType", "UserID", "ExternalUserID")
     )
-    return f"wecom:{msg.account}:e:{msg.openid}:{msg.create_time}:{msg.event}:{':'.join(parts)}"
+    return fit_dedup_key(
+        f"wecom:{msg.account}:e:{msg.openid}:{msg.create_time}:{msg.event}:{':'.join(parts)}"
+    )
 
 
 # Label values of wxbot_wecom_callbacks_total; anything else is "other" (bounded labels).

@@ -88,3 +88,17 @@ async def test_a_signed_malformed_timestamp_is_a_400(
     }
     assert (await send(bot, Callback(query, callback.body, aes=False)))[0] == status
     assert await stored_events(bot) == []
+
+
+async def test_an_event_key_of_any_length_is_stored_once(
+    bot: BotClient, player: WeChatPlayer
+) -> None:
+    # A VIEW event's key is the menu's URL; the dedup key must still fit its column.
+    url = "https://example.com/landing?" + "&".join(f"utm_{n}=v{n}" for n in range(120))
+    xml = player.event("o_" + "u" * 120, "VIEW", url)
+    for _ in range(2):  # WeChat's retry of the same event
+        status, _ = await send(bot, player.callback(xml))
+        assert status == 200
+    [event] = await stored_events(bot)
+    assert event.event_key == url and len(url) > 1000
+    assert len(event.dedup_key) <= 300
