@@ -51,7 +51,8 @@ class Identity(Base):
     profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     app: Mapped[str] = mapped_column(String(64))
-    value: Mapped[str] = mapped_column(String(128))
+    # Indexed alone too: people search looks a value up without its kind or app.
+    value: Mapped[str] = mapped_column(String(128), index=True)
     subscribed: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -67,7 +68,8 @@ class ProfileTag(Base):
     category: Mapped[str] = mapped_column(String(16), default="behavior")
     source: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
-    expires_at: Mapped[datetime | None] = mapped_column()
+    # The tag-expiry sweeper's range scan.
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class PointEntry(Base):
