@@ -121,3 +121,16 @@ async def test_compatible_mode_still_works_and_trusts_only_the_encrypted_copy(
     assert status == 200
     assert player.read_reply(encrypted, answer)["Content"].startswith("我们的价格表")
     assert [e.openid for e in await stored_events(strict_bot)] == ["o_user"]
+
+
+async def test_a_captured_safe_mode_url_signs_its_own_body_only(
+    bot: BotClient, player: WeChatPlayer
+) -> None:
+    # msg_signature covers <Encrypt>: another genuine ciphertext under the captured
+    # URL is refused by its signature, and the identical resend is a retry.
+    genuine = player.callback(player.text("o_user", "价格"), aes=True)
+    other = player.callback(player.text("o_attacker", "我想试驾"), aes=True)
+    status, reason = await send(bot, Callback(genuine.query, other.body, aes=True))
+    assert (status, "signature" in reason) == (403, True)
+    assert (await send(bot, genuine))[0] == (await send(bot, genuine))[0] == 200
+    assert [e.openid for e in await stored_events(bot)] == ["o_user"]
