@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.callbacks.checks import check_timestamp, decrypt_envelope, read_limited
 from bot.callbacks.crypto import CallbackCrypto
 from bot.callbacks.dispatcher import Dispatcher
-from bot.callbacks.replay import refuse_replayed_nonce
+from bot.callbacks.replay import check_nonce, refuse_replayed_nonce
 from bot.callbacks.wechat_xml import MalformedXml, parse_envelope, to_inbound
 from bot.config.settings import WeChatAccount
 from bot.errors import CallbackRejected
@@ -67,15 +67,7 @@ class WeChatCallbacks:
             if request.method == "GET":
                 return web.Response(text=request.query.get("echostr", ""))
             body = await read_limited(request)
-            query = request.query
-            await refuse_replayed_nonce(
-                self._cache,
-                f"oa:{endpoint.account.name}",
-                query["timestamp"],
-                query.get("nonce", ""),
-                body,
-            )
-            text = await self._answer(endpoint, query, body)
+            text = await self._answer(endpoint, request.query, body)
         except CallbackRejected as exc:
             log.warning(
                 "callback refused account=%s status=%d reason=%s",
@@ -113,6 +105,12 @@ class WeChatCallbacks:
             # A safe-mode URL stripped of encrypt_type and msg_signature must not pass
             # as plaintext, whose signature does not cover the body.
             raise CallbackRejected(403, "plaintext callback refused: this account requires AES")
+        nonce = query.get("nonce", "")
+        if encrypted:
+            check_nonce(nonce)  # msg_signature binds the body to it (see bot.callbacks.replay)
+        else:
+            scope = f"oa:{endpoint.account.name}"
+            await refuse_replayed_nonce(self._cache, scope, query["timestamp"], nonce, body)
         try:
             xml = decrypt_envelope(endpoint.crypto, query, envelope) if encrypted else body.decode()
             msg = to_inbound(endpoint.account.name, xml)

@@ -7,6 +7,12 @@ hash of the body it came with, in the cache every process shares: an
 identical resend is a retry (answered by dedup as before), the same nonce with
 another body is a forgery. One cache round trip in the normal case (a claim,
 pipelined with the other claims in flight); a second one only for a resend.
+
+An official account's safe-mode callback is not remembered: its `msg_signature`
+covers the encrypted body too, so a captured URL signs that body alone, and its
+resend is a retry that dedup answers. Remembering it would even do harm: the
+nonce would be claimed before the signature is checked, so a forged body posted
+first would get WeChat's genuine callback, and each of its retries, refused.
 """
 
 from __future__ import annotations
@@ -23,6 +29,12 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()[:32]
 
 
+def check_nonce(nonce: str) -> None:
+    """400 unless `nonce` looks like one WeChat sends."""
+    if not nonce or len(nonce) > MAX_NONCE_CHARS or not nonce.isascii():
+        raise CallbackRejected(400, f"nonce must be 1-{MAX_NONCE_CHARS} ASCII characters")
+
+
 async def refuse_replayed_nonce(
     cache: Cache, scope: str, timestamp: str, nonce: str, body: bytes
 ) -> None:
@@ -31,8 +43,7 @@ async def refuse_replayed_nonce(
     `scope` names the edge and the account ("oa:main", "wecom:sales"): two
     accounts may legitimately receive the same nonce.
     """
-    if not nonce or len(nonce) > MAX_NONCE_CHARS or not nonce.isascii():
-        raise CallbackRejected(400, f"nonce must be 1-{MAX_NONCE_CHARS} ASCII characters")
+    check_nonce(nonce)
     key = f"{NONCE_KEY}:{scope}:{timestamp}:{nonce}"
     digest = body_digest(body)
     if await cache.set_if_absent(key, digest, NONCE_TTL_S):

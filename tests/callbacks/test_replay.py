@@ -127,7 +127,8 @@ async def test_a_captured_safe_mode_url_signs_its_own_body_only(
     bot: BotClient, player: WeChatPlayer
 ) -> None:
     # msg_signature covers <Encrypt>: another genuine ciphertext under the captured
-    # URL is refused by its signature, and the identical resend is a retry.
+    # URL is refused by its signature, and claims nothing: the genuine callback that
+    # comes after it is answered, and its identical resend is a retry.
     genuine = player.callback(player.text("o_user", "价格"), aes=True)
     other = player.callback(player.text("o_attacker", "我想试驾"), aes=True)
     status, reason = await send(bot, Callback(genuine.query, other.body, aes=True))
