@@ -8,6 +8,7 @@ import tracemalloc
 from xml.sax.saxutils import escape
 
 import pytest
+import xmltodict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from bot.callbacks.wechat_xml import (
     MAX_DEPTH,
     MAX_MSG_ID,
     MAX_UNIX_TIME_S,
+    TEXT_FIELDS,
     MalformedXml,
     parse_envelope,
     to_inbound,
@@ -144,3 +146,35 @@ def test_nesting_past_the_limit_is_refused_and_wechats_deepest_is_not(depth: int
             parse_envelope(body.encode())
     else:
         assert to_inbound("main", body).event == "pic_photo_or_album"
+
+
+def _xmltodict_reading(body: bytes) -> dict[str, str] | None:
+    """What the parser gave when it was built on xmltodict (None: refused)."""
+    root = xmltodict.parse(body, disable_entities=True).get("xml")
+    if not isinstance(root, dict):
+        return None
+    if any(root.get(name) is not None and not isinstance(root[name], str) for name in TEXT_FIELDS):
+        return None
+    return {k: v for k, v in root.items() if isinstance(v, str) and k[0] not in "@#"}
+
+
+_NAMES = st.sampled_from(["ToUserName", "Content", "EventKey", "Extra", "item"])
+_TEXTS = st.sampled_from(["", " ", "v", "  两边有空格 ", "a&amp;b", "<![CDATA[ <x> ]]>"])
+_CHILD = st.one_of(
+    st.builds(lambda n, t: f"<{n}>{t}</{n}>", _NAMES, _TEXTS),
+    st.builds(lambda n: f"<{n}/>", _NAMES),
+    st.builds(lambda n, t: f'<{n} a="1">{t}</{n}>', _NAMES, _TEXTS),
+    st.builds(lambda n, m, t: f"<{n}>{t}<{m}>{t}</{m}></{n}>", _NAMES, _NAMES, _TEXTS),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CHILD, min_size=1, max_size=6), _TEXTS)
+def test_the_envelope_reads_as_xmltodict_read_it(children: list[str], around: str) -> None:
+    body = f"<xml>{around}{''.join(children)}</xml>".encode()
+    expected = _xmltodict_reading(body)
+    if expected is None:
+        with pytest.raises(MalformedXml):
+            parse_envelope(body)
+    else:
+        assert parse_envelope(body) == expected
