@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from enum import StrEnum
 from typing import TypeVar
+
+import regex
 
 from keywords.rules import Article
 
@@ -58,10 +59,10 @@ def split_cell(cell: str, separator: str) -> tuple[str, ...]:
 
 
 def check_pattern(pattern: str) -> None:
-    """Raise ValueError with the `re` error if `pattern` does not compile."""
+    """Raise ValueError with the engine's error if `pattern` does not compile."""
     try:
-        re.compile(pattern)
-    except re.error as error:
+        regex.compile(pattern)
+    except regex.error as error:
         raise ValueError(f"regex {pattern!r} does not compile: {error}") from None
 
 

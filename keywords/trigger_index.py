@@ -7,9 +7,11 @@ at the first entry whose rule is in its hours.
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import regex
 
 from keywords.automaton import WordAutomaton
 from keywords.normalize import normalize
@@ -20,15 +22,34 @@ BLANK = -1  # position of a blank keyword cell that matches any signal
 InHours = Callable[[int], bool]
 Cut = Callable[[str], list[str]]
 
-REGEX_FLAGS = re.IGNORECASE
+log = logging.getLogger(__name__)
+
+# `regex` (same syntax as `re`, version 0) because its searches take a timeout.
+REGEX_FLAGS = regex.IGNORECASE
+# A search of one message, worst case; the normal one takes microseconds.
+REGEX_TIMEOUT_S = 0.05
 # Backreferences and conditionals count groups, which shift once patterns are joined.
-_COUNTS_GROUPS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+_COUNTS_GROUPS = regex.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+
+def _searches(pattern: regex.Pattern[str], text: str) -> bool:
+    """Whether `pattern` occurs in `text`; a search past the time limit counts as no match."""
+    try:
+        return pattern.search(text, timeout=REGEX_TIMEOUT_S) is not None
+    except TimeoutError:
+        log.warning(
+            "regex %r gave up after %.0f ms on a %d-character message: treated as no match",
+            pattern.pattern,
+            REGEX_TIMEOUT_S * 1000,
+            len(text),
+        )
+        return False
 
 
 @dataclass(frozen=True)
 class _Pattern:
     entry: Entry
-    pattern: re.Pattern[str]
+    pattern: regex.Pattern[str]
     gated: bool  # part of the combined pattern, so it cannot match when that does not
 
 
@@ -99,10 +120,10 @@ class TriggerIndex:
                 continue
             if candidate.gated:
                 if gate_open is None:
-                    gate_open = self._gate is not None and self._gate.search(text) is not None
+                    gate_open = self._gate is not None and _searches(self._gate, text)
                 if not gate_open:
                     continue
-            if candidate.pattern.search(text):
+            if _searches(candidate.pattern, text):
                 return candidate.entry
         return best
 
@@ -122,21 +143,21 @@ class TriggerIndex:
                 if self.words[index] in tokens:
                     _add_all(self._word_at[index], found, in_hours)
         for candidate in self._patterns:
-            if in_hours(candidate.entry[0]) and candidate.pattern.search(text):
+            if in_hours(candidate.entry[0]) and _searches(candidate.pattern, text):
                 _add_all((candidate.entry,), found, in_hours)
         return found
 
 
 def _compile_patterns(
     patterns: Sequence[tuple[Entry, str]],
-) -> tuple[list[_Pattern], re.Pattern[str] | None]:
+) -> tuple[list[_Pattern], regex.Pattern[str] | None]:
     """Per-rule patterns plus one combined pattern that rules most of them out in one pass."""
     joinable: list[str] = []
-    compiled: list[tuple[Entry, re.Pattern[str], bool]] = []
+    compiled: list[tuple[Entry, regex.Pattern[str], bool]] = []
     for entry, source in patterns:
         try:
-            pattern = re.compile(source, REGEX_FLAGS)
-        except re.error:
+            pattern = regex.compile(source, REGEX_FLAGS)
+        except regex.error:
             continue  # the table checks report it; a matcher built anyway skips it
         joins = _COUNTS_GROUPS.search(source) is None and _compiles(f"(?:{source})")
         if joins:
@@ -145,15 +166,15 @@ def _compile_patterns(
     gate = None
     if joinable:
         try:
-            gate = re.compile("|".join(joinable), REGEX_FLAGS)
-        except re.error:  # e.g. the same group name in two patterns: check each one alone
+            gate = regex.compile("|".join(joinable), REGEX_FLAGS)
+        except regex.error:  # e.g. the same group name in two patterns: check each one alone
             compiled = [(entry, pattern, False) for entry, pattern, _ in compiled]
     return [_Pattern(entry, pattern, gated) for entry, pattern, gated in compiled], gate
 
 
 def _compiles(source: str) -> bool:
     try:
-        re.compile(source, REGEX_FLAGS)
-    except re.error:
+        regex.compile(source, REGEX_FLAGS)
+    except regex.error:
         return False
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time as time_module
 from datetime import UTC, datetime, time
 
 import pytest
@@ -186,3 +187,17 @@ def test_a_naive_now_is_refused(segmenter: Segmenter) -> None:
     matcher = KeywordMatcher([rule("r", "x")], segmenter)
     with pytest.raises(ValueError, match="timezone-aware"):
         matcher.match(Signal(TEXT, "x"), datetime(2024, 1, 1))  # noqa: DTZ001
+
+
+def test_a_pattern_that_backtracks_for_ever_gives_up_and_the_next_rule_answers(
+    segmenter: Segmenter, caplog: pytest.LogCaptureFixture
+) -> None:
+    rules = [
+        rule("runaway", "(a|aa)+$", match=MatchMode.REGEX, priority=2),
+        rule("fallback", "aaa"),
+    ]
+    text = "a" * 40 + "!"  # Fibonacci(40) ways to split the run before failing at "!"
+    started = time_module.perf_counter()
+    assert winner(segmenter, rules, text) == "fallback"
+    assert time_module.perf_counter() - started < 5  # `re` takes about a minute
+    assert "gave up after 50 ms on a 41-character message" in caplog.text
