@@ -293,6 +293,7 @@ class LeadIntake:
     async def _next_owner(
         self, session: AsyncSession, lead: Lead, exclude: Collection[str] = ()
     ) -> SalesRep | None:
+        await repo.lock_assignments(session)  # before reading the load it changes
         tags = await repo.profile_tags(session, lead.profile_id)
         load = TeamLoad(
             await repo.open_counts(session, OPEN_STATES),

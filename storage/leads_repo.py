@@ -85,6 +85,23 @@ async def add_event(
     return event
 
 
+# Any constant, the same in every process: the key of the assignment lock.
+_ASSIGNMENT_LOCK = 0x7778_6C61
+
+
+async def lock_assignments(session: AsyncSession) -> None:
+    """Hold lead assignment for this transaction: other processes wait at this call.
+
+    Assignment reads each salesperson's open leads and then adds one; two effects
+    consumers doing so at once would both see room left and overshoot `max_open`.
+    On PostgreSQL a transaction-scoped advisory lock serialises them (released at
+    commit or rollback); SQLite serves one process, whose writers already queue.
+    """
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(_ASSIGNMENT_LOCK)))
+
+
 async def open_counts(session: AsyncSession, states: Sequence[str]) -> dict[str, int]:
     rows = await session.execute(
         select(Lead.owner, func.count())

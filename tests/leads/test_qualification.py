@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from sqlalchemy import select
 
-from bot.app_keys import SESSIONS
+from bot.app_keys import LEADS, SESSIONS
 from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.records import WeComMessage
+from storage.lead_models import Lead
 from storage.models import Identity
 from storage.profile_tags import grant_tags
 from storage.records import TagGrant
@@ -114,3 +118,25 @@ async def test_the_alert_lands_within_five_seconds(
 
 async def _alerts(bot: LeadsBot) -> list[WeComMessage] | None:
     return list(bot.alerts_to("zhangsan")) or None
+
+
+@pytest.mark.shared_services  # two transactions at once: PostgreSQL's concurrency
+async def test_two_assignments_at_once_never_overshoot_a_salespersons_capacity(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    # Two leads reassigned at once, as two effects consumers would: only wangwu
+    # (max_open = 1) is left to take them, so one of them must go to the pool.
+    leads = [await leads_bot.new_lead(player, f"o_race{i}", f"电话1380013804{i}") for i in (0, 1)]
+    intake = leads_bot.client.app[LEADS].intake
+    sessions = leads_bot.client.app[SESSIONS]
+
+    async def reassign(lead_id: int) -> str | None:
+        async with sessions.begin() as session:
+            lead = await session.get(Lead, lead_id)
+            assert lead is not None
+            owner = await intake.assign(session, lead, reason="t", exclude={"zhangsan", "lisi"})
+            await asyncio.sleep(0.3)  # still uncommitted while the other one decides
+            return owner
+
+    owners = await asyncio.gather(*(reassign(lead.id) for lead in leads))
+    assert sorted(owners, key=str) == [None, "wangwu"]
