@@ -1,0 +1,125 @@
+"""Where the effects stage's database time goes: its statements per applied event.
+
+Appends N encrypted price questions (bench/callback_keywords.csv: 2 tags, 10 points)
+through the real app with its background off, then drains the effects stage once
+and prints, per statement text, how often it ran and its wall time per applied
+event (client side: PostgreSQL's execution plus the round trip). A scratch database
+on the given server is dropped at the end.
+
+    python -m bench.effects_sql --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test \\
+                                --redis-url redis://127.0.0.1:6379/15 [--events 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+
+from bench import callback_servers as servers
+from bench.workload import Workload
+from bot.app import Background, create_app
+from bot.app_keys import EFFECTS, ENGINE
+from bot.config.settings import load_settings
+from bot.testing.wechat_player import Callback
+from storage.database import upgrade_schema_blocking
+
+SCRATCH = f"bench_effects_{os.getpid()}"
+CONCURRENCY = 32
+SHOWN = 15
+
+
+class StatementClock:
+    """Count and time every statement an engine runs (keyed by its text)."""
+
+    def __init__(self) -> None:
+        self.totals: defaultdict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+        self._started: dict[int, float] = {}
+
+    def before(self, conn: Connection, cursor: object, *_: object) -> None:
+        self._started[id(cursor)] = time.perf_counter()
+
+    def after(self, conn: Connection, cursor: object, statement: str, *_: object) -> None:
+        started = self._started.pop(id(cursor), time.perf_counter())
+        total = self.totals[" ".join(statement.split())[:110]]
+        total[0] += 1
+        total[1] += time.perf_counter() - started
+
+
+async def measure(database_url: str, redis_url: str, events: int) -> None:
+    await servers.drop_scratch_database(database_url, SCRATCH)
+    await servers.create_scratch_database(database_url, SCRATCH)
+    if redis_url:
+        await servers.clean_redis(redis_url)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            url = servers.with_database(database_url, SCRATCH)
+            config = servers.write_bot_config(Path(folder), 0, url, redis_url)
+            settings = load_settings(config, os.environ)
+        await asyncio.to_thread(upgrade_schema_blocking, settings.storage.database_url)
+        await _drain_measured(create_app(settings, background=Background.nothing()), events)
+    finally:
+        await servers.drop_scratch_database(database_url, SCRATCH)
+
+
+async def _drain_measured(app: web.Application, events: int) -> None:
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def post(callback: Callback) -> None:
+            async with gate:
+                response = await client.post(
+                    "/wechat/main", params=callback.query, data=callback.body
+                )
+                if response.status != 200:
+                    raise RuntimeError(f"{response.status}: {await response.text()}")
+
+        await asyncio.gather(*(post(callback) for callback in Workload().callbacks(events)))
+        engine = client.app[ENGINE].sync_engine
+        clock = StatementClock()
+        event.listen(engine, "before_cursor_execute", clock.before)
+        event.listen(engine, "after_cursor_execute", clock.after)
+        started = time.perf_counter()
+        applied = await client.app[EFFECTS].drain()
+        elapsed = time.perf_counter() - started
+    finally:
+        await client.close()
+    _report(clock, applied, elapsed)
+
+
+def _report(clock: StatementClock, applied: int, elapsed: float) -> None:
+    wall = sum(total for _, total in clock.totals.values())
+    print(
+        f"applied {applied:,} events in {elapsed:.2f} s = {applied / elapsed:,.0f}/s (one consumer)"
+    )
+    print(
+        f"{int(sum(count for count, _ in clock.totals.values()))} statements, "
+        f"{1e6 * wall / applied:.0f} µs of statement wall time per event; the costliest:"
+    )
+    ranked = sorted(clock.totals.items(), key=lambda item: -item[1][1])
+    for text, (count, total) in ranked[:SHOWN]:
+        print(f"  {1e6 * total / applied:6.1f} µs/event  {int(count):5d}×  {text}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--database-url", required=True, help="a PostgreSQL server")
+    parser.add_argument("--redis-url", default="", help="a spare Redis DB (its wxbot: keys go)")
+    parser.add_argument("--events", type=int, default=3000)
+    args = parser.parse_args()
+    asyncio.run(measure(args.database_url, args.redis_url, args.events))
+
+
+if __name__ == "__main__":
+    main()
