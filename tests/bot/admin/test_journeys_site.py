@@ -12,7 +12,6 @@ import pytest
 from bot.app import create_app
 from bot.app_keys import SESSIONS
 from bot.config.settings import Settings
-from fakewechat.state import FakeWeChat
 from storage import journey_repo as repo
 from storage.identities import resolve_profile
 from storage.journey_models import DONE, EXITED
@@ -20,7 +19,7 @@ from storage.lead_models import Lead
 from storage.types import utc_now
 from tests.bot.admin.site_helpers import BotClient, add_user, sign_in, site_settings
 from tests.conftest import ClientFactory, ConfigWriter
-from tests.leads.conftest import AGENT_ID, CORP_ID, CORP_SECRET, LEADS_TOML, STAFF
+from tests.leads.conftest import LEADS_TOML
 
 # Segment-only journeys: nobody enters by themselves while the test sets up its runs,
 # and the waits are long, so the bot's own scheduler fires nothing during a test.
@@ -49,12 +48,6 @@ trigger = "segment"
   action = "text"
   text = "hello"
 """
-
-
-@pytest.fixture
-def fake_state(fake_state: FakeWeChat) -> FakeWeChat:
-    fake_state.add_corp(CORP_ID, {AGENT_ID: CORP_SECRET}, members=STAFF)
-    return fake_state
 
 
 @pytest.fixture

@@ -12,25 +12,18 @@ from bot.app import create_app
 from bot.app_keys import SESSIONS
 from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
-from fakewechat.state import FakeWeChat
 from storage.identities import resolve_profile
 from storage.lead_models import Lead
 from storage.types import utc_now
 from tests.bot.admin.site_helpers import BotClient, add_user, sign_in, site_settings
 from tests.bot.helpers import exchange
 from tests.conftest import ClientFactory, ConfigWriter
-from tests.leads.conftest import AGENT_ID, CORP_ID, CORP_SECRET, GRADES_TOML, LEADS_TOML, STAFF
+from tests.leads.conftest import GRADES_TOML, LEADS_TOML
 from tests.leads.helpers import eventually
 
 _CARD = re.compile(
     r'<a href="/admin/leads/(\d+)">#\d+</a>(?: <span class="grade"[^>]*>(\w+)</span>)?'
 )
-
-
-@pytest.fixture
-def fake_state(fake_state: FakeWeChat) -> FakeWeChat:
-    fake_state.add_corp(CORP_ID, {AGENT_ID: CORP_SECRET}, members=STAFF)
-    return fake_state
 
 
 @pytest.fixture

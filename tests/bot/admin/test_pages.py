@@ -13,7 +13,6 @@ from bot.app import create_app
 from bot.app_keys import SESSIONS
 from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
-from fakewechat.state import FakeWeChat
 from leads.alerts import text_job
 from leads.jobs import LEAD_ALERT
 from storage.lead_models import Lead
@@ -22,16 +21,10 @@ from storage.outbox_listing import JobState, list_jobs
 from tests.bot.admin.site_helpers import BotClient, add_user, csrf_of, sign_in, site_settings
 from tests.bot.helpers import exchange
 from tests.conftest import ClientFactory, ConfigWriter
-from tests.leads.conftest import AGENT_ID, CORP_ID, CORP_SECRET, LEADS_TOML, STAFF
+from tests.leads.conftest import LEADS_TOML
 
 HOSTILE = "<script>alert('x')</script><b>粗体</b>"
 PHONE = "13800138000"
-
-
-@pytest.fixture
-def fake_state(fake_state: FakeWeChat) -> FakeWeChat:
-    fake_state.add_corp(CORP_ID, {AGENT_ID: CORP_SECRET}, members=STAFF)
-    return fake_state
 
 
 @pytest.fixture

@@ -34,6 +34,13 @@ def _recorder(calls: list[object]) -> Executor:
     return send
 
 
+def _recording_worker(sessions: SessionFactory) -> tuple[Outbox, OutboxWorker, list[object]]:
+    """An outbox and its worker for `send` jobs, and the calls the worker makes."""
+    outbox = Outbox(sessions, Clock())
+    calls: list[object] = []
+    return outbox, OutboxWorker(outbox, {"send": _recorder(calls)}, Metrics()), calls
+
+
 async def _jobs_of(sessions: SessionFactory, kind: str) -> list[OutboxJob]:
     async with sessions() as session:
         query = select(OutboxJob).where(OutboxJob.kind == kind).order_by(OutboxJob.id)
@@ -43,10 +50,7 @@ async def _jobs_of(sessions: SessionFactory, kind: str) -> list[OutboxJob]:
 async def test_jobs_that_finish_together_settle_in_one_commit_with_their_records(
     sessions: SessionFactory,
 ) -> None:
-    clock = Clock()
-    outbox = Outbox(sessions, clock)
-    calls: list[object] = []
-    worker = OutboxWorker(outbox, {"send": _recorder(calls)}, Metrics())
+    outbox, worker, calls = _recording_worker(sessions)
     await outbox.enqueue(
         [JobRequest("send", "main", {"n": n, "touser": f"u{n}"}) for n in range(5)]
     )
@@ -73,10 +77,7 @@ async def test_jobs_that_finish_together_settle_in_one_commit_with_their_records
 async def test_a_record_that_fails_leaves_its_job_done_with_the_reason_and_the_rest_recorded(
     sessions: SessionFactory,
 ) -> None:
-    clock = Clock()
-    outbox = Outbox(sessions, clock)
-    calls: list[object] = []
-    worker = OutboxWorker(outbox, {"send": _recorder(calls)}, Metrics())
+    outbox, worker, calls = _recording_worker(sessions)
     payloads: list[dict[str, object]] = [{"n": 1}, {"n": 2, "broken": 1}, {"n": 3}]
     await outbox.enqueue([JobRequest("send", "main", payload) for payload in payloads])
     assert await worker.run_once() == 3
