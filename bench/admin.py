@@ -1,8 +1,9 @@
 """Server time of each admin page over a large data set in PostgreSQL.
 
 Builds a scratch database (migrated like production) with, at `--scale 1`,
-1 000 000 profiles, 10 000 000 events over 90 days, 100 000 leads, 200 000 outbox
-jobs, then signs in and times each page over real HTTP on loopback (median and
+1 000 000 profiles, 10 000 000 events over 90 days, 100 000 leads (graded A, B
+or C, A the rare one), 200 000 outbox jobs and 200 000 journey runs, then signs
+in and times each page over real HTTP on loopback (median and
 worst of `--runs` after one cold request). The database is dropped at the end
 unless `--keep`.
 
@@ -58,8 +59,32 @@ api_base = "http://127.0.0.1:9/_fake"
 [leads]
 wecom = "sales"
 {sales}
+[[leads.grades]]
+name = "A"
+min_score = 150
+[[leads.grades]]
+name = "B"
+min_score = 100
+[[leads.grades]]
+name = "C"
+phone = true
+[journeys]
+file = "{journeys}"
 [admin]
 session_key = "{key}"
+"""
+JOURNEYS = """
+[[journey]]
+name = "nurture"
+trigger = "segment"
+  [[journey.step]]
+  wait = "2h"
+  action = "text"
+  text = "价格表"
+  [[journey.step]]
+  wait = "3d"
+  action = "text"
+  text = "试驾邀请"
 """
 
 
@@ -97,7 +122,7 @@ def _fill_sql(profiles: int, events: int, leads: int) -> list[str]:
                    CASE WHEN g % 10 <> 0 AND g % 3 <> 0 THEN 'price' END
             FROM generate_series(1, {events}) g""",
         f"""INSERT INTO leads (id, profile_id, state, owner, assigned_at, claimed_at, escalation,
-            active_at, channel, locked, created_at)
+            active_at, channel, locked, created_at, grade)
             SELECT g, g * {step},
                    (ARRAY['new','contacting','unclear','intent','booked','won','dormant',
                           'lost'])[1 + g % 8],
@@ -106,8 +131,18 @@ def _fill_sql(profiles: int, events: int, leads: int) -> list[str]:
                    CASE WHEN g % 2 = 0 THEN now() - (g % {span}) * interval '1 second'
                         + (g % 90) * interval '1 minute' END,
                    0, now(), 'scene' || (g % {SCENES}), g % 8 = 5,
-                   now() - (g % {span}) * interval '1 second'
+                   now() - (g % {span}) * interval '1 second',
+                   CASE WHEN g % 20 = 0 THEN 'A' WHEN g % 3 = 0 THEN 'B' ELSE 'C' END
             FROM generate_series(1, {leads}) g""",
+        # Two runs a lead: at each step, done, or exited (a third became leads).
+        f"""INSERT INTO journey_runs (journey, profile_id, status, step, due_at, active_key,
+            trigger, started_at, ended_at, exit_reason)
+            SELECT 'nurture', 1 + g % {profiles}, CASE WHEN g % 3 = 0 THEN 'active'
+                        WHEN g % 3 = 1 THEN 'done' ELSE 'exited' END,
+                   g % 3, now(), NULL, 'segment', now() - (g % {span}) * interval '1 second',
+                   CASE WHEN g % 3 <> 0 THEN now() END,
+                   CASE WHEN g % 3 = 2 THEN 'became a lead' END
+            FROM generate_series(1, {leads * 2}) g""",
         f"""INSERT INTO lead_events (lead_id, kind, actor, from_state, to_state, owner, detail,
             created_at)
             SELECT 1 + g % {leads}, (ARRAY['created','assigned','note'])[1 + g % 3], 'system',
@@ -161,9 +196,10 @@ PAGES = [
     "/admin/", "/admin/?days=90", "/admin/keywords/main", "/admin/keywords/main/history",
     "/admin/outbox?state=pending", "/admin/outbox?state=failed", "/admin/outbox?state=done",
     "/admin/leads", "/admin/leads?by=owner", "/admin/leads?state=new&age=7d&channel=scene3",
-    "/admin/leads?tag=上海", "/admin/leads/{lead}", "/admin/people?q=%23{profile}",
+    "/admin/leads?tag=上海", "/admin/leads?grade=A", "/admin/leads/{lead}",
+    "/admin/people?q=%23{profile}",
     "/admin/people?q=13{phone:09d}", "/admin/people?q=o{profile:012d}", "/admin/audit",
-    "/admin/users", "/admin/reports?days=1",
+    "/admin/users", "/admin/reports?days=1", "/admin/journeys", "/admin/journeys/nurture",
 ]  # fmt: skip
 
 
@@ -174,9 +210,13 @@ async def measure(url: str, runs: int, profiles: int, leads: int) -> None:
             "rule,trigger,match,keywords,reply\nprice,text,contains,价格,价格表\n", encoding="utf-8"
         )
         sales = "\n".join(f'[[leads.sales]]\nuserid = "{s}"\nname = "{s}"' for s in SALES)
+        journeys = Path(tmp) / "journeys.toml"
+        journeys.write_text(JOURNEYS, encoding="utf-8")
         config = Path(tmp) / "config.toml"
         config.write_text(
-            CONFIG.format(url=url, keywords=keywords, sales=sales, key=SESSION_KEY),
+            CONFIG.format(
+                url=url, keywords=keywords, sales=sales, key=SESSION_KEY, journeys=journeys
+            ),
             encoding="utf-8",
         )
         settings = load_settings(config, {})

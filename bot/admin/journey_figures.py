@@ -2,7 +2,7 @@
 
 The numbers come from `storage.journey_repo.journey_stats` (the CLI's own query),
 so the page and the command cannot disagree; the funnel adds how many runs got
-past each step, from `runs_by_step`.
+past each step, from its `runs_by_step`.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ async def journey_lines(session: AsyncSession, catalog: Catalog) -> list[Journey
 
 async def journey_figures(session: AsyncSession, journey: Journey) -> JourneyFigures:
     stats = await repo.journey_stats(session, journey.name, LeadState.WON)
-    fired = fired_per_step(await repo.runs_by_step(session, journey.name), len(journey.steps))
+    fired = fired_per_step(stats.runs_by_step, len(journey.steps))
     steps = [
         StepLine(
             index + 1,

@@ -25,10 +25,10 @@ async def test_a_run_counts_for_the_steps_it_fired_and_keeps_them_when_it_ends(
     world.clock.advance(hours=2)
     assert await world.fire() == 2  # step 2 for the two still in
     async with world.sessions() as session:
-        by_step = await repo.runs_by_step(session, "waits")
         stats = await repo.journey_stats(session, "waits", "won")
-    assert fired_per_step(by_step, 4) == [3, 2, 0, 0]
+    assert fired_per_step(stats.runs_by_step, 4) == [3, 2, 0, 0]
     assert stats.active_by_step == {2: 2}
+    assert (stats.entered, stats.ended_by_reason) == (3, {"exited: test": 1})
 
 
 async def test_skipped_steps_count_as_fired(make_world: WorldFactory) -> None:
@@ -41,6 +41,6 @@ async def test_skipped_steps_count_as_fired(make_world: WorldFactory) -> None:
     [run] = await world.runs(who)
     assert run.status == "done"
     async with world.sessions() as session:
-        by_step = await repo.runs_by_step(session, "conditions")
-    assert fired_per_step(by_step, 3) == [1, 1, 1]
+        stats = await repo.journey_stats(session, "conditions", "won")
+    assert fired_per_step(stats.runs_by_step, 3) == [1, 1, 1]
     assert world.texts_to("o_skip") == ["poor or A"]
