@@ -71,6 +71,7 @@ def create_admin_site(settings: Settings, key: bytes) -> web.Application:
             max_age=settings.admin.session_minutes * 60,
             httponly=True,
             samesite="Strict",
+            secure=settings.admin.secure_cookie,
         ),
     )
     site.middlewares.append(guard_middleware)

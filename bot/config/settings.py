@@ -113,6 +113,9 @@ class AdminSettings:
     # This many failed sign-ins in a row lock the account for `lockout_minutes`.
     lockout_failures: int = 5
     lockout_minutes: int = 15
+    # The session cookie only over HTTPS: on behind TLS (deploy/nginx), off for plain
+    # http (the demo on 127.0.0.1), where a browser would never send it back.
+    secure_cookie: bool = False
     # Demo only: creates user `ops` (role ops) with this password when no admin user exists.
     seed_ops_password: Secret = field(default_factory=lambda: Secret(""))
 
@@ -424,6 +427,7 @@ def _admin(table: TomlTable, env: Mapping[str, str], *, demo: bool) -> AdminSett
         session_minutes=table.integer("session_minutes", 480, minimum=5),
         lockout_failures=table.integer("lockout_failures", 5, minimum=1),
         lockout_minutes=table.integer("lockout_minutes", 15, minimum=1),
+        secure_cookie=table.flag("secure_cookie", False),
         seed_ops_password=seed,
     )
     table.finish()

@@ -51,6 +51,7 @@ async def test_sign_in_sets_an_httponly_samesite_cookie_and_sign_out_ends_it(
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Strict" in cookie
+    assert "Secure" not in cookie  # the demo's plain http would never send it back
     home = await bot.get("/admin/audit")
     assert home.status == 200
     assert "alice (ops)" in await home.text()
@@ -58,6 +59,15 @@ async def test_sign_in_sets_an_httponly_samesite_cookie_and_sign_out_ends_it(
     await bot.post("/admin/logout", data={"csrf": csrf}, allow_redirects=False)
     after = await bot.get("/admin/audit", allow_redirects=False)
     assert after.status == 303
+
+
+async def test_behind_tls_the_session_cookie_is_secure(
+    write_config: ConfigWriter, aiohttp_client: ClientFactory
+) -> None:
+    bot = await aiohttp_client(create_app(site_settings(write_config, "secure_cookie = true")))
+    page = await bot.get("/admin/login")
+    assert page.status == 200
+    assert "; Secure" in page.headers["Set-Cookie"]
 
 
 async def test_a_wrong_password_is_refused_without_saying_which_part(bot: BotClient) -> None:
