@@ -32,18 +32,18 @@ REGEX_TIMEOUT_S = 0.05
 _COUNTS_GROUPS = regex.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 
 
-def _searches(pattern: regex.Pattern[str], text: str) -> bool:
-    """Whether `pattern` occurs in `text`; a search past the time limit counts as no match."""
+def _searches(pattern: regex.Pattern[str], text: str, *, on_timeout: bool = False) -> bool:
+    """Whether `pattern` occurs in `text`; `on_timeout` when the search ran out of time."""
     try:
         return pattern.search(text, timeout=REGEX_TIMEOUT_S) is not None
     except TimeoutError:
         log.warning(
-            "regex %r gave up after %.0f ms on a %d-character message: treated as no match",
+            "regex %r gave up after %.0f ms on a %d-character message",
             pattern.pattern,
             REGEX_TIMEOUT_S * 1000,
             len(text),
         )
-        return False
+        return on_timeout
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,11 @@ class TriggerIndex:
                 continue
             if candidate.gated:
                 if gate_open is None:
-                    gate_open = self._gate is not None and _searches(self._gate, text)
+                    # A gate that runs out of time rules nothing out: one runaway
+                    # pattern in it must not silence the patterns beside it.
+                    gate_open = self._gate is not None and _searches(
+                        self._gate, text, on_timeout=True
+                    )
                 if not gate_open:
                     continue
             if _searches(candidate.pattern, text):

@@ -95,7 +95,9 @@ async def lock_assignments(session: AsyncSession) -> None:
     Assignment reads each salesperson's open leads and then adds one; two effects
     consumers doing so at once would both see room left and overshoot `max_open`.
     On PostgreSQL a transaction-scoped advisory lock serialises them (released at
-    commit or rollback); SQLite serves one process, whose writers already queue.
+    commit or rollback). SQLite serves one process, whose effects stage applies one
+    batch at a time; a manager's reassignment at the same instant could still
+    overshoot by one there.
     """
     connection = await session.connection()
     if connection.dialect.name == "postgresql":

@@ -1,6 +1,6 @@
 """Gauges read from the database when `/metrics` is scraped: leads, journeys, outbox, backlog.
 
-Counting rows at scrape time (two grouped queries) keeps the gauges right
+Counting rows at scrape time (a few grouped queries) keeps the gauges right
 across every process and restart, which counters kept in memory cannot.
 """
 

@@ -201,3 +201,15 @@ def test_a_pattern_that_backtracks_for_ever_gives_up_and_the_next_rule_answers(
     assert winner(segmenter, rules, text) == "fallback"
     assert time_module.perf_counter() - started < 5  # `re` takes about a minute
     assert "gave up after 50 ms on a 41-character message" in caplog.text
+
+
+def test_a_runaway_pattern_does_not_silence_the_patterns_beside_it(
+    segmenter: Segmenter,
+) -> None:
+    # Both regexes are joined into one pass that rules most of them out; when that
+    # pass runs out of time, each pattern is still tried on its own.
+    rules = [
+        rule("runaway", "(a|aa)+$", match=MatchMode.REGEX, priority=2),
+        rule("quick", "a!", match=MatchMode.REGEX, priority=1),
+    ]
+    assert winner(segmenter, rules, "a" * 40 + "!") == "quick"
