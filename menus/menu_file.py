@@ -46,6 +46,7 @@ class ParsedMenus:
 
     menus: MenuSet
     problems: tuple[Problem, ...]
+    source: str = "menu.toml"
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -62,9 +63,10 @@ def read_menu_file(path: Path) -> ParsedMenus:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         reason = "does not exist" if isinstance(exc, FileNotFoundError) else exc.strerror
-        return ParsedMenus(MenuSet(), (Problem(str(path), 0, "file", str(reason)),))
+        return ParsedMenus(MenuSet(), (Problem(str(path), 0, "file", str(reason)),), str(path))
     except UnicodeDecodeError:
-        return ParsedMenus(MenuSet(), (Problem(str(path), 0, "file", "is not UTF-8 text"),))
+        problem = Problem(str(path), 0, "file", "is not UTF-8 text")
+        return ParsedMenus(MenuSet(), (problem,), str(path))
     return parse_menu_text(text, str(path))
 
 
@@ -76,11 +78,12 @@ def parse_menu_text(text: str, source: str = "menu.toml") -> ParsedMenus:
         found = _SYNTAX_POSITION.search(str(exc))
         line = int(found.group(1)) if found else max(len(text.splitlines()), 1)
         reason = _SYNTAX_POSITION.sub("", str(exc)).replace("(at end of document)", "").strip()
-        return ParsedMenus(MenuSet(), (Problem(source, line, "file", f"{reason} (not TOML)"),))
+        problem = Problem(source, line, "file", f"{reason} (not TOML)")
+        return ParsedMenus(MenuSet(), (problem,), source)
     reader = _Reader(source, Positions(text))
     menus = reader.menu_set(data)
     problems = sorted([*reader.problems, *check_menus(menus, source)], key=lambda p: p.line)
-    return ParsedMenus(menus, tuple(problems))
+    return ParsedMenus(menus, tuple(problems), source)
 
 
 class _Reader:

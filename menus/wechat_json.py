@@ -9,7 +9,7 @@ and `menu/trymatch` (the buttons one follower sees).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from menus.model import (
@@ -159,6 +159,17 @@ def menus_from_console(answer: Mapping[str, Any]) -> PulledMenus:
             buttons.append(convert(top, item))
     default = Menu(DEFAULT_MENU, tuple(buttons)) if buttons else None
     return PulledMenus(MenuSet(default, ()), tuple(notes))
+
+
+def named_as(pulled: MenuSet, known: MenuSet) -> MenuSet:
+    """`pulled` with each conditional menu named as its twin (same rule, same buttons) in
+    `known`: WeChat keeps no names, so a pull names menus after their tags."""
+    twins = {(menu.match, menu.buttons): menu.name for menu in known.conditional}
+    renamed = tuple(
+        replace(menu, name=twins.get((menu.match, menu.buttons), menu.name))
+        for menu in pulled.conditional
+    )
+    return replace(pulled, conditional=renamed)
 
 
 def which_menu(menus: MenuSet, buttons: Sequence[Button]) -> Menu | None:
