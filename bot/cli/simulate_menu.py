@@ -7,6 +7,7 @@ tags earn. A tap sends the event that button's type sends, as WeChat would.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import aiohttp
@@ -15,7 +16,7 @@ from bot.cli.errors import UsageError
 from bot.config.settings import WeChatAccount
 from bot.ops.menu_text import buttons_text
 from bot.testing.wechat_player import WeChatPlayer
-from menus.model import Button
+from menus.model import Button, ButtonType
 from menus.wechat_json import buttons_from_json
 from storage.cache import MemoryCache
 from wxapi.credentials import OfficialAccountCredentials
@@ -29,6 +30,8 @@ async def menu_tap(
 ) -> str | None:
     """The callback XML of a tap on button `wanted`; with `wanted` "", the menu is listed and
     there is nothing to send (nor for a button WeChat answers itself)."""
+    # The answer is the menu or the reply, not the client's notes on tokens and refusals.
+    logging.getLogger("wxapi").setLevel(logging.ERROR)
     buttons = await menu_of(account, openid)
     if not wanted:
         write_menu(openid, buttons)
@@ -38,6 +41,8 @@ async def menu_tap(
     if event is None:
         sys.stdout.write(f"(WeChat answers {button.name} itself: no callback reaches wxbot)\n")
         return None
+    if button.kind in (ButtonType.VIEW, ButtonType.MINIPROGRAM):
+        sys.stdout.write(f"(WeChat opens {button.signal_key})\n")
     return player.menu_tap(openid, event, button.signal_key)
 
 

@@ -38,6 +38,8 @@ from menus.wechat_json import (
 )
 from storage.cache import Cache
 from storage.database import SessionFactory
+from storage.profile_lookup import find_profile
+from storage.profile_tags import tags_of
 from storage.tables import versions
 from wxapi.errors import ApiError
 from wxapi.menus import NO_MENU, MenuApi
@@ -87,6 +89,8 @@ class Trial:
     openid: str
     buttons: tuple[Button, ...]
     menu: Menu | None
+    # Conditional menus tried before the one shown whose tag the follower has in wxbot.
+    passed_over: tuple[Menu, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,7 +184,22 @@ class MenuStore:
         async with _wechat(refusals):
             buttons = buttons_from_json(await api.try_match(openid))
         live = await self.live(account)
-        return Trial(openid, buttons, which_menu(live.menus, buttons) if live else None)
+        if live is None:
+            return Trial(openid, buttons, None)
+        shown = which_menu(live.menus, buttons)
+        tags = await self._tags_of(openid)
+        tried = live.menus.conditional
+        if shown is not None and shown.conditional:
+            tried = tried[: tried.index(shown)]
+        passed = tuple(m for m in tried if m.match is not None and m.match.tag in tags)
+        return Trial(openid, buttons, shown, passed)
+
+    async def _tags_of(self, openid: str) -> set[str]:
+        async with self.sessions() as session:
+            profile_id = await find_profile(session, openid)
+            if profile_id is None:
+                return set()
+            return {tag.tag for tag in await tags_of(session, profile_id)}
 
     def _client(self, account: str) -> OfficialAccountClient:
         return self.clients[self.account(account)]

@@ -80,8 +80,16 @@ def trial_text(account: str, trial: Trial) -> list[str]:
         else "the default menu" if trial.menu
         else "a menu wxbot did not publish"
     )  # fmt: skip
-    return [f"{trial.openid} sees {which} of {account}:",
-            *(f"  {line}" for line in buttons_text(trial.buttons))]  # fmt: skip
+    lines = [f"{trial.openid} sees {which} of {account}:",
+             *(f"  {line}" for line in buttons_text(trial.buttons))]  # fmt: skip
+    lines.extend(
+        f"note: {trial.openid} has tag {menu.match.tag} in wxbot, yet WeChat did not show menu "
+        f"{menu.name}: the tag has not reached WeChat yet (`wxbot outbox --kind tags.oa_sync`), "
+        "or WeChat put another tag on after it (it matches on the tag put on last)"
+        for menu in trial.passed_over
+        if menu.match is not None
+    )
+    return lines
 
 
 def _action(button: Button, rules_of: RulesOf | None) -> str:

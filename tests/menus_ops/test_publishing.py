@@ -17,11 +17,15 @@ from bot.ops.menu_ops import (
     MenuOpsError,
     MenuStore,
 )
+from bot.ops.menu_text import trial_text
 from fakewechat.state import FakeWeChat
 from menus.menu_file import parse_menu_text
 from menus.model import MenuSet
 from storage.admin_models import AdminAudit
 from storage.database import SessionFactory
+from storage.identities import resolve_profile
+from storage.profile_tags import add_tag
+from storage.types import utc_now
 from tests.conftest import APP_ID
 from tests.menus_ops.menus import V1, V2
 
@@ -214,6 +218,26 @@ async def test_try_names_the_menu_a_follower_sees(store: MenuStore, fake_state: 
     trial = await store.try_follower("main", "o_fan")
     assert trial.menu is not None and trial.menu.name == "high_intent"
     assert [b.name for b in trial.buttons] == ["预约试驾", "价格"]
+
+
+async def test_try_says_when_a_tagged_follower_is_passed_over(
+    store: MenuStore, fake_state: FakeWeChat, sessions: SessionFactory
+) -> None:
+    """WeChat matches on the tag it put on last: a later tag hides the conditional menu."""
+    fake_state.add_follower(APP_ID, "o_fan")
+    await store.publish("main", _parsed(V1), "alice")
+    [hot] = fake_state.accounts[APP_ID].tags
+    fake_state.accounts[APP_ID].tags[hot + 1] = "询价"
+    fake_state.followers[(APP_ID, "o_fan")].tag_ids.extend([hot, hot + 1])
+    async with sessions.begin() as session:
+        profile_id = await resolve_profile(session, "openid", "main", "o_fan", utc_now())
+        await add_tag(session, profile_id, "高意向", category="behavior", source="t", at=utc_now())
+    trial = await store.try_follower("main", "o_fan")
+    assert trial.menu is not None and trial.menu.name == "default"
+    assert [menu.name for menu in trial.passed_over] == ["high_intent"]
+    assert trial_text("main", trial)[-1].startswith(
+        "note: o_fan has tag 高意向 in wxbot, yet WeChat did not show menu high_intent"
+    )
 
 
 async def test_check_warns_both_ways_between_buttons_and_rules(store: MenuStore) -> None:
