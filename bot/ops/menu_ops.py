@@ -119,21 +119,20 @@ class MenuStore:
         diff = diff_menus(live.menus if live else MenuSet(), menus)
         problems = await self.check(account, parsed)
         warnings = tuple(p for p in problems if p not in parsed.errors)
+        new = versions.NewVersion(
+            kind=MENU_KIND,
+            scope=account,
+            body=format_menu_file(menus),
+            item_count=sum(1 for menu in menus.menus for _ in menu.leaves()),
+            created_by=by,
+            summary=diff.summary(),
+            note=note,
+            action=action,
+        )
+        # Recorded under the lock too, so the live version is the one WeChat got last.
         async with self._publishing(account, by):
             await self._apply(account, menus)
-        version = await versions.publish_version(
-            self.sessions,
-            versions.NewVersion(
-                kind=MENU_KIND,
-                scope=account,
-                body=format_menu_file(menus),
-                item_count=sum(1 for menu in menus.menus for _ in menu.leaves()),
-                created_by=by,
-                summary=diff.summary(),
-                note=note,
-                action=action,
-            ),
-        )
+            version = await versions.publish_version(self.sessions, new)
         return PublishedMenu(version, diff, warnings)
 
     async def rollback(self, number: int, by: str) -> PublishedMenu:

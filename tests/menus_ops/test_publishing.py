@@ -94,15 +94,16 @@ async def test_a_new_version_replaces_the_conditional_menus_and_says_what_change
     assert [v.active for v in await store.history("main")] == [True, False]
 
 
+BOTH = V1 + (
+    '\n[[conditional]]\nname = "android"\nplatform = "android"\n'
+    '[[conditional.button]]\nname = "价格"\ntype = "click"\nkey = "MENU_PRICE"\n'
+)
+
+
 async def test_conditional_menus_go_out_last_first_so_the_first_is_tried_first(
     store: MenuStore, fake_state: FakeWeChat
 ) -> None:
-    both = (
-        V1
-        + '\n[[conditional]]\nname = "android"\nplatform = "android"\n'
-        + ('[[conditional.button]]\nname = "价格"\ntype = "click"\nkey = "MENU_PRICE"\n')
-    )
-    await store.publish("main", _parsed(both), "alice")
+    await store.publish("main", _parsed(BOTH), "alice")
     rules = [call.body["matchrule"] for call in fake_state.calls_to(ADD) if call.body]
     assert rules[0] == {"client_platform_type": "2"}  # added first: tried last
     assert "tag_id" in rules[1]
@@ -123,10 +124,11 @@ async def test_rollback_publishes_an_old_version_again(
     assert live is not None and live.menus == _parsed(V1).menus
 
 
-async def test_pull_reads_back_what_was_published(store: MenuStore) -> None:
-    await store.publish("main", _parsed(V1), "alice")
+@pytest.mark.parametrize("menu", [V1, BOTH])
+async def test_pull_reads_back_what_was_published(store: MenuStore, menu: str) -> None:
+    await store.publish("main", _parsed(menu), "alice")
     pulled = await store.pull("main")
-    assert pulled.menus == _parsed(V1).menus  # the conditional menu keeps its name
+    assert pulled.menus == _parsed(menu).menus  # in match order, with the menus' names
     assert pulled.notes == ()
 
 
