@@ -73,7 +73,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
     add_keywords_parser(commands)
-    add_menus_parser(commands)
     add_outbox_parser(commands)
     doctor = commands.add_parser("doctor", help="check a production config before traffic")
     doctor.add_argument(
@@ -81,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_admin_parser(commands)
     add_journeys_parser(commands)
+    add_menus_parser(commands)
     return parser
 
 
