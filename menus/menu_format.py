@@ -59,11 +59,6 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
-def menu_names(menus: MenuSet) -> list[str]:
-    """The menus' names in file order (`default` first when there is one)."""
-    return [menu.name for menu in menus.menus]
-
-
 def describe(menu: Menu) -> str:
     """How ops read a menu's rule: "default", or "tag 高意向, ios"."""
     rule = menu.match
