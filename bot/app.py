@@ -48,6 +48,7 @@ from bot.effects.wecom_events import WeComEventEffects
 from bot.health import healthz
 from bot.metrics import Metrics
 from bot.ops.admin_api import KeywordAdminApi
+from bot.ops.demo_menus import restore_demo_menus
 from bot.runtime import resources
 from bot.runtime.api_tracing import token_refresh_tracer
 from bot.runtime.journeys import JourneyScheduler, JourneysRuntime, load_journeys
@@ -157,8 +158,13 @@ def create_app(
     app.router.add_get("/metrics", _metrics)
     app.router.add_routes(KeywordAdminApi().routes())
     mount_admin_site(app, settings)
-    if settings.server.mount_fake_api or fake_api is not None:
-        app.add_subapp("/_fake", create_fake_app(fake_api or demo_fake_state(settings)))
+    if fake_api is not None:
+        app.add_subapp("/_fake", create_fake_app(fake_api))
+    elif settings.server.mount_fake_api:
+        demo = demo_fake_state(settings)
+        app.add_subapp("/_fake", create_fake_app(demo))
+        # After the lifespan's startup (the database is up): the live menus back into it.
+        app.on_startup.append(lambda app: restore_demo_menus(settings, app[SESSIONS], demo))
     return app
 
 

@@ -15,6 +15,7 @@ from fakewechat import replies
 from fakewechat.auth import read_json
 from fakewechat.contact_routes import contact_routes
 from fakewechat.journey_routes import journey_routes
+from fakewechat.menu_routes import menu_routes
 from fakewechat.oa_routes import oa_routes
 from fakewechat.records import CallRecord
 from fakewechat.state import FakeWeChat
@@ -62,6 +63,7 @@ def create_fake_app(state: FakeWeChat) -> web.Application:
         contact_routes,
         webhook_routes,
         journey_routes,
+        menu_routes,
     ):
         app.add_routes(routes(state))
     return app

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 
 from fakewechat import limits
+from fakewechat.menu_book import AccountMenus
 from fakewechat.records import (
     Account,
     CallRecord,
@@ -81,6 +82,7 @@ class FakeWeChat:
         self.response_codes: dict[str, float] = {}
         self.webhook_sends: dict[str, list[float]] = {}
         self.faults: dict[str, deque[Fault]] = {}
+        self.menus: dict[str, AccountMenus] = {}
         self._ids = itertools.count(1)
 
     def now(self) -> float:
@@ -209,6 +211,10 @@ class FakeWeChat:
     def calls_to(self, path: str) -> list[CallRecord]:
         """The call log filtered to one path."""
         return [call for call in self.calls if call.path == path]
+
+    def menus_of(self, appid: str) -> AccountMenus:
+        """The custom menus of `appid` (none yet: an empty record)."""
+        return self.menus.setdefault(appid, AccountMenus())
 
     def members_of(self, appid: str, tag_id: int) -> set[str]:
         """The openids of `appid` that carry `tag_id`."""

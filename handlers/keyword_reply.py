@@ -11,7 +11,7 @@ from handlers.messages import ImageReply, Inbound, NewsReply, ReplyValue
 from handlers.router import UNHANDLED, HandlerResult, Router
 from keywords.matcher import Signal
 from keywords.rules import Article, ReplyMode, ReplyType, Rule, Trigger
-from storage.records import PointGrant, TagGrant
+from storage.records import MENU_EVENTS, PointGrant, TagGrant
 
 router = Router[Context]("keyword_reply")
 
@@ -37,8 +37,10 @@ async def on_voice(msg: Inbound, ctx: Context) -> HandlerResult:
     return await reply_from_table(msg, ctx, Signal(Trigger.TEXT, spoken))
 
 
-@router.event("click")
-async def on_click(msg: Inbound, ctx: Context) -> HandlerResult:
+@router.event(*MENU_EVENTS)
+async def on_menu(msg: Inbound, ctx: Context) -> HandlerResult:
+    """A tap on any menu button is a click: its EventKey is the button's key (or the URL
+    of a `view` button, the page path of a mini-program one)."""
     return await reply_from_table(msg, ctx, Signal(Trigger.CLICK, msg.event_key or ""))
 
 

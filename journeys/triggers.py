@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from journeys.engine import JourneyEngine
 from storage.event_batch import EventBatch, StoredEvent
+from storage.records import MENU_EVENTS
 
 
 def event_keys(event: StoredEvent) -> set[str]:
@@ -27,7 +28,7 @@ def event_keys(event: StoredEvent) -> set[str]:
     keys: set[str] = set()
     if event.decision.rule:
         keys.add(f"rule:{event.decision.rule}")
-    if event.msg_type == "event" and event.event == "click" and event.event_key:
+    if event.msg_type == "event" and event.event in MENU_EVENTS and event.event_key:
         keys.add(f"click:{event.event_key}")
     if event.msg_type == "event" and event.event == "subscribe":
         keys.add("follow:*")

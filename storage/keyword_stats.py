@@ -15,11 +15,11 @@ from sqlalchemy import ColumnElement, func, or_, select
 from storage.database import SessionFactory
 from storage.lead_models import Lead
 from storage.models import InboundEvent, ProfileTag
+from storage.records import MENU_EVENTS
 from storage.tagging_models import TimelineEntry
 
 PHONE_TAG = "留资"  # the tag the tagging rules give for a phone number
 PHONE_TIMELINE_KIND = "phone"
-MENU_EVENTS = ("click", "view")
 MAX_MISSES = 50_000  # newest first; enough to rank phrases, bounded memory
 
 
@@ -108,7 +108,7 @@ async def went_on_times(
         return found
     queries = [
         select(InboundEvent.profile_id, InboundEvent.received_at).where(
-            InboundEvent.event.in_(MENU_EVENTS), InboundEvent.received_at >= since
+            InboundEvent.event.in_(sorted(MENU_EVENTS)), InboundEvent.received_at >= since
         ),
         select(ProfileTag.profile_id, ProfileTag.created_at).where(
             ProfileTag.tag == PHONE_TAG, ProfileTag.created_at >= since

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.id_filter import among
 from storage.lead_models import Lead
 from storage.models import Identity, InboundEvent, Profile, ProfileTag
+from storage.records import MENU_EVENTS
 
 # Events read per profile for windowed counts; more than any grade needs.
 EVENTS_PER_PROFILE_MAX = 500
@@ -161,6 +162,6 @@ async def _recent_events(
         if msg_type != "event":
             messages[profile_id].append(at)
             last[profile_id] = max(at, last.get(profile_id, at))
-        elif event == "click":
+        elif event in MENU_EVENTS:
             clicks[profile_id].append(at)
     return messages, clicks, last

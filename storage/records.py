@@ -13,6 +13,23 @@ from datetime import datetime
 from typing import Any
 
 DEDUP_KEY_MAX = 300  # the unique dedup_key columns
+# The events a tap on a custom-menu button sends (lower case, as stored). Their EventKey
+# is the button's key, except `view` (the URL) and `view_miniprogram` (the page path).
+# Keyword rules (trigger `click`), tagging counters (`event = "click"`), journeys
+# (`click:KEY`) and lead grades (`clicks`) take them all as menu clicks.
+MENU_EVENTS = frozenset(
+    {
+        "click",
+        "view",
+        "view_miniprogram",
+        "scancode_push",
+        "scancode_waitmsg",
+        "pic_sysphoto",
+        "pic_photo_or_album",
+        "pic_weixin",
+        "location_select",
+    }
+)
 
 
 def fit_dedup_key(key: str) -> str:

@@ -22,6 +22,7 @@ from storage.profile_tags import (
     set_expiry_where_missing,
     tags_of,
 )
+from storage.records import MENU_EVENTS
 from tagging.rules import Category, CounterRule, EventKind, Metric, RuleSet, TierRule, TouchRule
 
 
@@ -68,9 +69,8 @@ async def apply_counter(
         if rule.key:
             query = query.where(InboundEvent.content.contains(rule.key, autoescape=True))
     else:
-        query = query.where(
-            InboundEvent.msg_type == "event", InboundEvent.event == rule.event.value
-        )
+        events = sorted(MENU_EVENTS) if rule.event is EventKind.CLICK else [rule.event.value]
+        query = query.where(InboundEvent.msg_type == "event", InboundEvent.event.in_(events))
         if rule.key:
             query = query.where(InboundEvent.event_key == rule.key)
     if int(await session.scalar(query) or 0) < rule.at_least:

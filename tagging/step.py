@@ -20,6 +20,7 @@ from storage.event_batch import EventBatch, StoredEvent
 from storage.outbox import add_jobs
 from storage.profile_tags import expire_due, tags_of
 from storage.profiles import canonical_id
+from storage.records import MENU_EVENTS
 from tagging.rule_kinds import Changes, apply_counter, apply_profile_rules
 from tagging.rules import EventKind, RuleSet
 from tagging.signals import apply_signals
@@ -30,7 +31,11 @@ def event_kind(event: StoredEvent) -> tuple[EventKind, str] | None:
     """The counter kind and key of a stored event, if counters can count it."""
     if event.msg_type in {"text", "voice"}:  # a voice message counts as its words
         return EventKind.TEXT, event.content or ""
-    if event.msg_type == "event" and event.event in {"click", "subscribe", "scan"}:
+    if event.msg_type != "event":
+        return None
+    if event.event in MENU_EVENTS:  # a tap on any menu button counts as a click
+        return EventKind.CLICK, event.event_key or ""
+    if event.event in {"subscribe", "scan"}:
         return EventKind(event.event), event.event_key or ""
     return None
 

@@ -82,6 +82,17 @@ class OfficialAccountClient:
 
         return await self.token.call(attempt)
 
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        payload: JsonDict | None = None,
+    ) -> JsonDict:
+        """Any official-account API by path, the token handled (for `wxapi.menus` and kin)."""
+        return await self._call(method, path, params=params, payload=payload)
+
     async def send_custom_message(self, payload: JsonDict) -> JsonDict:
         """`message/custom/send` with a ready payload (touser, msgtype, body)."""
         return await self._call("POST", "/cgi-bin/message/custom/send", payload=payload)

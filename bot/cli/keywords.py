@@ -39,7 +39,7 @@ from keywords.table_csv import XLSX_SUFFIX, format_table, read_table
 from keywords.table_xlsx import format_workbook
 from storage.cache import open_cache
 from storage.database import create_engine, create_session_factory, upgrade_schema
-from storage.keyword_models import SHARED_ACCOUNT
+from storage.tables.keywords import SHARED_ACCOUNT
 from storage.types import utc_now
 
 

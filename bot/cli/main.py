@@ -22,6 +22,7 @@ from bot.cli.errors import USAGE_EXIT, CliParser, UsageError, positive_int, user
 from bot.cli.events import run_events
 from bot.cli.journeys import add_journeys_parser, run_journeys
 from bot.cli.keywords import add_keywords_parser, run_keywords
+from bot.cli.menus import add_menus_parser, run_menus
 from bot.cli.outbox import add_outbox_parser, run_outbox
 from bot.cli.simulate import add_simulate_parser, simulate
 from bot.cli.users import show_user
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_admin_parser(commands)
     add_journeys_parser(commands)
+    add_menus_parser(commands)
     return parser
 
 
@@ -107,6 +109,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         "events": lambda: asyncio.run(run_events(settings, args, sys.stdout)),
         "simulate": lambda: asyncio.run(simulate(settings, args)),
         "keywords": lambda: run_keywords(settings, args),
+        "menus": lambda: run_menus(settings, args),
         "journeys": lambda: run_journeys(settings, args),
         "users": lambda: asyncio.run(show_user(settings, args.who, sys.stdout)),
         "outbox": lambda: asyncio.run(run_outbox(settings, args, sys.stdout)),

@@ -14,7 +14,8 @@ from typing import Any
 import aiohttp
 
 from bot.cli.errors import UsageError
-from bot.config.settings import Settings, WeComApp
+from bot.cli.simulate_menu import menu_tap
+from bot.config.settings import Settings, WeChatAccount, WeComApp
 from bot.testing.wechat_player import Callback, WeChatPlayer
 from bot.testing.wecom_player import WeComPlayer
 
@@ -23,6 +24,8 @@ the follower's side (official account, POST /wechat/<account>):
   wxbot simulate "价格多少"                  a text message
   wxbot simulate --voice "价格多少"          a voice message with speech recognition
   wxbot simulate --click MENU_PRICE        a menu click
+  wxbot simulate --menu                    the menu this follower sees (WeChat's trymatch)
+  wxbot simulate --menu 预约试驾            a tap on that button of it
   wxbot simulate --subscribe spring_expo   a follow through a parametric QR code
   wxbot simulate --aes "我想试驾"            safe mode: encrypted both ways
 the salesperson's side (WeCom app of [leads], POST /wecom/<app>):
@@ -41,6 +44,10 @@ def add_simulate_parser(commands: argparse._SubParsersAction[Any]) -> None:
     kind = sim.add_mutually_exclusive_group()
     kind.add_argument("--click", metavar="KEY", help="a menu click with this EventKey")
     kind.add_argument(
+        "--menu", nargs="?", const="", metavar="BUTTON",
+        help="list the menu the follower sees; with a button name, tap it",
+    )  # fmt: skip
+    kind.add_argument(
         "--subscribe", nargs="?", const="", metavar="SCENE", help="a follow, optionally by QR scene"
     )
     kind.add_argument("--scan", metavar="SCENE", help="an already-following user scans a QR code")
@@ -54,8 +61,16 @@ def add_simulate_parser(commands: argparse._SubParsersAction[Any]) -> None:
     sim.add_argument("--url", help="the bot's base URL (default: from [server])")
 
 
-def _callback(player: WeChatPlayer, args: argparse.Namespace) -> Callback:
-    if args.click is not None:
+async def _callback(
+    player: WeChatPlayer, args: argparse.Namespace, account: WeChatAccount
+) -> Callback | None:
+    """The callback to send; None when there is none (a menu listed, a button WeChat answers)."""
+    if args.menu is not None:
+        tap = await menu_tap(player, account, args.openid, args.menu)
+        if tap is None:
+            return None
+        xml = tap
+    elif args.click is not None:
         xml = player.event(args.openid, "CLICK", args.click)
     elif args.subscribe is not None:
         scene = f"qrscene_{args.subscribe}" if args.subscribe else None
@@ -100,7 +115,9 @@ async def simulate(settings: Settings, args: argparse.Namespace) -> int:
     if args.aes and not account.encoding_aes_key:
         raise UsageError(f"account {account.name} has no encoding_aes_key for --aes")
     player = WeChatPlayer(account.token.reveal(), account.app_id, account.encoding_aes_key.reveal())
-    callback = _callback(player, args)
+    callback = await _callback(player, args, account)
+    if callback is None:
+        return 0
     answer = await _post(_base(settings, args), f"/wechat/{account.name}", callback)
     reply = player.read_reply(callback, answer)
     if not reply:

@@ -21,8 +21,8 @@ from bot.testing.wechat_player import WeChatPlayer
 from keywords.table_csv import read_table
 from storage.cache import MemoryCache, open_cache
 from storage.database import create_engine, create_session_factory, ping_database
-from storage.keyword_versions import active_version_ids
 from storage.schema_status import schema_heads
+from storage.tables.keywords import active_version_ids
 from tagging.rules_file import RulesError, load_rules
 
 CHECK_TIMEOUT_S = 5.0

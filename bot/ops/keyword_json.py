@@ -10,7 +10,7 @@ from keywords.explain import Explanation
 from keywords.hours import format_hours
 from keywords.matcher import Match
 from keywords.problems import Problem
-from storage.keyword_versions import VersionInfo
+from storage.tables.keywords import VersionInfo
 
 Json = dict[str, object]
 

@@ -1,29 +1,31 @@
 """What ops do with keyword tables, shared by the CLI and the admin API.
 
-Publishing validates, diffs against what is live, stores a new version and sends
-the notice that makes every process reload; rollback publishes an old version's
-table again, so history only ever grows.
+Publishing validates, diffs against what is live, stores a new version (audited
+with who, when and what) and sends the notice that makes every process reload;
+rollback publishes an old version's table again, so history only ever grows. The
+versions, the audit and the notice are every ops table's (`storage.tables`,
+`bot.runtime.table_reload`); parsing and diffing are the keywords'.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 
 from bot.config.settings import Settings
 from bot.errors import WxbotError
 from bot.ops.limits import HISTORY_LIMIT
 from bot.runtime.keyword_tables import LiveTable, live_table, rules_from_csv
-from bot.runtime.limits import PUBLISHED_CHANNEL
+from bot.runtime.table_reload import announce
 from keywords.diff import TableDiff, diff_tables
 from keywords.problems import Problem
 from keywords.table_csv import format_table
 from keywords.table_rows import ParsedTable
 from storage.cache import Cache
 from storage.database import SessionFactory
-from storage.keyword_models import SHARED_ACCOUNT
-from storage.keyword_versions import (
+from storage.tables.keywords import (
+    KIND,
+    SHARED_ACCOUNT,
     NewVersion,
     VersionInfo,
     get_version,
@@ -78,6 +80,11 @@ class KeywordStore:
         self, account: str, parsed: ParsedTable, by: str, note: str = ""
     ) -> Published:
         """Store `parsed` as the account's live table, or refuse it with every error."""
+        return await self._publish(account, parsed, by, note, "publish")
+
+    async def _publish(
+        self, account: str, parsed: ParsedTable, by: str, note: str, action: str
+    ) -> Published:
         if parsed.errors:
             raise KeywordOpsError(INVALID, "the table has errors", parsed.problems)
         current = await self.live(account)
@@ -92,6 +99,7 @@ class KeywordStore:
                 created_by=by[:64],
                 summary=diff.summary(),
                 note=note[:256],
+                action=action,
             ),
         )
         await self.notify(account, version.id)
@@ -105,8 +113,8 @@ class KeywordStore:
             raise KeywordOpsError(NOT_FOUND, f"there is no version {version_id}")
         rules = await asyncio.to_thread(rules_from_csv, stored)
         parsed = ParsedTable(rules, tuple(range(2, len(rules) + 2)), ())
-        return await self.publish(
-            stored.info.account, parsed, by, note=f"rollback to version {version_id}"
+        return await self._publish(
+            stored.info.account, parsed, by, f"rollback to version {version_id}", "rollback"
         )
 
     async def history(self, account: str | None = None) -> list[VersionInfo]:
@@ -116,5 +124,4 @@ class KeywordStore:
 
     async def notify(self, account: str, version_id: int) -> None:
         """Tell every process (this one included) to reload; the poll covers a lost notice."""
-        notice = json.dumps({"account": account, "version": version_id})
-        await self.cache.publish(PUBLISHED_CHANNEL, notice)
+        await announce(self.cache, KIND, {"account": account, "version": version_id})

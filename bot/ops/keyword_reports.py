@@ -12,8 +12,8 @@ from bot.ops.limits import MISSES_LIMIT
 from keywords.abtest import Comparison, Proportion, compare
 from keywords.misses import Cut, Phrase, group_misses
 from keywords.rules import Rule, Trigger
-from storage.keyword_models import SHARED_ACCOUNT
 from storage.keyword_stats import Exposure, exposures, missed_texts, rule_hits, went_on_times
+from storage.tables.keywords import SHARED_ACCOUNT
 from tagging.contacts import mask_phones
 
 WENT_ON_WITHIN = timedelta(hours=24)

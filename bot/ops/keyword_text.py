@@ -10,7 +10,7 @@ from keywords.explain import Explanation
 from keywords.hours import format_hours, shanghai
 from keywords.matcher import Match
 from keywords.problems import Problem, Severity
-from storage.keyword_versions import VersionInfo
+from storage.tables.keywords import VersionInfo
 
 
 def problems_text(problems: Iterable[Problem]) -> list[str]:

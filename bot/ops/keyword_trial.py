@@ -12,7 +12,7 @@ from keywords.explain import Explanation, explain_signal
 from keywords.matcher import KeywordMatcher, Signal
 from keywords.segmenter import Segmenter
 from keywords.table_rows import ParsedTable
-from storage.keyword_models import SHARED_ACCOUNT
+from storage.tables.keywords import SHARED_ACCOUNT
 
 
 class KeywordTrial:

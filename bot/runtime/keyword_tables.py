@@ -22,8 +22,7 @@ from keywords.rules import Rule
 from keywords.segmenter import Segmenter
 from keywords.table_csv import load_table, parse_table
 from storage.database import SessionFactory
-from storage.keyword_models import SHARED_ACCOUNT
-from storage.keyword_versions import StoredTable, active_table
+from storage.tables.keywords import SHARED_ACCOUNT, StoredTable, active_table
 
 log = logging.getLogger(__name__)
 

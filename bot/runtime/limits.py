@@ -7,8 +7,9 @@ from typing import Final
 # Longer than one API call's timeout, so stopping background work can finish its round.
 BACKGROUND_STOP_TIMEOUT_S: Final = 10.0
 
-# Every bot process listens here; a notice says "some table changed, look in the DB".
-PUBLISHED_CHANNEL: Final = "wxbot:keywords:published"
+# Every bot process listens on one channel per kind of ops table (keywords, channels):
+# a notice says "some table of this kind changed, look in the DB".
+TABLE_NOTICE_CHANNEL: Final = "wxbot:{kind}:published"
 # The safety net for a missed notice (Redis restarted, a subscription dropped): ops
 # were promised 2 s, so a lost notice costs at most this much more.
 VERSION_POLL_S: Final = 3.0

@@ -29,7 +29,13 @@ class Callback:
     aes: bool
 
 
-def _element(name: str, value: str | int) -> str:
+Field = str | int | Mapping[str, "Field"]
+
+
+def _element(name: str, value: Field) -> str:
+    if isinstance(value, Mapping):
+        inner = "".join(_element(child, item) for child, item in value.items())
+        return f"<{name}>{inner}</{name}>"
     if isinstance(value, int):
         return f"<{name}>{value}</{name}>"
     return f"<{name}><![CDATA[{value.replace(']]>', ']]]]><![CDATA[>')}]]></{name}>"
@@ -96,14 +102,24 @@ class WeChatPlayer:
             fields["EventKey"] = key
         return self._xml(openid, "event", fields, create_time)
 
+    def menu_tap(self, openid: str, event: str, key: str) -> str:
+        """The event a tap on a menu button sends (`event` lower case, as `ButtonType.event`).
+
+        `key` is the button's key, or the URL of a `view` button, the page path of a
+        mini-program one; the extra fields are those WeChat adds to each event.
+        """
+        fields: dict[str, Field] = {"Event": _MENU_EVENT_NAMES.get(event, event), "EventKey": key}
+        fields.update(_MENU_EVENT_FIELDS.get(event, {}))
+        return self._xml(openid, "event", fields)
+
     def _xml(
         self,
         openid: str,
         msg_type: str,
-        fields: Mapping[str, str | int],
+        fields: Mapping[str, Field],
         create_time: int | None = None,
     ) -> str:
-        head: dict[str, str | int] = {
+        head: dict[str, Field] = {
             "ToUserName": self._account_id,
             "FromUserName": openid,
             "CreateTime": create_time if create_time is not None else int(self._clock()),
@@ -146,6 +162,29 @@ class WeChatPlayer:
         ):
             raise ValueError("the reply's MsgSignature does not verify")
         return parse_envelope(self._crypto.decrypt(encrypted).encode())
+
+
+# WeChat spells these two in capitals, the others as the button types.
+_MENU_EVENT_NAMES = {"click": "CLICK", "view": "VIEW"}
+_SCAN: dict[str, Field] = {"ScanCodeInfo": {"ScanType": "qrcode", "ScanResult": "wxbot-demo"}}
+_PICS: dict[str, Field] = {
+    "SendPicsInfo": {"Count": 1, "PicList": {"item": {"PicMd5Sum": "0" * 32}}}
+}
+_MENU_EVENT_FIELDS: dict[str, dict[str, Field]] = {
+    "view": {"MenuId": 1},
+    "view_miniprogram": {"MenuId": 1},
+    "scancode_push": _SCAN,
+    "scancode_waitmsg": _SCAN,
+    "pic_sysphoto": _PICS,
+    "pic_photo_or_album": _PICS,
+    "pic_weixin": _PICS,
+    "location_select": {
+        "SendLocationInfo": {
+            "Location_X": "31.38", "Location_Y": "121.25", "Scale": 15,
+            "Label": "上海市嘉定区星光路1号", "Poiname": "星途汽车展厅",
+        }
+    },
+}  # fmt: skip
 
 
 def _sender(xml: str) -> str:

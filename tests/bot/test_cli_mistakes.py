@@ -164,6 +164,7 @@ def test_negative_days_are_refused(mistake: Mistake, config: Path) -> None:
         (("users",), "choose one of: show"),
         (("db",), "choose one of: upgrade"),
         (("keywords",), "choose one of: check, test, publish, history"),
+        (("menus",), "choose one of: check, publish, history, rollback, pull, show, try"),
     ],
 )
 def test_a_missing_subcommand_lists_the_choices(

@@ -79,7 +79,7 @@ async def _simulate(
 ) -> str:
     args = argparse.Namespace(
         account=None, aes=False, click=None, subscribe=None, scan=None, voice=None,
-        wecom=None, openid="o_browser_test", text=text, url=base,
+        wecom=None, menu=None, openid="o_browser_test", text=text, url=base,
     )  # fmt: skip
     capsys.readouterr()
     assert await simulate(settings, args) == 0

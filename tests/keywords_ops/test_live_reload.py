@@ -10,7 +10,7 @@ from bot.ops.keyword_ops import KeywordStore
 from bot.runtime.keyword_reload import KeywordReloader
 from bot.testing.wechat_player import WeChatPlayer
 from keywords.table_csv import format_table, parse_table
-from storage.keyword_versions import NewVersion, publish_version
+from storage.tables.keywords import NewVersion, publish_version
 from tests.bot.helpers import BotClient, exchange
 from tests.keywords_ops.tables import V1, V2
 

@@ -16,8 +16,7 @@ from keywords.rules import Rule
 from keywords.table_csv import format_table, parse_table
 from storage.cache import MemoryCache
 from storage.database import SessionFactory
-from storage.keyword_models import SHARED_ACCOUNT
-from storage.keyword_versions import StoredTable, VersionInfo
+from storage.tables.keywords import SHARED_ACCOUNT, StoredTable, VersionInfo
 from storage.types import utc_now
 from tests.keywords.strategies import tables
 from tests.keywords_ops.tables import BROKEN, V1, V2

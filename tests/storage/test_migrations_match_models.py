@@ -8,8 +8,8 @@ from sqlalchemy import Connection
 
 import storage.admin_models
 import storage.journey_models
-import storage.keyword_models
 import storage.lead_models
+import storage.tables.models
 import storage.tagging_models  # noqa: F401 - every table of the app
 from storage.database import SessionFactory
 from storage.models import Base

@@ -72,6 +72,18 @@ async def test_counter_tags_after_enough_clicks_within_the_window(sessions: Sess
     assert ("tag_added", "高意向") in await timeline(sessions, pid)
 
 
+async def test_a_click_counter_counts_every_menu_event_with_the_key(
+    sessions: SessionFactory,
+) -> None:
+    """A scanner, photo or location button carries its key like a click, and counts as one."""
+    tagging = tagging_with(COUNTER, Clock())
+    pid = await feed(sessions, tagging, event="scancode_waitmsg", key="MENU_PRICE")
+    await feed(sessions, tagging, event="location_select", key="MENU_PRICE")
+    assert "高意向" not in await tags(sessions, pid)
+    await feed(sessions, tagging, event="pic_weixin", key="MENU_PRICE")
+    assert (await tags(sessions, pid))["高意向"].source == "counter:price_clicks"
+
+
 async def test_text_counter_counts_messages_containing_the_word(sessions: SessionFactory) -> None:
     tagging = tagging_with(COUNTER, Clock())
     pid = await text(sessions, tagging, "有优惠吗")

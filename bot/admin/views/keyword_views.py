@@ -1,5 +1,6 @@
 """Keyword tables: the editable grid, upload and download, publish with a diff preview,
-history with rollback. Publishing goes through `KeywordStore`, as the CLI's does."""
+history with rollback. Publishing goes through `KeywordStore`, as the CLI's does, which
+also writes the audit entry."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.admin.guard import require, viewer
-from bot.admin.keys import SITE
 from bot.admin.keyword_grid import Grid, blank_row, grid_of_rules, parse_grid, rows_from_form
 from bot.admin.roles import Permission
 from bot.admin.views.forms import form_text
@@ -20,8 +20,7 @@ from keywords.diff import diff_tables
 from keywords.table_csv import XLSX_SUFFIX, format_table, parse_table
 from keywords.table_rows import COLUMNS
 from keywords.table_xlsx import format_workbook, parse_workbook
-from storage.keyword_models import SHARED_ACCOUNT
-from storage.types import utc_now
+from storage.tables.keywords import SHARED_ACCOUNT
 
 routes = web.RouteTableDef()
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -132,10 +131,6 @@ async def publish(request: web.Request) -> web.StreamResponse:
     except KeywordOpsError as error:
         # The preview checked this table already; only a hand-made request lands here.
         raise web.HTTPUnprocessableEntity(text=error.message) from None
-    await request.config_dict[SITE].users.audit(
-        who, "keywords.publish", account, f"v{published.version.id}: {published.diff.summary()}",
-        utc_now(),
-    )  # fmt: skip
     raise web.HTTPSeeOther(account_url(account) + f"?published={published.version.id}")
 
 
@@ -206,8 +201,4 @@ async def rollback(request: web.Request) -> web.StreamResponse:
         published = await store_of(request).rollback(version, who)
     except KeywordOpsError as error:
         raise web.HTTPNotFound(text=error.message) from None
-    await request.config_dict[SITE].users.audit(
-        who, "keywords.rollback", published.version.account,
-        f"v{version} → v{published.version.id}", utc_now(),
-    )  # fmt: skip
     raise web.HTTPSeeOther(account_url(published.version.account))
