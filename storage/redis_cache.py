@@ -98,7 +98,7 @@ class RedisCache:
         async def unsubscribe() -> None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            await pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
+            await pubsub.aclose()
 
         return unsubscribe
 

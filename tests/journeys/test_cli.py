@@ -48,7 +48,7 @@ def test_check_accepts_the_demo_file(capsys: pytest.CaptureFixture[str]) -> None
          "[[journey.step]]\naction = \"text\"\ntext = \"t\"\n", "x.toml:4: journey 'a'.exit"),
         ("[[journey]]\nname = \"a\"\ntrigger = \"segment\"\n[[journey.step]]\naction = \"text\"\n"
          "text = \"t\"\ntemplate = \"nope\"\n", "x.toml:7: journey 'a' step 1.template: names no"),
-        ("daily_cap = 0\n", "x.toml:1: .daily_cap: must be an integer of at least 1"),
+        ("daily_cap = 0\n", "x.toml:1: daily_cap: must be at least 1, got 0"),
         ("[[journey]\n", "x.toml:1:"),
     ],
 )  # fmt: skip
