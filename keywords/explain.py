@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
+from keywords.hours import local_time
 from keywords.matcher import KeywordMatcher, Match, Signal
 from keywords.rules import ReplyMode, ReplyType
 
@@ -19,6 +20,7 @@ class Explanation:
     winner: Match | None
     beaten: tuple[Match, ...]
     closed: tuple[Match, ...] = ()
+    at: time | None = None  # the Shanghai time of day it was tried at
 
     @property
     def replies(self) -> tuple[str, ...]:
@@ -52,4 +54,5 @@ def explain_signal(matcher: KeywordMatcher, signal: Signal, now: datetime) -> Ex
         for match in matcher.explain(signal, now, any_hour=True)
         if match.rule.name not in open_rules and match.rule.hours is not None
     )
-    return Explanation(signal, winner, beaten if winner is not None else (), closed)
+    beaten = beaten if winner is not None else ()
+    return Explanation(signal, winner, beaten, closed, local_time(now))

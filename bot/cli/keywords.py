@@ -20,7 +20,7 @@ from typing import Any
 from bot.cli.database import database_line, require_database
 from bot.cli.errors import UsageError, existing_file, positive_int, print_problems, run_check
 from bot.config.settings import Settings
-from bot.ops.keyword_ops import INVALID, KeywordOpsError, KeywordStore
+from bot.ops.keyword_ops import INVALID, KeywordOpsError, KeywordStore, Published
 from bot.ops.keyword_reports import misses_report, variants_report
 from bot.ops.keyword_text import (
     explanation_text,
@@ -153,18 +153,14 @@ async def _segmenter() -> Segmenter:
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     command: str = args.keywords_command
-    by = getattr(args, "by", None) or getpass.getuser()
     async with _store(settings) as store:
         if command in _WRITING:
-            _write([database_line(settings).rstrip()], "err")  # stdout is the result
-        if command == "test":
+            published = await _publish(store, args)
+            # Which database was written (stderr: stdout is the result).
+            _write([database_line(settings).rstrip()], "err")
+            _write(published_text(published))
+        elif command == "test":
             return await _test(store, args)
-        if command == "publish":
-            parsed = await asyncio.to_thread(read_table, args.file)
-            store.check_account(args.account)
-            _write(published_text(await store.publish(args.account, parsed, by, args.file.name)))
-        elif command == "rollback":
-            _write(published_text(await store.rollback(args.version, by)))
         elif command == "history":
             _write(history_text(await store.history(args.account)))
         elif command == "export":
@@ -178,6 +174,16 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             _write(variants_text(await variants_report(store, utc_now(), args.days, args.account),
                                  args.days))  # fmt: skip
     return 0
+
+
+async def _publish(store: KeywordStore, args: argparse.Namespace) -> Published:
+    """`publish FILE` or `rollback VERSION`, by `--by` or the OS user."""
+    by = args.by or getpass.getuser()
+    if args.keywords_command == "rollback":
+        return await store.rollback(args.version, by)
+    store.check_account(args.account)
+    parsed = await asyncio.to_thread(read_table, args.file)
+    return await store.publish(args.account, parsed, by, args.file.name)
 
 
 def _signal(args: argparse.Namespace) -> Signal:

@@ -25,7 +25,8 @@ def explanation_text(explanation: Explanation) -> list[str]:
     """Which rule fires and why, the reply, the tags and points."""
     winner = explanation.winner
     closed = [f"  {_match_line(match)}" for match in explanation.closed]
-    skipped = ["skipped (outside its hours at this time):", *closed] if closed else []
+    at = f" at {explanation.at:%H:%M}" if explanation.at else ""
+    skipped = [f"closed{at} (outside their hours):", *closed] if closed else []
     if winner is None:
         return [f"no rule fires on {explanation.signal.trigger} {explanation.signal.text!r}",
                 *skipped, "reply: the fallback answers"]  # fmt: skip

@@ -84,6 +84,7 @@ async def test_the_example_config_fails_with_one_line_per_demo_setting(
         "[admin] seed_ops_password",
         "[[wechat]] main credentials",
         "[[wecom]] sales credentials",
+        "[admin] credentials",
         "[admin] session_key",
         "database answers",
         "[[wechat]] main",
@@ -98,7 +99,7 @@ async def test_the_example_config_fails_with_one_line_per_demo_setting(
     # Nothing answers at the fake API: the bot is not running, not an IP whitelist.
     assert ": the bot is not running (the demo's fake API is served by `wxbot serve` itself)" in out
     assert "whitelist" not in out
-    assert out.endswith("10 of 14 checks failed\n")
+    assert out.endswith("11 of 15 checks failed\n")
     assert not (example.parent / "wxbot.db").exists()
 
 

@@ -106,7 +106,9 @@ _Field = tuple[str, Secret | str, bool]
 def _secrets(settings: Settings) -> Iterator[Check]:
     """One check per [[wechat]] and [[wecom]] table (and [admin]): its credentials."""
     demo = _demo_values()
-    tables: list[tuple[str, list[_Field]]] = []
+    account = "the account's own, from WeChat's 开发 → 基本配置"
+    corp = "the app's own, from WeCom's 应用管理 and 我的企业"
+    tables: list[tuple[str, list[_Field], str]] = []
     for a in settings.wechat:
         # An empty encoding_aes_key is plaintext mode, which WeChat allows.
         fields: list[_Field] = [
@@ -115,7 +117,7 @@ def _secrets(settings: Settings) -> Iterator[Check]:
             ("token", a.token, True),
             ("encoding_aes_key", a.encoding_aes_key, False),
         ]
-        tables.append((f"[[wechat]] {a.name}", fields))
+        tables.append((f"[[wechat]] {a.name}", fields, account))
     for app in settings.wecom:
         fields = [
             ("corp_id", app.corp_id, True),
@@ -123,10 +125,11 @@ def _secrets(settings: Settings) -> Iterator[Check]:
             ("token", app.token, True),
             ("encoding_aes_key", app.encoding_aes_key, True),
         ]
-        tables.append((f"[[wecom]] {app.name}", fields))
+        tables.append((f"[[wecom]] {app.name}", fields, corp))
     if settings.admin.token:  # empty: the admin JSON API is off
-        tables.append(("[admin]", [("token", settings.admin.token, True)]))
-    for where, fields in tables:
+        made = 'one of your own (16+ characters), or "" to turn the JSON API off'
+        tables.append(("[admin]", [("token", settings.admin.token, True)], made))
+    for where, fields, own in tables:
         texts = [(key, v.reveal() if isinstance(v, Secret) else v, need) for key, v, need in fields]
         example = [key for key, text, _ in texts if text in demo]
         empty = [key for key, text, need in texts if need and not text]
@@ -135,9 +138,8 @@ def _secrets(settings: Settings) -> Iterator[Check]:
         yield Check(
             f"{where} credentials",
             not problems,
-            "; ".join(problems) or "the account's own (none empty, none from the example)",
-            f'put the account\'s own values in {settings.source} (or "${{VAR}}" and the'
-            " environment): WeChat's 开发 → 基本配置, WeCom's app page",
+            "; ".join(problems) or "set, none from the example config",
+            f'in {where} of {settings.source}, put {own} (or "${{VAR}}" and the environment)',
         )
 
 
