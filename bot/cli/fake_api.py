@@ -38,7 +38,14 @@ def run_fake_api(settings: Settings, args: argparse.Namespace) -> int:
     app = create_fake_app(demo_fake_state(settings))
     banner = f"fake WeChat/WeCom API for {accounts} at http://{args.host}:{args.port}"
     try:
-        web.run_app(app, host=args.host, port=args.port, print=lambda _: print(banner))  # noqa: T201
+        # No access log: a WeCom token request carries its secret in the query string.
+        web.run_app(
+            app,
+            host=args.host,
+            port=args.port,
+            access_log=None,
+            print=lambda _: print(banner),  # noqa: T201 - the one line saying where it listens
+        )
     except OSError as error:
         if error.errno != errno.EADDRINUSE:
             raise

@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -314,3 +317,43 @@ async def test_doctor_creates_no_database(
     assert status == 1
     assert f"✗ database answers: no database yet at {tmp_path / 'absent.db'}" in out
     assert not (tmp_path / "absent.db").exists()
+
+
+async def test_a_public_url_nothing_answers_at_says_so(
+    write_config: ConfigWriter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config().source
+    port = free_port()
+    status, out = await doctor(config, capsys, "--demo", "--public-url", f"http://127.0.0.1:{port}")
+    assert status == 1
+    assert (
+        f"✗ public URL http://127.0.0.1:{port}/wechat/main: cannot connect to 127.0.0.1:{port}"
+        in out
+    )
+    assert (
+        f"    fix: 127.0.0.1 must resolve to this server, with nginx listening on {port}\n" in out
+    )
+
+
+async def test_fake_api_rehearses_the_configs_own_accounts(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`wxbot fake-api` knows the config's own ids and secrets, apart from any bot."""
+    port = free_port()
+    edit(example, r"^api_base = .*$", f'api_base = "http://127.0.0.1:{port}"')
+    edit(example, r"^app_secret = .*$", 'app_secret = "a-secret-of-our-own"')
+    args = [sys.executable, "-m", "bot", "--config", str(example), "fake-api", "--port", str(port)]
+    fake = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        assert fake.stdout is not None
+        banner = await asyncio.to_thread(fake.stdout.readline)
+        assert (
+            banner.decode() == f"fake WeChat/WeCom API for main, sales at http://127.0.0.1:{port}\n"
+        )
+        await upgrade_schema(load_settings(example, {}).storage.database_url)
+        status, out = await doctor(example, capsys, "--demo")
+        assert status == 0, out
+        assert f"✓ [[wechat]] main: access token from http://127.0.0.1:{port}: token fetched" in out
+    finally:
+        fake.send_signal(signal.SIGINT)
+        await asyncio.to_thread(fake.communicate, timeout=10)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from http import HTTPStatus
 from pathlib import Path
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config.settings import Settings, WeChatAccount
-from bot.ops.doctor.check import Check, timed
+from bot.ops.doctor.check import CHECK_TIMEOUT_S, Check, timed
 from bot.testing.wechat_player import WeChatPlayer
 from storage.cache import open_cache
 from storage.database import create_engine, ping_database
@@ -89,19 +90,33 @@ async def _cache_check(settings: Settings) -> Check:
 
 
 async def url_check(http: aiohttp.ClientSession, public_url: str, account: WeChatAccount) -> Check:
+    """WeChat's GET verification through the public URL, as WeChat's servers send it."""
     url = f"{public_url.rstrip('/')}/wechat/{account.name}"
+    name = f"public URL {url}"
     echo = secrets.token_hex(8)
     query = WeChatPlayer(account.token.reveal(), account.app_id).url_check(echo)
-
-    async def verify() -> str:
-        async with http.get(url, params=query) as response:
+    try:
+        async with http.get(
+            url, params=query, timeout=aiohttp.ClientTimeout(total=CHECK_TIMEOUT_S)
+        ) as response:
             body = await response.text()
-        if response.status != 200 or body != echo:  # noqa: PLR2004 - HTTP OK
-            raise ValueError(f"HTTP {response.status}, answered {body[:60]!r} instead of the echo")
-        return "answers WeChat's GET verification"
-
-    return await timed(
-        f"public URL {url}",
-        verify(),
-        "check nginx proxies /wechat/ to wxbot and the account's token matches",
-    )
+    except TimeoutError:
+        return Check(name, False, f"no answer within {CHECK_TIMEOUT_S:.0f} s")
+    except aiohttp.ClientConnectorError as error:
+        where = f"{error.host}:{error.port}"
+        return Check(
+            name,
+            False,
+            f"cannot connect to {where} ({error.os_error.strerror or error.os_error})",
+            f"{error.host} must resolve to this server, with nginx listening on {error.port}",
+        )
+    except aiohttp.ClientError as error:
+        return Check(name, False, f"{type(error).__name__}: {error}")
+    if response.status != HTTPStatus.OK or body != echo:
+        return Check(
+            name,
+            False,
+            f"HTTP {response.status}, answered {body[:60]!r} instead of the echo",
+            "check nginx proxies /wechat/ to wxbot and the account's token matches",
+        )
+    return Check(name, True, "answers WeChat's GET verification")
