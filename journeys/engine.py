@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -165,7 +165,7 @@ class JourneyEngine:
         message = step.action.is_message
         checks = (
             (step.stale_after is not None and now - run.due_at > step.stale_after,
-             f"skip:stale: due {run.due_at:%Y-%m-%d %H:%M}Z"),
+             f"skip:stale: due {_span(now - run.due_at)} ago"),
             (step.when is not None and not step.when.holds(ctx),
              f"skip:condition: {step.when_text}"),
             (message and facts.lead_locked, "skip:do-not-disturb (won lead)"),
@@ -185,7 +185,9 @@ class JourneyEngine:
         quiet = self.catalog.quiet_hours
         if hold == "wait:quiet":
             opens = quiet.next_open(now)
-            firing.event("postponed", f"quiet hours until {opens:%Y-%m-%d %H:%M}Z")
+            # The window as written (Asia/Shanghai); the run's next step says when, with its zone.
+            window = f"{quiet.start:%H:%M}-{quiet.end:%H:%M}"
+            firing.event("postponed", f"quiet hours {window}")
             return opens
         if hold == "wait:cap":
             firing.event("postponed", f"daily cap {self.catalog.daily_cap} reached")
@@ -218,6 +220,16 @@ class JourneyEngine:
         chain = " → ".join(attempt.channel for attempt in attempts)
         firing.event(repo.QUEUED, chain, attempts[0].channel)
         return None
+
+
+def _span(delta: timedelta) -> str:
+    """`2d 3h`, `5h 10m`, `7m`: how late a step is, in no time zone."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m"
 
 
 _PROFILE_ACTIONS = frozenset({ActionKind.ADD_TAGS, ActionKind.REMOVE_TAGS, ActionKind.ADD_POINTS})

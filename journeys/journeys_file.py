@@ -1,17 +1,18 @@
-"""Reading `journeys.toml`: strict, typed, every error names its line and reason.
+"""Reading `journeys.toml`: strict, typed, and every problem named with its line at once.
 
-Like the tagging rules file: tomllib reports syntax errors with a position;
-for a journey that parses but makes no sense (an unknown action, a bad wait,
-a template nobody defined) the line is found again from the table header and key.
+Read like every hand-written file (`filecheck.toml_table`): a journey that parses but
+makes no sense (an unknown action, a bad wait, a template nobody defined) is one
+problem among all the others, each with its line.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
+from filecheck.problems import Problem, ProblemsError, unreadable
+from filecheck.toml_table import TomlTable, read_toml
 from journeys.definition import (
     CUSTOMER_SERVICE,
     TRIGGER_KINDS,
@@ -24,11 +25,8 @@ from journeys.definition import (
 )
 from journeys.expressions import Expr, ExpressionError, parse_expression
 from journeys.waits import WaitError, parse_duration, parse_quiet_hours, parse_wait
-from tagging.toml_lines import TomlLines
 
-_SYNTAX_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_TOP_LEVEL = {"quiet_hours", "daily_cap", "journey", "template"}
 _ACTION_FIELDS: dict[ActionKind, tuple[str, ...]] = {
     ActionKind.TEXT: ("text",),
     ActionKind.NEWS: ("articles",),
@@ -36,194 +34,136 @@ _ACTION_FIELDS: dict[ActionKind, tuple[str, ...]] = {
     ActionKind.MINIPROGRAM: ("title", "appid", "pagepath", "thumb_media_id"),
     ActionKind.SUBSCRIBE: ("template_id", "page", "data"),
 }
+_OPTIONAL_FIELDS = ("page", "data", "thumb_media_id")
+# Every key an action may have: known even when the action itself is wrong.
+_ACTION_KEYS = (
+    *(key for keys in _ACTION_FIELDS.values() for key in keys),
+    "template",
+    "tags",
+    "points",
+)
 
 
-class JourneysError(Exception):
-    """A journeys file that cannot be used: where (file, line, journey) and why."""
-
-    def __init__(self, source: str, line: int, where: str, reason: str) -> None:
-        self.source, self.line, self.where, self.reason = source, line, where, reason
-        place = f"{source}:{line}" if line else source
-        super().__init__(f"{place}: {where}: {reason}" if where else f"{place}: {reason}")
-
-
-class _Table:
-    def __init__(
-        self, data: Mapping[str, object], where: str, line: int, lines: TomlLines, source: str
-    ) -> None:
-        self.data, self.where, self.line, self._lines, self.source = (
-            data,
-            where,
-            line,
-            lines,
-            source,
-        )
-        self._read: set[str] = set()
-
-    def error(self, key: str, reason: str) -> JourneysError:
-        line = self._lines.key(self.line, key) if key else self.line
-        return JourneysError(
-            self.source, line, f"{self.where}.{key}" if key else self.where, reason
-        )
-
-    def raw(self, key: str) -> object:
-        self._read.add(key)
-        return self.data.get(key)
-
-    def text(self, key: str, default: str | None = None) -> str:
-        value = self.raw(key)
-        if value is None:
-            if default is None:
-                raise self.error(key, "is required")
-            return default
-        if not isinstance(value, str):
-            raise self.error(key, "must be a string")
-        return value
-
-    def integer(self, key: str, default: int, minimum: int = 0) -> int:
-        value = self.raw(key)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.error(key, f"must be an integer of at least {minimum}")
-        return value
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        value = self.raw(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.error(key, "must be a list of strings")
-        return tuple(value)
-
-    def expression(self, key: str) -> tuple[Expr | None, str]:
-        text = self.text(key, "")
-        if not text:
-            return None, ""
-        try:
-            return parse_expression(text), text
-        except ExpressionError as exc:
-            raise self.error(key, str(exc)) from None
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.data) - self._read)
-        if unknown:
-            raise self.error(unknown[0], "unknown key")
+class JourneysError(ProblemsError):
+    """A journeys file that cannot be used: every problem, each with its line and reason."""
 
 
 def load_journeys(path: Path) -> Catalog:
-    return parse_journeys(path.read_text(encoding="utf-8"), str(path))
+    """Read and check a journeys file (blocking); `JourneysError` lists every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise JourneysError(str(path), [Problem(str(path), 0, "", unreadable(exc))]) from None
+    return parse_journeys(text, str(path))
 
 
 def parse_journeys(text: str, source: str = "journeys.toml") -> Catalog:
-    """The catalog `text` defines; `JourneysError` naming the line when it is unusable."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = _SYNTAX_POSITION.search(str(exc))
-        line = int(found.group(1)) if found else len(text.splitlines())
-        reason = _SYNTAX_POSITION.sub("", str(exc)).strip()
-        raise JourneysError(source, line, "", f"{reason} (not valid TOML)") from None
-    lines = TomlLines(text)
-    root = _Table(data, "", 0, lines, source)
-    for key in data:
-        if key not in _TOP_LEVEL:
-            raise JourneysError(source, lines.key(0, key), key, "unknown key")
-    templates = _templates(root, lines, source)
+    """The catalog `text` defines; `JourneysError` with every problem when it is unusable."""
+    root = read_toml(text, source)
+    templates = _templates(root)
     try:
         quiet = parse_quiet_hours(root.text("quiet_hours", "22:00-08:00"))
     except WaitError as exc:
-        raise root.error("quiet_hours", str(exc)) from None
+        root.problem("quiet_hours", str(exc))
+        quiet = parse_quiet_hours("22:00-08:00")
     daily_cap = root.integer("daily_cap", 2, minimum=1)
     journeys: list[Journey] = []
-    steps_seen = 0
-    for index, item in enumerate(_array(root, "journey")):
-        table = _Table(item, f"journey[{index}]", lines.header("journey", index), lines, source)
-        journey = _journey(table, templates, lines, steps_seen)
-        if any(j.name == journey.name for j in journeys):
-            raise table.error("name", f"duplicate journey {journey.name!r}")
-        steps_seen += len(journey.steps)
+    names: set[str] = set()
+    for table in root.tables("journey", label=lambda index, _: f"journey[{index}]"):
+        journey = _journey(table, templates)
+        if journey.name in names:
+            table.problem("name", f"duplicate journey {journey.name!r}")
+        names.add(journey.name)
         journeys.append(journey)
+    root.raise_problems(JourneysError)
     return Catalog(tuple(journeys), templates, quiet, daily_cap)
 
 
-def _array(root: _Table, key: str) -> list[Mapping[str, object]]:
-    value = root.raw(key)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise root.error(key, f"must be [[{key}]] tables")
+def _expression(table: TomlTable, key: str) -> tuple[Expr | None, str]:
+    text = table.text(key, "")
+    if not text:
+        return None, ""
+    try:
+        return parse_expression(text), text
+    except ExpressionError as exc:
+        table.problem(key, str(exc))
+        return None, text
+
+
+def _string_table(table: TomlTable, key: str, value: object) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        table.problem(key, "must be a table of strings (keyword = value)")
+        return {}
     return value
 
 
-def _templates(root: _Table, lines: TomlLines, source: str) -> dict[str, Template]:
+def _templates(root: TomlTable) -> dict[str, Template]:
     templates: dict[str, Template] = {}
-    for index, item in enumerate(_array(root, "template")):
-        table = _Table(item, f"template[{index}]", lines.header("template", index), lines, source)
+    for table in root.tables("template", label=lambda index, _: f"template[{index}]"):
         name = table.text("name")
         if name in templates:
-            raise table.error("name", f"duplicate template {name!r}")
-        data = table.raw("data") or {}
-        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-            raise table.error("data", "must be a table of strings (keyword = value)")
+            table.problem("name", f"duplicate template {name!r}")
+        data = _string_table(table, "data", table.raw("data") or {})
         templates[name] = Template(name, table.text("template_id"), data, table.text("url", ""))
-        table.finish()
     return templates
 
 
-def _journey(
-    table: _Table, templates: Mapping[str, Template], lines: TomlLines, steps_before: int
-) -> Journey:
+def _journey(table: TomlTable, templates: Mapping[str, Template]) -> Journey:
     name = table.text("name")
     if not _NAME.match(name):
-        raise table.error("name", "must be 1-64 letters, digits, '-' or '_'")
-    table.where = f"journey {name!r}"
+        table.problem("name", "must be 1-64 letters, digits, '-' or '_'")
+    elif table.has("name"):
+        table.label = f"journey {name!r}"
     trigger = table.text("trigger")
     kind, _, value = trigger.partition(":")
     if kind not in TRIGGER_KINDS or (kind not in ("contact_added", "segment") and not value):
-        raise table.error("trigger", f"{trigger!r}: use one of {', '.join(TRIGGER_KINDS)}")
-    when, _ = table.expression("when")
-    exit_, exit_text = table.expression("exit")
-    raw_steps = table.raw("step")
-    if not isinstance(raw_steps, list) or not raw_steps:
-        raise table.error("", "needs at least one [[journey.step]]")
-    steps = []
-    for index, item in enumerate(raw_steps):
-        if not isinstance(item, dict):
-            raise table.error("step", "must be [[journey.step]] tables")
-        line = lines.header("journey.step", steps_before + index)
-        step_table = _Table(item, f"journey {name!r} step {index + 1}", line, lines, table.source)
-        steps.append(_step(step_table, templates))
-    restart = table.raw("restart")
-    if restart is not None and not isinstance(restart, bool):
-        raise table.error("restart", "must be true or false")
-    table.finish()
-    return Journey(name, trigger, tuple(steps), when, exit_, exit_text, bool(restart), table.line)
+        table.problem("trigger", f"{trigger!r}: use one of {', '.join(TRIGGER_KINDS)}")
+    when, _ = _expression(table, "when")
+    exit_, exit_text = _expression(table, "exit")
+    label = table.label
+    steps = table.tables("step", label=lambda index, _: f"{label} step {index + 1}")
+    if not steps and table.trusted("step"):
+        table.problem("", "needs at least one [[journey.step]]")
+    restart = table.flag("restart", False)
+    return Journey(
+        name,
+        trigger,
+        tuple(_step(step, templates) for step in steps),
+        when,
+        exit_,
+        exit_text,
+        restart,
+        table.line,
+    )
 
 
-def _step(table: _Table, templates: Mapping[str, Template]) -> Step:
+def _step(table: TomlTable, templates: Mapping[str, Template]) -> Step:
     try:
         wait = parse_wait(table.text("wait", "0m"))
     except WaitError as exc:
-        raise table.error("wait", str(exc)) from None
+        table.problem("wait", str(exc))
+        wait = parse_wait("0m")
     stale_text = table.text("stale_after", "")
+    stale = None
     try:
         stale = parse_duration(stale_text) if stale_text else None
     except WaitError as exc:
-        raise table.error("stale_after", str(exc)) from None
-    when, when_text = table.expression("when")
+        table.problem("stale_after", str(exc))
+    when, when_text = _expression(table, "when")
     kind_text = table.text("action")
     try:
         kind = ActionKind(kind_text)
     except ValueError:
-        choices = ", ".join(k.value for k in ActionKind)
-        raise table.error("action", f"unknown action {kind_text!r}: use {choices}") from None
-    action = _action(table, kind, templates)
-    table.finish()
-    return Step(wait, action, when, when_text, stale, table.line)
+        if table.has("action"):
+            choices = ", ".join(k.value for k in ActionKind)
+            table.problem("action", f"unknown action {kind_text!r}: use {choices}")
+        # Which fields belong to the step depends on its action: none is judged.
+        table.allow(*_ACTION_KEYS)
+        return Step(wait, Action(ActionKind.TEXT), when, when_text, stale, table.line)
+    return Step(wait, _action(table, kind, templates), when, when_text, stale, table.line)
 
 
-def _field(table: _Table, key: str, value: object) -> object:
+def _field(table: TomlTable, key: str, value: object) -> object:
     """A message field of the right shape, so a bad one fails here and not at send time."""
     if key == "articles":
         if (
@@ -233,43 +173,41 @@ def _field(table: _Table, key: str, value: object) -> object:
                 isinstance(a, dict) and all(isinstance(v, str) for v in a.values()) for a in value
             )
         ):
-            raise table.error(key, "must be a list of tables of strings (title, url, ...)")
+            table.problem(key, "must be a list of tables of strings (title, url, ...)")
         return value
     if key == "data":
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise table.error(key, "must be a table of strings (keyword = value)")
-        return value
+        return _string_table(table, key, value)
     if not isinstance(value, str) or not value:
-        raise table.error(key, "must be a non-empty string")
+        table.problem(key, "must be a non-empty string")
     return value
 
 
-def _action(table: _Table, kind: ActionKind, templates: Mapping[str, Template]) -> Action:
+def _action(table: TomlTable, kind: ActionKind, templates: Mapping[str, Template]) -> Action:
     fields: dict[str, object] = {}
     for key in _ACTION_FIELDS.get(kind, ()):
         value = table.raw(key)
-        if value is None and key not in ("page", "data", "thumb_media_id"):
-            raise table.error(key, f"is required for a {kind.value} step")
+        if value is None and key not in _OPTIONAL_FIELDS:
+            table.problem(key, f"is required for a {kind.value} step")
         if value is not None:
             fields[key] = _field(table, key, value)
     template = None
     if kind == ActionKind.TEMPLATE or kind in CUSTOMER_SERVICE:
         template = table.text("template", "") or None
         if kind == ActionKind.TEMPLATE and template is None:
-            raise table.error("template", "is required for a template step")
+            table.problem("template", "is required for a template step")
         if template is not None and template not in templates:
-            raise table.error("template", f"names no [[template]]: {template!r}")
+            table.problem("template", f"names no [[template]]: {template!r}")
     tags = table.texts("tags") if kind in (ActionKind.ADD_TAGS, ActionKind.REMOVE_TAGS) else ()
     if kind in (ActionKind.ADD_TAGS, ActionKind.REMOVE_TAGS) and not tags:
-        raise table.error("tags", f"is required for a {kind.value} step")
+        table.problem("tags", f"is required for a {kind.value} step")
     points = 0
     if kind == ActionKind.ADD_POINTS:
         points = table.integer("points", 0, minimum=1)
-        if not points:
-            raise table.error("points", "is required for an add_points step")
+        if not table.has("points"):
+            table.problem("points", "is required for an add_points step")
     text = ""
     if kind in (ActionKind.WECOM, ActionKind.REMIND):
         text = table.text("text")
     elif kind == ActionKind.TEXT:
-        text = str(fields["text"])
+        text = str(fields.get("text", ""))
     return Action(kind, fields, tags, points, template, text)

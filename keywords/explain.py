@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
+from keywords.hours import local_time
 from keywords.matcher import KeywordMatcher, Match, Signal
 from keywords.rules import ReplyMode, ReplyType
 
 
 @dataclass(frozen=True)
 class Explanation:
-    """The winning match (None: no rule fires, the fallback answers) and every rule
-    that also fired on the signal but lost on priority or row order."""
+    """The winning match (None: no rule fires, the fallback answers), every rule that
+    also fired on the signal but lost on priority or row order, and the rules that
+    would have fired but were outside their `hours`."""
 
     signal: Signal
     winner: Match | None
     beaten: tuple[Match, ...]
+    closed: tuple[Match, ...] = ()
+    at: time | None = None  # the Shanghai time of day it was tried at
 
     @property
     def replies(self) -> tuple[str, ...]:
@@ -44,4 +48,11 @@ def explain_signal(matcher: KeywordMatcher, signal: Signal, now: datetime) -> Ex
     winner = matcher.match(signal, now)
     every = matcher.explain(signal, now)
     beaten = tuple(match for match in every if winner is None or match.rule != winner.rule)
-    return Explanation(signal, winner, beaten if winner is not None else ())
+    open_rules = {match.rule.name for match in every}
+    closed = tuple(
+        match
+        for match in matcher.explain(signal, now, any_hour=True)
+        if match.rule.name not in open_rules and match.rule.hours is not None
+    )
+    beaten = beaten if winner is not None else ()
+    return Explanation(signal, winner, beaten, closed, local_time(now))

@@ -78,9 +78,12 @@ class KeywordMatcher:
                     return self._match(rank, BLANK)
         return None
 
-    def explain(self, signal: Signal, now: datetime) -> list[Match]:
-        """Every rule that fires on `signal` at `now`, the winner first (for the ops `test`)."""
-        in_hours = self._opening(now)
+    def explain(self, signal: Signal, now: datetime, *, any_hour: bool = False) -> list[Match]:
+        """Every rule that fires on `signal` at `now`, the winner first (for the ops `test`).
+
+        `any_hour`: as if every rule's `hours` were open, to tell which ones were closed.
+        """
+        in_hours = self._opening(now) if not any_hour else (lambda rank: True)
         found = self._index(signal).every(normalize(signal.text), in_hours, self._segmenter.cut)
         if not found and signal.trigger is Trigger.TEXT:
             found = {rank: BLANK for rank in self._defaults if in_hours(rank)}

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from bot.cli.errors import UsageError
 from bot.config.settings import Settings
+from bot.ops.times import format_time
 from storage.database import create_engine, create_session_factory, upgrade_schema
 from storage.lead_models import WeComEvent
 from storage.models import InboundEvent
@@ -29,7 +31,7 @@ async def run_events(settings: Settings, args: argparse.Namespace, out: TextIO) 
             for stream, (event_id, key, attempts, error, received) in found:
                 indented = (error or "").replace("\n", "\n    ")
                 out.write(
-                    f"{stream} #{event_id}  {key}  received {received:%Y-%m-%d %H:%M:%S %Z}"
+                    f"{stream} #{event_id}  {key}  received {format_time(received)}"
                     f"  after {attempts} attempts\n    {indented}\n"
                 )
             return 0
@@ -37,8 +39,7 @@ async def run_events(settings: Settings, args: argparse.Namespace, out: TextIO) 
         async with sessions.begin() as session:
             retried = await retry_event(session, table, args.id)
         if not retried:
-            out.write(f"no failed event #{args.id}\n")
-            return 1
+            raise UsageError(f"no failed event #{args.id} (`wxbot events failed` lists them)")
         out.write(f"event #{args.id} is queued again; a running bot applies it within a second\n")
         return 0
     finally:

@@ -5,10 +5,11 @@
     wxbot journeys runs --user ID
     wxbot journeys dry-run NAME --user ID
     wxbot journeys stats NAME
-    wxbot journeys start NAME --segment "tag:高意向 & !tag:已留资"
+    wxbot journeys start NAME --segment "tag:高意向 & !tag:留资"
 
 ID is an openid, a phone number or #id (as for `wxbot users show`). Times are
-shown in Asia/Shanghai, the zone waits and quiet hours are written in.
+shown in Asia/Shanghai, the zone waits and quiet hours are written in, with the
+zone said on each (`bot.ops.times`).
 """
 
 from __future__ import annotations
@@ -17,20 +18,21 @@ import argparse
 import asyncio
 import logging
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.errors import UsageError, run_check
 from bot.config.settings import Settings
+from bot.ops.times import format_time
 from bot.runtime.journeys import build_journeys
+from filecheck.problems import Problem
 from journeys.campaigns import start_segment
-from journeys.definition import Catalog
+from journeys.definition import Catalog, Journey
 from journeys.dry_run import plan
 from journeys.expressions import ExpressionError, parse_expression
-from journeys.journeys_file import JourneysError, load_journeys
-from keywords.hours import shanghai
+from journeys.journeys_file import load_journeys
 from leads.lifecycle import LeadState
 from storage import journey_repo as repo
 from storage.database import SessionFactory, create_engine, create_session_factory, upgrade_schema
@@ -53,47 +55,44 @@ def add_journeys_parser(commands: argparse._SubParsersAction[Any]) -> None:
     sub.add_parser("stats", help="entered, at each step, exits, conversions").add_argument("name")
     start = sub.add_parser("start", help="enter everyone in a segment into a journey now")
     start.add_argument("name")
-    start.add_argument("--segment", required=True, help='e.g. "tag:高意向 & !tag:已留资"')
-
-
-def _local(value: datetime | None) -> str:
-    return "-" if value is None else value.astimezone(shanghai()).strftime("%Y-%m-%d %H:%M")
+    start.add_argument("--segment", required=True, help='e.g. "tag:高意向 & !tag:留资"')
 
 
 def run_journeys(settings: Settings, args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Run one `wxbot journeys` subcommand; the exit status."""
+    """Run one `wxbot journeys` subcommand; the exit status (see `bot.cli.errors`)."""
     out = out or sys.stdout
     if args.journeys_command == "check":
-        return _check(args.file, out)
+        return run_check(args.file, _checked, out)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return asyncio.run(run_journeys_async(settings, args, out))
 
 
 async def run_journeys_async(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    """The subcommands that read the database, for a caller already in an event loop."""
+    """The subcommands that read the database, for a caller already in an event loop.
+
+    A journeys file with errors raises its `JourneysError` (one line, exit 2).
+    """
     if settings.journeys.file is None:
-        out.write(f"no [journeys] file in {settings.source}\n")
-        return 1
-    try:
-        catalog = await asyncio.to_thread(load_journeys, settings.journeys.file)
-    except JourneysError as error:
-        out.write(f"{error}\n")
-        return 1
+        raise UsageError(f"no [journeys] file in {settings.source}")
+    catalog = await asyncio.to_thread(load_journeys, settings.journeys.file)
     return await _run(settings, catalog, args, out)
 
 
-def _check(path: Path, out: TextIO) -> int:
-    try:
-        catalog = load_journeys(path)
-    except (JourneysError, OSError) as error:
-        out.write(f"{error}\n")
-        return 1
+def _checked(path: Path) -> tuple[str, tuple[Problem, ...]]:
+    catalog = load_journeys(path)
     steps = sum(len(j.steps) for j in catalog.journeys)
-    out.write(
-        f"{path}: ok, {len(catalog.journeys)} journeys, {steps} steps, "
-        f"{len(catalog.templates)} templates\n"
+    return (
+        f"{len(catalog.journeys)} journeys, {steps} steps, {len(catalog.templates)} templates",
+        (),
     )
-    return 0
+
+
+def _journey(catalog: Catalog, name: str) -> Journey:
+    journey = catalog.get(name)
+    if journey is None:
+        known = ", ".join(j.name for j in catalog.journeys) or "none"
+        raise UsageError(f"no journey named {name!r} (known: {known})")
+    return journey
 
 
 async def _run(settings: Settings, catalog: Catalog, args: argparse.Namespace, out: TextIO) -> int:
@@ -126,10 +125,7 @@ async def _list(sessions: SessionFactory, catalog: Catalog, out: TextIO) -> int:
 
 
 async def _stats(sessions: SessionFactory, catalog: Catalog, name: str, out: TextIO) -> int:
-    journey = catalog.get(name)
-    if journey is None:
-        out.write(f"no journey named {name!r}\n")
-        return 1
+    journey = _journey(catalog, name)
     async with sessions() as session:
         stats = await repo.journey_stats(session, name, LeadState.WON)
     out.write(f"{name}: entered {stats.entered}\n")
@@ -149,15 +145,11 @@ async def _start(
     args: argparse.Namespace,
     out: TextIO,
 ) -> int:
-    journey = catalog.get(args.name)
-    if journey is None:
-        out.write(f"no journey named {args.name!r}\n")
-        return 1
+    journey = _journey(catalog, args.name)
     try:
         segment = parse_expression(args.segment)
     except ExpressionError as error:
-        out.write(f"--segment: {error}\n")
-        return 2
+        raise UsageError(f"--segment {args.segment!r}: {error}") from None
     runtime = build_journeys(settings, catalog, utc_now)
     matched, entered = await start_segment(
         sessions, runtime.engine, journey, segment, trigger=f"segment {args.segment}"
@@ -178,15 +170,11 @@ async def _per_user(
     now = utc_now()
     async with sessions() as session:
         profile_id = await find_profile(session, args.user)
-        if profile_id is None and args.journeys_command == "runs":
-            out.write(f"no profile matches {args.user!r}\n")
-            return 1
-        if profile_id is not None and args.journeys_command == "runs":
+        if args.journeys_command == "runs":
+            if profile_id is None:
+                raise UsageError(f"no profile matches {args.user!r}")
             return await _runs(session, catalog, profile_id, out)
-        journey = catalog.get(args.name)
-        if journey is None:
-            out.write(f"no journey named {args.name!r}\n")
-            return 1
+        journey = _journey(catalog, args.name)
         if profile_id is None:
             # A fresh install has nobody yet: show the plan for a follower just seen.
             out.write(f"no profile matches {args.user!r}: planning for a new follower\n")
@@ -196,14 +184,14 @@ async def _per_user(
             facts = found[profile_id]
     refusal, steps = plan(journey, catalog, facts, now)
     who = f"profile #{profile_id}" if profile_id is not None else repr(args.user)
-    out.write(f"dry run of {journey.name} for {who}, now {_local(now)} (Asia/Shanghai)\n")
+    out.write(f"dry run of {journey.name} for {who}, now {format_time(now)}\n")
     if refusal:
         out.write(f"  would not enter: {refusal}\n")
         return 0
     for step in steps:
         note = f" ({step.note})" if step.note else ""
         out.write(
-            f"  step {step.number} at {_local(step.at)}{note}: {step.action}: {step.outcome}\n"
+            f"  step {step.number} at {format_time(step.at)}{note}: {step.action}: {step.outcome}\n"
         )
     return 0
 
@@ -216,16 +204,16 @@ async def _runs(session: AsyncSession, catalog: Catalog, profile_id: int, out: T
     for run in runs:
         journey = catalog.get(run.journey)
         total = len(journey.steps) if journey else 0
-        line = f"run #{run.id} {run.journey} {run.status}, started {_local(run.started_at)}"
+        line = f"run #{run.id} {run.journey} {run.status}, started {format_time(run.started_at)}"
         if run.status == "active" and journey and run.step < total:
             step = journey.steps[run.step]
             what = f"{run.step + 1}/{total} {step.action.kind.value}"
-            line += f", next step {what} at {_local(run.due_at)}"
+            line += f", next step {what} at {format_time(run.due_at)}"
         elif run.exit_reason:
-            line += f", {run.exit_reason} at {_local(run.ended_at)}"
+            line += f", {run.exit_reason} at {format_time(run.ended_at)}"
         out.write(line + "\n")
         for event in (await repo.events_of(session, run.id))[-5:]:
             channel = f" {event.channel}" if event.channel else ""
             what = f"step {(event.step or 0) + 1} {event.kind}{channel} {event.detail or ''}"
-            out.write(f"    {_local(event.at)} {what.rstrip()}\n")
+            out.write(f"    {format_time(event.at)} {what.rstrip()}\n")
     return 0

@@ -18,21 +18,21 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.database import database_line, require_database
-from bot.cli.errors import UsageError, positive_int
+from bot.cli.errors import UsageError, existing_file, positive_int, print_problems, run_check
 from bot.config.settings import Settings
-from bot.ops.keyword_ops import KeywordOpsError, KeywordStore
+from bot.ops.keyword_ops import INVALID, KeywordOpsError, KeywordStore, Published
 from bot.ops.keyword_reports import misses_report, variants_report
 from bot.ops.keyword_text import (
     explanation_text,
     history_text,
     misses_text,
-    problems_text,
     published_text,
     variants_text,
 )
 from keywords.explain import explain_signal
 from keywords.hours import shanghai
 from keywords.matcher import KeywordMatcher, Signal
+from keywords.problems import Problem
 from keywords.rules import Rule, Trigger
 from keywords.segmenter import Segmenter
 from keywords.table_csv import XLSX_SUFFIX, format_table, read_table
@@ -96,16 +96,12 @@ def _write(lines: Sequence[str], stream: str = "out") -> None:
     (sys.stdout if stream == "out" else sys.stderr).write("".join(f"{ln}\n" for ln in lines))
 
 
-def _existing(path: Path | None) -> None:
-    if path is not None and not path.is_file():
-        raise UsageError(f"{path} does not exist")
-
-
 def run_keywords(settings: Settings, args: argparse.Namespace) -> int:
-    """Run one `wxbot keywords` subcommand; the exit status."""
+    """Run one `wxbot keywords` subcommand; the exit status (see `bot.cli.errors`)."""
     if args.keywords_command == "check":
-        return _check(args.file)
-    _existing(getattr(args, "file", None))
+        return run_check(args.file, _checked, sys.stdout)
+    if getattr(args, "file", None) is not None:
+        existing_file(args.file)
     exporting = args.keywords_command == "export"
     if exporting and _xlsx(args) and args.output is None and sys.stdout.isatty():
         raise UsageError("XLSX is binary: give -o FILE.xlsx, or redirect stdout to a file")
@@ -116,8 +112,10 @@ def run_keywords(settings: Settings, args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_run(settings, args))
     except KeywordOpsError as error:
-        _write([f"error: {error.message}", *problems_text(error.problems)], "err")
-        return 1
+        if error.status != INVALID:  # an unknown account or version, a bad --at
+            raise UsageError(error.message) from None
+        _write([f"error: {error.message}"], "err")
+        return print_problems(error.problems, sys.stderr)
 
 
 # Commands that write the database say which one; the others need it to exist.
@@ -130,15 +128,9 @@ def _xlsx(args: argparse.Namespace) -> bool:
     return bool(args.format == "xlsx" or (args.format is None and suffix == XLSX_SUFFIX))
 
 
-def _check(path: Path) -> int:
-    if not path.is_file():
-        _write([f"error: {path} does not exist"], "err")
-        return 1
+def _checked(path: Path) -> tuple[str, Sequence[Problem]]:
     parsed = read_table(path)
-    _write(problems_text(parsed.problems))
-    errors, warnings = len(parsed.errors), len(parsed.problems) - len(parsed.errors)
-    _write([f"{path}: {len(parsed.rules)} rules, {errors} errors, {warnings} warnings"])
-    return 1 if errors else 0
+    return f"{len(parsed.rules)} rules", parsed.problems
 
 
 @asynccontextmanager
@@ -161,18 +153,14 @@ async def _segmenter() -> Segmenter:
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     command: str = args.keywords_command
-    by = getattr(args, "by", None) or getpass.getuser()
     async with _store(settings) as store:
         if command in _WRITING:
-            _write([database_line(settings).rstrip()], "err")  # stdout is the result
-        if command == "test":
+            published = await _publish(store, args)
+            # Which database was written (stderr: stdout is the result).
+            _write([database_line(settings).rstrip()], "err")
+            _write(published_text(published))
+        elif command == "test":
             return await _test(store, args)
-        if command == "publish":
-            parsed = await asyncio.to_thread(read_table, args.file)
-            store.check_account(args.account)
-            _write(published_text(await store.publish(args.account, parsed, by, args.file.name)))
-        elif command == "rollback":
-            _write(published_text(await store.rollback(args.version, by)))
         elif command == "history":
             _write(history_text(await store.history(args.account)))
         elif command == "export":
@@ -186,6 +174,16 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             _write(variants_text(await variants_report(store, utc_now(), args.days, args.account),
                                  args.days))  # fmt: skip
     return 0
+
+
+async def _publish(store: KeywordStore, args: argparse.Namespace) -> Published:
+    """`publish FILE` or `rollback VERSION`, by `--by` or the OS user."""
+    by = args.by or getpass.getuser()
+    if args.keywords_command == "rollback":
+        return await store.rollback(args.version, by)
+    store.check_account(args.account)
+    parsed = await asyncio.to_thread(read_table, args.file)
+    return await store.publish(args.account, parsed, by, args.file.name)
 
 
 def _signal(args: argparse.Namespace) -> Signal:

@@ -1,7 +1,7 @@
 """`wxbot`: serve the bot, play WeChat against it, manage the database.
 
-A mistake the user can fix (a missing file, a config typo, a busy port, a bot that
-is not running) is one line on stderr with exit status 2; see `bot.cli.errors`.
+Exit status: 0 done; 1 the input you gave has problems (all of them are listed);
+2 the command is wrong or cannot run (one line on stderr). See `bot.cli.errors`.
 """
 
 from __future__ import annotations
@@ -14,17 +14,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.cli import processes
 from bot.cli.admin import add_admin_parser, run_admin
 from bot.cli.database import database_line
-from bot.cli.doctor import run_doctor
-from bot.cli.errors import USAGE_EXIT, CliParser, UsageError, positive_int, user_mistake
+from bot.cli.doctor import add_doctor_parser, run_doctor
+from bot.cli.errors import CliParser, ExitStatus, UsageError, positive_int, user_mistake
 from bot.cli.events import run_events
+from bot.cli.fake_api import add_fake_api_parser, run_fake_api
 from bot.cli.journeys import add_journeys_parser, run_journeys
 from bot.cli.keywords import add_keywords_parser, run_keywords
 from bot.cli.menus import add_menus_parser, run_menus
 from bot.cli.outbox import add_outbox_parser, run_outbox
 from bot.cli.simulate import add_simulate_parser, simulate
+from bot.cli.tagging import add_tagging_parser, run_tagging
 from bot.cli.users import show_user
 from bot.config.logs import setup_logging
 from bot.config.settings import Settings, load_settings
@@ -74,13 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
     add_keywords_parser(commands)
     add_outbox_parser(commands)
-    doctor = commands.add_parser("doctor", help="check a production config before traffic")
-    doctor.add_argument(
-        "--public-url", help="the bot's public base URL: check WeChat's GET verification"
-    )
+    add_doctor_parser(commands)
     add_admin_parser(commands)
     add_journeys_parser(commands)
     add_menus_parser(commands)
+    add_tagging_parser(commands)
+    add_fake_api_parser(commands)
     return parser
 
 
@@ -91,15 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config, os.environ)
         return _run(settings, args)
     except BrokenPipeError:
-        # `wxbot outbox | head`: the reader left; Python would print a traceback at exit.
+        # `wxbot outbox | head`: the reader left, having read what it wanted; Python
+        # would print a traceback at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return ExitStatus.DONE
     except Exception as error:
         message = user_mistake(error)
         if message is None:
             raise
         sys.stderr.write(f"{message}\n")
-        return USAGE_EXIT
+        return ExitStatus.USAGE
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
@@ -114,10 +115,12 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         "users": lambda: asyncio.run(show_user(settings, args.who, sys.stdout)),
         "outbox": lambda: asyncio.run(run_outbox(settings, args, sys.stdout)),
         "admin": lambda: asyncio.run(run_admin(settings, args)),
-        "doctor": lambda: asyncio.run(run_doctor(settings, args.public_url, sys.stdout)),
+        "doctor": lambda: asyncio.run(run_doctor(settings, args, sys.stdout)),
+        "tagging": lambda: run_tagging(args, sys.stdout),
+        "fake-api": lambda: run_fake_api(settings, args),
         "db": lambda: _upgrade(settings),
     }
-    return commands[args.command]()
+    return int(commands[args.command]())
 
 
 def _upgrade(settings: Settings) -> int:
@@ -133,6 +136,9 @@ def _processes(settings: Settings, args: argparse.Namespace) -> int:
             f"--workers {args.workers} needs [storage] redis_url in {settings.source}:"
             " the in-process cache is one process's own"
         )
+    # Only these two need the app (and its imports); every other command starts faster.
+    from bot.cli import processes  # noqa: PLC0415
+
     if args.command == "worker":
         return processes.work(settings, args.workers)
     sys.stdout.write(database_line(settings))

@@ -23,7 +23,7 @@ from bot.cli.database import database_line, require_database, sqlite_file
 from bot.cli.errors import UsageError
 from bot.config.settings import Settings
 from bot.effects.api_clients import official_account_clients
-from bot.ops.keyword_text import problems_text
+from filecheck.problems import problem_lines
 from bot.ops.menu_ops import (
     INVALID,
     REFUSED,
@@ -86,7 +86,7 @@ def run_menus(settings: Settings, args: argparse.Namespace) -> int:
             return asyncio.run(_check(settings, args))
         return asyncio.run(_run(settings, args))
     except MenuOpsError as error:
-        _write([f"error: {error.message}", *problems_text(error.problems)], "err")
+        _write([f"error: {error.message}", *problem_lines(error.problems)], "err")
         return 1 if error.status in (INVALID, REFUSED) else 2
 
 

@@ -50,8 +50,9 @@ async def _sessions(settings: Settings) -> AsyncIterator[SessionFactory]:
 async def run_outbox(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     async with _sessions(settings) as sessions:
         if args.outbox_command == "retry":
-            sys.stderr.write(database_line(settings))
-            return _retried(args.id, await requeue(sessions, args.id), out)
+            status = _retried(args.id, await requeue(sessions, args.id), out)
+            sys.stderr.write(database_line(settings))  # which database was written
+            return status
         jobs = await list_jobs(
             sessions,
             kind=args.kind,

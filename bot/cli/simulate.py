@@ -62,7 +62,7 @@ def add_simulate_parser(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 async def _callback(
-    player: WeChatPlayer, args: argparse.Namespace, account: WeChatAccount
+    player: WeChatPlayer, args: argparse.Namespace, account: WeChatAccount, *, aes: bool
 ) -> Callback | None:
     """The callback to send; None when there is none (a menu listed, a button WeChat answers)."""
     if args.menu is not None:
@@ -81,11 +81,14 @@ async def _callback(
         xml = player.voice(args.openid, args.voice)
     else:
         xml = player.text(args.openid, args.text or "")
-    return player.callback(xml, aes=args.aes)
+    return player.callback(xml, aes=aes)
 
 
-async def _post(base: str, path: str, callback: Callback) -> str:
-    """The bot's answer; a bot that is not there is the user's to start."""
+async def _post(base: str, path: str, callback: Callback, refused_hint: str = "") -> str:
+    """The bot's answer; a bot that is not there is the user's to start.
+
+    `refused_hint` is added to a 403's line: what the user might change.
+    """
     try:
         async with (
             aiohttp.ClientSession() as session,
@@ -95,7 +98,10 @@ async def _post(base: str, path: str, callback: Callback) -> str:
     except aiohttp.ClientConnectionError:
         raise UsageError(f"nothing answers at {base}: is `wxbot serve` running?") from None
     if response.status != HTTPStatus.OK:
-        raise UsageError(f"the bot answered HTTP {response.status} at {path}: {answer.strip()}")
+        hint = refused_hint if response.status == HTTPStatus.FORBIDDEN else ""
+        raise UsageError(
+            f"the bot answered HTTP {response.status} at {path}: {answer.strip()}{hint}"
+        )
     return answer
 
 
@@ -115,10 +121,13 @@ async def simulate(settings: Settings, args: argparse.Namespace) -> int:
     if args.aes and not account.encoding_aes_key:
         raise UsageError(f"account {account.name} has no encoding_aes_key for --aes")
     player = WeChatPlayer(account.token.reveal(), account.app_id, account.encoding_aes_key.reveal())
-    callback = await _callback(player, args, account)
+    # An account that refuses plaintext gets what WeChat would send it: safe mode.
+    callback = await _callback(player, args, account, aes=args.aes or account.require_encryption)
     if callback is None:
         return 0
-    answer = await _post(_base(settings, args), f"/wechat/{account.name}", callback)
+    # A plaintext callback refused: the running bot's config wants encryption.
+    hint = "" if callback.aes else " (if the bot wants encrypted callbacks: add --aes)"
+    answer = await _post(_base(settings, args), f"/wechat/{account.name}", callback, hint)
     reply = player.read_reply(callback, answer)
     if not reply:
         sys.stdout.write("(no reply)\n")

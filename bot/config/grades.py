@@ -6,77 +6,73 @@ A grade's conditions sit in the grade table itself (one condition) or in
 
 from __future__ import annotations
 
-from bot.config.toml_reader import TomlTable
+from filecheck.toml_table import TomlTable
 from leads.grades import Grade, GradeCondition, Urgency, Window
 
 _GRADE_NAME_MAX = 16
+_WINDOWS = ("messages", "clicks")
 _CONDITION_KEYS = (
     "min_score",
     "any_tags",
     "all_tags",
     "channels",
     "phone",
-    "messages",
-    "messages_days",
-    "clicks",
-    "clicks_days",
+    *_WINDOWS,
+    *(f"{key}_days" for key in _WINDOWS),
 )
 
 
 def read_grades(leads: TomlTable) -> tuple[Grade, ...]:
     grades: list[Grade] = []
+    names: set[str] = set()
     for table in leads.tables("grades"):
         name = table.text("name")
-        if not 0 < len(name) <= _GRADE_NAME_MAX:
-            raise table.error("name", f"must be 1-{_GRADE_NAME_MAX} characters")
-        if any(grade.name == name for grade in grades):
-            raise table.error("name", f"duplicate grade {name!r}")
+        if table.has("name") and not 0 < len(name) <= _GRADE_NAME_MAX:
+            table.problem("name", f"must be 1-{_GRADE_NAME_MAX} characters")
+        elif name in names:
+            table.problem("name", f"duplicate grade {name!r}")
+        names.add(name)
         inline = any(table.has(key) for key in _CONDITION_KEYS)
         alternatives = table.tables("when")
         if inline and alternatives:
-            raise table.error("when", "give the conditions inline or as [[when]] tables, not both")
-        conditions = (
-            [_condition(t, finish=True) for t in alternatives]
-            if alternatives
-            else [_condition(table, finish=False)]
+            table.problem("when", "give the conditions inline or as [[when]] tables, not both")
+        conditions = [_condition(t) for t in alternatives] or [_condition(table)]
+        # Without a condition a grade would take everyone; unless a typo hid the condition.
+        trusted = table.trusted("when", *_CONDITION_KEYS) and all(
+            t.trusted(*_CONDITION_KEYS) for t in alternatives
         )
-        urgency = table.text("urgency", Urgency.NORMAL.value)
-        if urgency not in {u.value for u in Urgency}:
-            raise table.error("urgency", "must be 'normal' or 'urgent'")
-        claim = table.integer("claim_minutes", 0, minimum=0)
+        if trusted and any(condition == GradeCondition() for condition in conditions):
+            table.problem("", "a grade needs at least one condition")
         grades.append(
             Grade(
                 name=name,
                 when=tuple(conditions),
-                urgency=Urgency(urgency),
-                claim_minutes=claim or None,
+                urgency=table.choice("urgency", Urgency, Urgency.NORMAL.value),
+                claim_minutes=table.integer("claim_minutes", 0, minimum=0) or None,
                 push=table.flag("push", True),
                 journey=table.text("journey", "") or None,
             )
         )
-        table.finish()
-        if any(condition == GradeCondition() for condition in conditions):
-            raise table.error("name", "a grade needs at least one condition")
     return tuple(grades)
 
 
 def _window(table: TomlTable, key: str) -> Window | None:
-    if not table.has(key):
+    days = table.integer(f"{key}_days", 7, minimum=1)
+    count = table.optional(key, lambda k: table.integer(k, minimum=1))
+    if count is None:
+        if table.has(f"{key}_days") and table.trusted(key):
+            table.problem(f"{key}_days", f"needs {key}")
         return None
-    count = table.integer(key, minimum=1)
-    return Window(count, table.integer(f"{key}_days", 7, minimum=1))
+    return Window(count, days)
 
 
-def _condition(table: TomlTable, *, finish: bool) -> GradeCondition:
-    condition = GradeCondition(
-        min_score=table.integer("min_score", minimum=0) if table.has("min_score") else None,
+def _condition(table: TomlTable) -> GradeCondition:
+    return GradeCondition(
+        min_score=table.optional("min_score", lambda key: table.integer(key, minimum=0)),
         any_tags=table.texts("any_tags"),
         all_tags=table.texts("all_tags"),
         channels=table.texts("channels"),
-        phone=table.flag("phone") if table.has("phone") else None,
+        phone=table.optional("phone", table.flag),
         messages=_window(table, "messages"),
         clicks=_window(table, "clicks"),
     )
-    if finish:
-        table.finish()
-    return condition

@@ -9,10 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -20,8 +18,8 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.config.grades import read_grades
 from bot.config.secret import Secret
-from bot.config.toml_reader import ErrorCollector, TomlTable
-from bot.errors import SettingsError
+from bot.errors import SettingsError, SettingsErrors
+from filecheck.toml_table import TomlTable, read_toml
 from leads.policy import FollowupTiers, LeadPolicy, SalesRep
 
 # An installed wheel carries the demo (config, tagging rules, keyword table) in
@@ -147,47 +145,59 @@ class Settings:
 def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path | None = None) -> Settings:
     """Read `path` (or `WXBOT_CONFIG`, or the demo config) and apply `env` overrides.
 
-    Every problem of the file is reported at once (`SettingsErrors`). Relative paths
-    (keyword tables, tagging rules, a SQLite database) are relative to the config
-    file, except that the demo installed with the package keeps its database in
-    `cwd` (default: the working directory) rather than inside site-packages.
+    Every problem of the file is reported at once (`SettingsErrors`), each only where
+    it is: a typo in one key is one error, never also an error of a key that depends
+    on it. Relative paths (keyword tables, tagging rules, a SQLite database) are
+    relative to the config file, except that the demo installed with the package
+    keeps its database in `cwd` (default: the working directory) rather than inside
+    site-packages.
     """
     source = path or (Path(env["WXBOT_CONFIG"]) if env.get("WXBOT_CONFIG") else DEMO_CONFIG)
     try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SettingsError(source, "file", "does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(source, "file", f"is not valid TOML: {exc}") from None
-    root = TomlTable(data, "", source)
+    except OSError as exc:
+        raise SettingsError(source, "file", f"cannot be read: {exc.strerror}") from None
+    root = read_toml(text, str(source))
+    database_base = (cwd or Path.cwd()) if source == PACKAGED_DEMO_CONFIG else source.parent
+    settings = read_settings(root, env, source, database_base)
+    problems = root.problems()
+    if problems:
+        errors = [SettingsError(source, p.column or "file", p.message) for p in problems]
+        raise errors[0] if len(errors) == 1 else SettingsErrors(errors)
+    return settings
+
+
+def read_settings(
+    root: TomlTable, env: Mapping[str, str], source: Path, database_base: Path
+) -> Settings:
+    """The settings `root` describes; their problems are recorded on `root`, not raised.
+
+    Only `load_settings` (which checks `root.problems()` first) and the tests that
+    walk the schema call this.
+    """
     base = source.parent
-    database_base = (cwd or Path.cwd()) if source == PACKAGED_DEMO_CONFIG else base
-    errors = ErrorCollector()
-    no_apps: tuple[WeComApp, ...] = ()
-    no_accounts: tuple[WeChatAccount, ...] = ()
-    wecom = errors.attempt(lambda: _wecom_apps(root, env, errors), no_apps)
-    server = errors.attempt(lambda: _server(root.table("server")), _NO_SERVER)
-    storage = errors.attempt(
-        lambda: _storage(root.table("storage"), env, database_base.resolve()), _NO_STORAGE
-    )
-    wechat = errors.attempt(lambda: _accounts(root, base, env, errors), no_accounts)
-    keywords = errors.attempt(
-        lambda: _keywords(root.table("keywords"), base), KeywordSettings(None)
-    )
-    tagging = errors.attempt(lambda: _tagging(root.table("tagging"), base), TaggingSettings())
+    server_table = root.table("server")
+    server = _server(server_table)
+    storage = _storage(root.table("storage"), env, database_base.resolve())
+    wechat = _accounts(root.tables("wechat"), base, env)
+    keywords = _keywords(root.table("keywords"), base)
+    wecom_tables = root.tables("wecom")
+    wecom = _wecom_apps(wecom_tables, env)
+    tagging = _tagging(root.table("tagging"), base)
     # Read even when absent, so a typo such as `[lead]` is told "did you mean `leads`?".
-    leads_table = errors.attempt(lambda: root.table("leads"), None)
-    leads = (
-        errors.attempt(lambda: _leads(leads_table, wecom, errors), None)
-        if "leads" in data and leads_table is not None
+    leads_table = root.table("leads")
+    # Which apps [leads] may name is known only when no [[wecom]] name is in doubt.
+    known_apps = (
+        {app.name for app in wecom}
+        if root.trusted("wecom") and all(table.trusted("name") for table in wecom_tables)
         else None
     )
-    admin = errors.attempt(
-        lambda: _admin(root.table("admin"), env, demo=server.mount_fake_api), AdminSettings()
-    )
-    journeys = errors.attempt(lambda: _journeys(root.table("journeys"), base), JourneySettings())
-    errors.attempt(root.finish, None)
-    errors.raise_any()
+    leads = _leads(leads_table, known_apps) if root.has("leads") else None
+    # Whether this is the demo is known only when [server] mount_fake_api is not in doubt.
+    sure = root.trusted("server") and server_table.trusted("mount_fake_api")
+    admin = _admin(root.table("admin"), env, demo=server.mount_fake_api if sure else None)
     return Settings(
         source=source,
         server=server,
@@ -198,13 +208,8 @@ def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path | None = 
         wecom=wecom,
         leads=leads,
         admin=admin,
-        journeys=journeys,
+        journeys=_journeys(root.table("journeys"), base),
     )
-
-
-# Stand-ins for a section that failed: never used, since its error is raised.
-_NO_SERVER = ServerSettings(host="", port=0, mount_fake_api=False)
-_NO_STORAGE = StorageSettings(database_url="", redis_url="")
 
 
 def _resolved_sqlite(database_url: str, base: Path) -> str:
@@ -228,8 +233,7 @@ def _server(table: TomlTable) -> ServerSettings:
         max_connections=table.integer("max_connections", 1000, minimum=1),
     )
     if server.read_timeout_s <= 0:
-        raise table.error("read_timeout_s", "must be greater than 0")
-    table.finish()
+        table.problem("read_timeout_s", "must be greater than 0")
     return server
 
 
@@ -240,17 +244,16 @@ def _storage(table: TomlTable, env: Mapping[str, str], base: Path) -> StorageSet
     )
     redis_url = env.get("WXBOT_REDIS_URL", table.text("redis_url", ""))
     if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-        raise table.error(
+        table.problem(
             "database_url", "must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
         )
-    if "WXBOT_DATABASE_URL" not in env:
+    elif "WXBOT_DATABASE_URL" not in env:
         try:
             database_url = _resolved_sqlite(database_url, base)
         except ArgumentError as exc:
-            raise table.error("database_url", f"not a database URL: {exc}") from None
+            table.problem("database_url", f"not a database URL: {exc}")
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise table.error("redis_url", "must be empty or a redis:// URL")
-    table.finish()
+        table.problem("redis_url", "must be empty or a redis:// URL")
     return StorageSettings(database_url=database_url, redis_url=redis_url)
 
 
@@ -261,47 +264,55 @@ def _secret(table: TomlTable, key: str, env: Mapping[str, str], default: str | N
         return Secret(raw)
     variable = reference.group(1)
     if variable not in env:
-        raise table.error(key, f"names environment variable {variable}, which is not set")
+        table.problem(key, f"names environment variable {variable}, which is not set")
+        return Secret("")
     return Secret(env[variable])
 
 
-def _aes_key(table: TomlTable, key: str, env: Mapping[str, str]) -> Secret:
-    secret = _secret(table, key, env, "")
+def _aes_key(
+    table: TomlTable, key: str, env: Mapping[str, str], *, required: bool = False
+) -> Secret:
+    secret = _secret(table, key, env, None if required else "")
     value = secret.reveal()
     if value:
         try:
             decoded = base64.b64decode(value + "=", validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: not ASCII
             decoded = b""
         if len(value) != AES_KEY_CHARS or len(decoded) != AES_KEY_BYTES:
-            raise table.error(key, "must be the 43-character EncodingAESKey from the console")
+            table.problem(key, "must be the 43-character EncodingAESKey from the console")
+    elif required:
+        table.problem(key, "is required")
     return secret
 
 
+def _name(table: TomlTable, taken: set[str], what: str) -> str:
+    """The table's `name`: a valid, unique one (duplicates are the later table's problem)."""
+    name = table.text("name")
+    if table.has("name") and not _NAME.match(name):
+        table.problem("name", "must be 1-32 letters, digits, '-' or '_'")
+    elif name in taken:
+        table.problem("name", f"duplicate {what} name {name!r}")
+    taken.add(name)
+    return name
+
+
 def _accounts(
-    root: TomlTable, base: Path, env: Mapping[str, str], errors: ErrorCollector
+    tables: list[TomlTable], base: Path, env: Mapping[str, str]
 ) -> tuple[WeChatAccount, ...]:
-    accounts: list[WeChatAccount] = []
-    for table in root.tables("wechat"):
-        account = errors.attempt(partial(_account, table, base, env, accounts), None)
-        if account is not None:
-            accounts.append(account)
-    return tuple(accounts)
+    names: set[str] = set()
+    return tuple(_account(table, base, env, names) for table in tables)
 
 
 def _account(
-    table: TomlTable, base: Path, env: Mapping[str, str], accounts: list[WeChatAccount]
+    table: TomlTable, base: Path, env: Mapping[str, str], names: set[str]
 ) -> WeChatAccount:
-    name = table.text("name")
-    if not _NAME.match(name):
-        raise table.error("name", "must be 1-32 letters, digits, '-' or '_'")
-    if any(account.name == name for account in accounts):
-        raise table.error("name", f"duplicate account name {name!r}")
+    name = _name(table, names, "account")
     aes_key = _aes_key(table, "encoding_aes_key", env)
     require_encryption = table.flag("require_encryption", bool(aes_key))
-    if require_encryption and not aes_key:
-        raise table.error("require_encryption", "needs an encoding_aes_key")
-    account = WeChatAccount(
+    if require_encryption and not aes_key and table.trusted("encoding_aes_key"):
+        table.problem("require_encryption", "needs an encoding_aes_key")
+    return WeChatAccount(
         name=name,
         app_id=table.text("app_id"),
         app_secret=_secret(table, "app_secret", env, None),
@@ -312,38 +323,23 @@ def _account(
         keywords=base / table.text("keywords"),
         require_encryption=require_encryption,
     )
-    table.finish()
-    return account
 
 
 def _keywords(table: TomlTable, base: Path) -> KeywordSettings:
     shared = table.text("shared", "")
-    table.finish()
     return KeywordSettings(shared=base / shared if shared else None)
 
 
-def _wecom_apps(
-    root: TomlTable, env: Mapping[str, str], errors: ErrorCollector
-) -> tuple[WeComApp, ...]:
-    apps: list[WeComApp] = []
-    for table in root.tables("wecom"):
-        app = errors.attempt(partial(_wecom_app, table, env, apps), None)
-        if app is not None:
-            apps.append(app)
-    return tuple(apps)
+def _wecom_apps(tables: list[TomlTable], env: Mapping[str, str]) -> tuple[WeComApp, ...]:
+    names: set[str] = set()
+    return tuple(_wecom_app(table, env, names) for table in tables)
 
 
-def _wecom_app(table: TomlTable, env: Mapping[str, str], apps: list[WeComApp]) -> WeComApp:
-    name = table.text("name")
-    if not _NAME.match(name):
-        raise table.error("name", "must be 1-32 letters, digits, '-' or '_'")
-    if any(app.name == name for app in apps):
-        raise table.error("name", f"duplicate WeCom app name {name!r}")
-    aes_key = _aes_key(table, "encoding_aes_key", env)
-    if not aes_key:
-        # WeCom callbacks are always encrypted.
-        raise table.error("encoding_aes_key", "is required")
-    app = WeComApp(
+def _wecom_app(table: TomlTable, env: Mapping[str, str], names: set[str]) -> WeComApp:
+    name = _name(table, names, "WeCom app")
+    # WeCom callbacks are always encrypted.
+    aes_key = _aes_key(table, "encoding_aes_key", env, required=True)
+    return WeComApp(
         name=name,
         corp_id=table.text("corp_id"),
         agent_id=table.integer("agent_id", minimum=1),
@@ -352,25 +348,27 @@ def _wecom_app(table: TomlTable, env: Mapping[str, str], apps: list[WeComApp]) -
         encoding_aes_key=aes_key,
         api_base=table.text("api_base", "https://qyapi.weixin.qq.com").rstrip("/"),
     )
-    table.finish()
-    return app
 
 
-def _leads(table: TomlTable, wecom: tuple[WeComApp, ...], errors: ErrorCollector) -> LeadPolicy:
+def _leads(table: TomlTable, known_apps: set[str] | None) -> LeadPolicy:
+    """`known_apps`: the [[wecom]] names, None when a typo leaves them in doubt."""
     app = table.text("wecom")
-    if not any(candidate.name == app for candidate in wecom):
-        raise table.error("wecom", f"names no configured [[wecom]] app: {app!r}")
+    if known_apps is not None and table.has("wecom") and app not in known_apps:
+        table.problem("wecom", f"names no configured [[wecom]] app: {app!r}")
     followup = FollowupTiers(
         remind_days=table.integer("followup_days", 3, minimum=1),
         manager_days=table.integer("followup_manager_days", 5, minimum=1),
         pool_days=table.integer("followup_pool_days", 7, minimum=1),
     )
-    if not followup.remind_days <= followup.manager_days <= followup.pool_days:
-        raise table.error(
+    tiers = ("followup_days", "followup_manager_days", "followup_pool_days")
+    if table.trusted(*tiers) and not (
+        followup.remind_days <= followup.manager_days <= followup.pool_days
+    ):
+        table.problem(
             "followup_pool_days",
             "tiers must not decrease: followup_days <= followup_manager_days <= followup_pool_days",
         )
-    policy = LeadPolicy(
+    return LeadPolicy(
         wecom=app,
         qualify_score=table.integer("qualify_score", 100, minimum=1),
         phone_score=table.integer("phone_score", 50, minimum=0),
@@ -378,50 +376,45 @@ def _leads(table: TomlTable, wecom: tuple[WeComApp, ...], errors: ErrorCollector
         dormant_days=table.integer("dormant_days", 90, minimum=1),
         followup=followup,
         daily_claim_cap=table.integer("daily_claim_cap", 20, minimum=1),
-        sales=_sales(table, errors),
+        sales=_sales(table.tables("sales")),
         grades=read_grades(table),
     )
-    table.finish()
-    return policy
 
 
-def _sales(leads: TomlTable, errors: ErrorCollector) -> tuple[SalesRep, ...]:
-    reps: list[SalesRep] = []
-    for table in leads.tables("sales"):
-        rep = errors.attempt(partial(_sales_rep, table, reps), None)
-        if rep is not None:
-            reps.append(rep)
+def _sales(tables: list[TomlTable]) -> tuple[SalesRep, ...]:
+    userids: set[str] = set()
+    reps = []
+    for table in tables:
+        userid = table.text("userid")
+        if userid in userids:
+            table.problem("userid", f"duplicate salesperson {userid!r}")
+        userids.add(userid)
+        max_open = table.integer("max_open", 0, minimum=0)
+        reps.append(
+            SalesRep(
+                userid=userid,
+                name=table.text("name", userid),
+                tags=table.texts("tags"),
+                max_open=max_open or None,
+                manager=table.text("manager", "") or None,
+            )
+        )
     return tuple(reps)
 
 
-def _sales_rep(table: TomlTable, reps: list[SalesRep]) -> SalesRep:
-    userid = table.text("userid")
-    if any(rep.userid == userid for rep in reps):
-        raise table.error("userid", f"duplicate salesperson {userid!r}")
-    max_open = table.integer("max_open", 0, minimum=0)
-    rep = SalesRep(
-        userid=userid,
-        name=table.text("name", userid),
-        tags=table.texts("tags"),
-        max_open=max_open or None,
-        manager=table.text("manager", "") or None,
-    )
-    table.finish()
-    return rep
-
-
-def _admin(table: TomlTable, env: Mapping[str, str], *, demo: bool) -> AdminSettings:
+def _admin(table: TomlTable, env: Mapping[str, str], *, demo: bool | None) -> AdminSettings:
+    """`demo`: whether [server] mount_fake_api is on; None when a typo leaves it in doubt."""
     token = _secret(table, "token", env, "")
     if token and len(token.reveal()) < ADMIN_TOKEN_MIN_CHARS:
-        raise table.error("token", f"must be at least {ADMIN_TOKEN_MIN_CHARS} characters")
+        table.problem("token", f"must be at least {ADMIN_TOKEN_MIN_CHARS} characters")
     session_key = _secret(table, "session_key", env, "")
     if session_key:
         _check_fernet_key(table, session_key.reveal())
     seed = _secret(table, "seed_ops_password", env, "")
     # A known password on a real deployment would be a way in for anyone who read the docs.
-    if seed and not demo:
-        raise table.error("seed_ops_password", "is for the demo only ([server] mount_fake_api)")
-    settings = AdminSettings(
+    if seed and demo is False:
+        table.problem("seed_ops_password", "is for the demo only ([server] mount_fake_api)")
+    return AdminSettings(
         token=token,
         session_key=session_key,
         session_minutes=table.integer("session_minutes", 480, minimum=5),
@@ -430,8 +423,6 @@ def _admin(table: TomlTable, env: Mapping[str, str], *, demo: bool) -> AdminSett
         secure_cookie=table.flag("secure_cookie", False),
         seed_ops_password=seed,
     )
-    table.finish()
-    return settings
 
 
 def _check_fernet_key(table: TomlTable, key: str) -> None:
@@ -440,26 +431,23 @@ def _check_fernet_key(table: TomlTable, key: str) -> None:
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != AES_KEY_BYTES:
-        raise table.error("session_key", "must be 32 bytes in urlsafe base64 (44 characters)")
+        table.problem("session_key", "must be 32 bytes in urlsafe base64 (44 characters)")
+
+
+def _existing_file(table: TomlTable, key: str, base: Path) -> Path | None:
+    """The file `key` names, relative to the config; None when empty or absent."""
+    name = table.text(key, "")
+    if not name:
+        return None
+    path = base / name
+    if not path.is_file():
+        table.problem(key, f"{path} does not exist")
+    return path
 
 
 def _tagging(table: TomlTable, base: Path) -> TaggingSettings:
-    rules = table.text("rules", "")
-    table.finish()
-    if not rules:
-        return TaggingSettings()
-    path = base / rules
-    if not path.is_file():
-        raise table.error("rules", f"{path} does not exist")
-    return TaggingSettings(rules=path)
+    return TaggingSettings(rules=_existing_file(table, "rules", base))
 
 
 def _journeys(table: TomlTable, base: Path) -> JourneySettings:
-    name = table.text("file", "")
-    table.finish()
-    if not name:
-        return JourneySettings()
-    path = base / name
-    if not path.is_file():
-        raise table.error("file", f"{path} does not exist")
-    return JourneySettings(file=path)
+    return JourneySettings(file=_existing_file(table, "file", base))

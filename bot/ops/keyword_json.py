@@ -47,6 +47,7 @@ def explanation_json(explanation: Explanation) -> Json:
         "signal": {"trigger": explanation.signal.trigger.value, "text": explanation.signal.text},
         "fires": _match_json(winner) if winner else None,
         "beat": [_match_json(match) for match in explanation.beaten],
+        "closed": [_match_json(match) for match in explanation.closed],
         "reply_type": winner.rule.reply_type.value if winner else None,
         "reply_mode": winner.rule.reply_mode.value if winner else None,
         "replies": list(explanation.replies),

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from bot.ops.keyword_ops import Published
 from bot.ops.keyword_reports import MissesReport, RuleVariants
+from bot.ops.times import format_time
+from filecheck.problems import problem_lines
 from keywords.explain import Explanation
-from keywords.hours import format_hours, shanghai
+from keywords.hours import format_hours
 from keywords.matcher import Match
-from keywords.problems import Problem, Severity
 from storage.tables.keywords import VersionInfo
-
-
-def problems_text(problems: Iterable[Problem]) -> list[str]:
-    """Errors first, then warnings, each with line and column."""
-    ordered = sorted(problems, key=lambda p: (p.severity is Severity.WARNING, p.line))
-    return [str(problem) for problem in ordered]
 
 
 def _match_line(match: Match) -> str:
@@ -29,14 +24,18 @@ def _match_line(match: Match) -> str:
 def explanation_text(explanation: Explanation) -> list[str]:
     """Which rule fires and why, the reply, the tags and points."""
     winner = explanation.winner
+    closed = [f"  {_match_line(match)}" for match in explanation.closed]
+    at = f" at {explanation.at:%H:%M}" if explanation.at else ""
+    skipped = [f"closed{at} (outside their hours):", *closed] if closed else []
     if winner is None:
         return [f"no rule fires on {explanation.signal.trigger} {explanation.signal.text!r}",
-                "reply: the fallback answers"]  # fmt: skip
+                *skipped, "reply: the fallback answers"]  # fmt: skip
     rule = winner.rule
     lines = [f"fires: {_match_line(winner)}"]
     if explanation.beaten:
         lines.append("beat (lower priority or later row):")
         lines.extend(f"  {_match_line(match)}" for match in explanation.beaten)
+    lines.extend(skipped)
     lines.append(f"reply: {explanation.reply_note}")
     lines.extend(f"  [{number}] {reply}" for number, reply in enumerate(explanation.replies, 1))
     lines.append(f"tags: {', '.join(rule.tags) if rule.tags else '(none)'}")
@@ -50,21 +49,23 @@ def published_text(published: Published) -> list[str]:
         f"published version {version.id} for {version.account}"
         f" ({version.rule_count} rules, by {version.created_by}): {version.summary}",
     ]
-    lines.extend(f"  {line}" for line in problems_text(published.warnings))
+    lines.extend(f"  {line}" for line in problem_lines(published.warnings))
     return lines
 
 
 def history_text(versions: Sequence[VersionInfo]) -> list[str]:
     if not versions:
         return ["nothing published yet: the bot answers from the configured table files"]
-    lines = []
+    lines = [
+        f"{'version':>7}  {'live':<4}  {'account':<12}  {'published':<22}  {'by':<12}"
+        f"  {'rules':>5}  changes"
+    ]
     for version in versions:
-        when = version.created_at.astimezone(shanghai()).strftime("%Y-%m-%d %H:%M")
-        live = " LIVE" if version.active else ""
+        live = "LIVE" if version.active else ""
         note = f" [{version.note}]" if version.note else ""
         lines.append(
-            f"{version.id:>5}{live:5} {version.account:<12} {when} {version.created_by:<12}"
-            f" {version.rule_count:>6} rules  {version.summary}{note}"
+            f"{version.id:>7}  {live:<4}  {version.account:<12}  {format_time(version.created_at)}"
+            f"  {version.created_by:<12}  {version.rule_count:>5}  {version.summary}{note}"
         )
     return lines
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 
-from bot.ops.keyword_text import problems_text
+from filecheck.problems import problem_lines
 from bot.ops.menu_ops import PublishedMenu, Trial
 from keywords.hours import shanghai
 from keywords.problems import Problem, Severity
@@ -21,7 +21,7 @@ def check_text(source: str, menus: MenuSet, problems: Sequence[Problem]) -> list
     errors = sum(1 for p in problems if p.severity is Severity.ERROR)
     buttons = sum(1 for menu in menus.menus for _ in menu.leaves())
     return [
-        *problems_text(problems),
+        *problem_lines(problems),
         f"{source}: {_count(len(menus.menus), 'menu')}, {_count(buttons, 'button')}, "
         f"{_count(errors, 'error')}, {_count(len(problems) - errors, 'warning')}",
     ]
@@ -34,7 +34,7 @@ def published_text(published: PublishedMenu) -> list[str]:
         f" ({_count(version.item_count, 'button')}, by {version.created_by}): "
         f"{version.summary}"
     ]
-    lines.extend(f"  {line}" for line in problems_text(published.warnings))
+    lines.extend(f"  {line}" for line in problem_lines(published.warnings))
     return lines
 
 

@@ -197,9 +197,13 @@ def test_every_config_error_at_once(capsys: pytest.CaptureFixture[str], tmp_path
     lines = capsys.readouterr().err.splitlines()
     assert lines == [
         f"config error: {path}: server.port: must be an integer, got str",
+        f"config error: {path}: server.hots: unknown key (did you mean `host`?)",
         f"config error: {path}: storage.database_url: must start with sqlite+aiosqlite://"
         " or postgresql+asyncpg://",
         f"config error: {path}: wechat[0].app_id: is required",
+        f"config error: {path}: wechat[0].app_secret: is required",
+        f"config error: {path}: wechat[0].token: is required",
+        f"config error: {path}: wechat[0].keywords: is required",
         f"config error: {path}: lead: unknown section `lead` (did you mean `leads`?)",
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,9 @@ async def _run(settings: Settings, *argv: str) -> str:
 
 def test_check_accepts_the_demo_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["journeys", "check", str(DEMO)]) == 0
-    assert "ok, 4 journeys" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        f"{DEMO}: 4 journeys, 7 steps, 2 templates, 0 errors, 0 warnings\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -48,7 +51,7 @@ def test_check_accepts_the_demo_file(capsys: pytest.CaptureFixture[str]) -> None
          "[[journey.step]]\naction = \"text\"\ntext = \"t\"\n", "x.toml:4: journey 'a'.exit"),
         ("[[journey]]\nname = \"a\"\ntrigger = \"segment\"\n[[journey.step]]\naction = \"text\"\n"
          "text = \"t\"\ntemplate = \"nope\"\n", "x.toml:7: journey 'a' step 1.template: names no"),
-        ("daily_cap = 0\n", "x.toml:1: .daily_cap: must be an integer of at least 1"),
+        ("daily_cap = 0\n", "x.toml:1: daily_cap: must be at least 1, got 0"),
         ("[[journey]\n", "x.toml:1:"),
     ],
 )  # fmt: skip
@@ -75,7 +78,8 @@ async def test_list_runs_dry_run_stats_and_start(make_world: WorldFactory) -> No
         shown = await render_profile(session, who)
     assert "Journeys\n  waits               active  next step 1 at 2026-01-05 10:30" in shown
     dry = await _run(world.settings, "dry-run", "conditions", "--user", f"#{who}")
-    assert "Asia/Shanghai" in dry
+    assert dry.startswith(f"dry run of conditions for profile #{who}, now 20")
+    assert dry.splitlines()[0].endswith(" UTC+8")
     assert "step 1 at" in dry and "send via custom" in dry
     assert "step 3" in dry and "skip: condition score<100 | grade:A does not hold" in dry
     started = await _run(world.settings, "start", "exits", "--segment", "tag:高意向 & !phone")
@@ -87,3 +91,20 @@ async def test_list_runs_dry_run_stats_and_start(make_world: WorldFactory) -> No
     stats = await _run(world.settings, "stats", "exits")
     # `start` runs on the real clock: its run waits an hour of real time.
     assert "entered 1" in stats and "at step 1 (1h text): 1" in stats
+
+
+async def test_runs_says_every_time_in_one_zone(make_world: WorldFactory) -> None:
+    """Postponed and skipped steps used to note UTC `…Z` times beside local ones."""
+    world = await make_world(STEPS)
+    quiet, stale = await world.person("o_zone_quiet"), await world.person("o_zone_stale")
+    world.clock.set_local(21, 30)
+    await world.enter("exits", quiet)  # due 22:30: quiet hours
+    await world.enter("stale", stale)
+    world.clock.advance(hours=4)  # the stale step was due at 22:30, now 01:30
+    await world.fire()
+    runs = await _run(world.settings, "runs", "--user", "o_zone_quiet")
+    runs += await _run(world.settings, "runs", "--user", "o_zone_stale")
+    assert "postponed quiet hours 22:00-08:00" in runs
+    assert "skipped stale: due 3h 0m ago" in runs
+    times = re.findall(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d\S*(?: UTC[+-]\d+)?", runs)
+    assert times and all(time.endswith(" UTC+8") for time in times), runs

@@ -174,7 +174,7 @@ def test_a_damaged_journeys_file_parses_or_names_a_line(drop: set[int], junk: li
         ('action = "subscribe"\ntemplate_id = "T"\ndata = "x"', "data: must be a table"),
         ('action = "image"\nmedia_id = 3', "media_id: must be a non-empty string"),
         ('action = "add_tags"', "tags: is required"),
-        ('action = "add_points"\npoints = -1', "points: must be an integer"),
+        ('action = "add_points"\npoints = -1', "points: must be at least 1, got -1"),
     ],
 )
 def test_message_fields_are_checked_when_the_file_is_read(step: str, reason: str) -> None:

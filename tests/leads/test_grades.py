@@ -97,7 +97,7 @@ def test_grades_are_read_from_the_config(write_config: ConfigWriter) -> None:
 @pytest.mark.parametrize(
     ("grades", "key"),
     [
-        ('[[leads.grades]]\nname = "A"\n', "leads.grades[0].name"),
+        ('[[leads.grades]]\nname = "A"\n', "leads.grades[0]: a grade needs at least one"),
         ('[[leads.grades]]\nname = "A"\nmin_score = 1\nurgency = "now"\n', "urgency"),
         ('[[leads.grades]]\nname = "A"\nmin_score = 1\n[[leads.grades]]\nname = "A"\n', "name"),
         ('[[leads.grades]]\nname = "A"\nmin_scor = 1\n', "min_scor"),

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import io
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -14,16 +15,18 @@ from bot.admin.seed import seed_demo_user
 from bot.admin.site import session_key
 from bot.app import create_app
 from bot.cli.admin import run_admin
+from bot.cli.errors import UsageError
 from bot.config.settings import Settings, load_settings
 from bot.errors import SettingsError
 from storage.admin_users import AdminUsers
 from storage.database import create_engine, create_session_factory
+from storage.types import utc_now
 from tests.bot.admin.site_helpers import SESSION_KEY, add_user, sign_in, site_settings
 from tests.conftest import ClientFactory, ConfigWriter
 
 
 def _args(command: str, name: str, role: str | None = None) -> argparse.Namespace:
-    return argparse.Namespace(admin_command=command, name=name, role=role)
+    return argparse.Namespace(admin_command=command, name=name, role=role, by="alice-the-admin")
 
 
 async def _run(settings: Settings, args: argparse.Namespace, stdin: str = "") -> tuple[int, str]:
@@ -46,8 +49,8 @@ async def test_add_passwd_remove_round_trip_and_are_audited(write_config: Config
     assert await _run(settings, _args("add-user", "alice", "manager"), "first password\n") == (
         0, "added alice (manager)\n",
     )  # fmt: skip
-    code, out = await _run(settings, _args("add-user", "alice", "ops"), "another one\n")
-    assert (code, out) == (1, "'alice' exists already\n")
+    with pytest.raises(UsageError, match="admin user 'alice' exists already"):
+        await _run(settings, _args("add-user", "alice", "ops"), "another one\n")
     assert (await _run(settings, _args("passwd", "alice"), "second password\n"))[0] == 0
     async with _users(settings) as users:
         account = await users.get("alice")
@@ -58,14 +61,39 @@ async def test_add_passwd_remove_round_trip_and_are_audited(write_config: Config
         assert (await _run(settings, _args("remove", "alice")))[0] == 0
         assert await users.get("alice") is None
         actions = [(e.actor, e.action) for e in await users.audit_log(10)]
-    assert actions == [("cli", "user.remove"), ("cli", "user.passwd"), ("cli", "user.add")]
+    by = "alice-the-admin"
+    assert actions == [(by, "user.remove"), (by, "user.passwd"), (by, "user.add")]
 
 
-async def test_short_passwords_and_unknown_users_are_refused(write_config: ConfigWriter) -> None:
+async def test_short_passwords_and_unknown_users_are_refused(
+    write_config: ConfigWriter, capsys: pytest.CaptureFixture[str]
+) -> None:
     settings = site_settings(write_config)
-    assert (await _run(settings, _args("add-user", "bob", "ops"), "short\n"))[0] == 2
-    assert (await _run(settings, _args("passwd", "nobody"), "long enough pw\n"))[0] == 1
-    assert (await _run(settings, _args("remove", "nobody")))[0] == 1
+    assert (await _run(settings, _args("add-user", "bob", "ops"), "short\n"))[0] == 1
+    assert capsys.readouterr().err == "the password needs at least 8 characters\n"
+    # The unknown user is said before any password is asked for.
+    for command in ("passwd", "remove"):
+        with pytest.raises(UsageError, match="no admin user 'nobody'"):
+            await _run(settings, _args(command, "nobody"), "")
+
+
+async def test_list_shows_roles_and_lock_outs(write_config: ConfigWriter) -> None:
+    settings = site_settings(write_config)
+    assert await _run(settings, argparse.Namespace(admin_command="list")) == (
+        0, "no admin users yet: `wxbot admin add-user NAME --role ops` adds one\n",
+    )  # fmt: skip
+    for name, role in (("bob", "viewer"), ("carol", "ops")):
+        await _run(settings, _args("add-user", name, role), "long enough pw\n")
+    async with _users(settings) as users:
+        now = utc_now()
+        await users.record_failure("bob", 1, now, now + timedelta(minutes=15))
+    code, out = await _run(settings, argparse.Namespace(admin_command="list"))
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split() == ["name", "role", "status"]
+    assert lines[1].startswith("bob               viewer    locked until 20")
+    assert lines[1].endswith(" UTC+8")
+    assert lines[2].split() == ["carol", "ops", "active"]
 
 
 DEMO_PASSWORD = "wxbot-demo-ops"

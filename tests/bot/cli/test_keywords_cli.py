@@ -143,9 +143,12 @@ def test_publish_history_rollback_export(wxbot: Run, tmp_path: Path) -> None:
         "published version 3 for main (3 rules, by carol)"
     )
     status, out, _ = wxbot("keywords", "history", "--account", "main")
-    assert [line.split()[:2] for line in out.splitlines()] == [["3", "LIVE"], ["2", "main"],
-                                                               ["1", "main"]]  # fmt: skip
-    assert "[rollback to version 1]" in out.splitlines()[0]
+    lines = out.splitlines()
+    assert lines[0].split() == ["version", "live", "account", "published", "by", "rules", "changes"]
+    assert [line.split()[:2] for line in lines[1:]] == [["3", "LIVE"], ["2", "main"],
+                                                        ["1", "main"]]  # fmt: skip
+    assert "[rollback to version 1]" in lines[1]
+    assert " UTC+8  carol " in lines[1]
     for name in ("live.csv", "live.xlsx"):
         assert wxbot("keywords", "export", "--account", "main", "-o", str(tmp_path / name))[0] == 0
         assert read_table(tmp_path / name).rules == read_table(tmp_path / "v1.csv").rules
@@ -168,11 +171,11 @@ def test_publish_refuses_a_broken_table(wxbot: Run, tmp_path: Path) -> None:
 
 def test_unknown_account_and_version(wxbot: Run, tmp_path: Path) -> None:
     status, _, err = wxbot("keywords", "rollback", "42")
-    assert status == 1
-    assert err.endswith("error: there is no version 42\n")
+    assert status == 2
+    assert err == "there is no version 42\n"
     status, _, err = wxbot("keywords", "export", "--account", "nope")
-    assert status == 1
-    assert "unknown account 'nope'" in err
+    assert status == 2
+    assert err == "unknown account 'nope' (known: main, *)\n"
 
 
 async def _seed(
@@ -237,3 +240,23 @@ def test_variants_reports_who_went_on(wxbot: Run, database_url: str) -> None:
         " left a phone number or became a lead"
     )
     assert "variant 1 does better than variant 2; the difference is real" in out
+
+
+def test_test_at_an_hour_says_which_rules_were_closed(wxbot: Run, tmp_path: Path) -> None:
+    table = write(
+        tmp_path,
+        "hours.csv",
+        "rule,trigger,keywords,reply,priority,hours\n"
+        "human,text,人工,人工客服在线,5,09:00-18:00\n"
+        "after_hours,text,人工,请留言,0,\n",
+    )
+    status, out, _ = wxbot("keywords", "test", "--file", str(table), "--at", "20:00", "人工")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "fires: after_hours: text / contains, keyword '人工', priority 0"
+    assert lines[1:3] == [
+        "closed at 20:00 (outside their hours):",
+        "  human: text / contains, keyword '人工', priority 5, hours 09:00-18:00",
+    ]
+    status, out, _ = wxbot("keywords", "test", "--file", str(table), "--at", "10:00", "人工")
+    assert "closed" not in out and out.startswith("fires: human:")

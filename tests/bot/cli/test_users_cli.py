@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import Background, create_app
 from bot.app_keys import SESSIONS
+from bot.cli.errors import UsageError
 from bot.cli.main import main
 from bot.cli.users import show_user
 from bot.config.settings import Settings
@@ -64,10 +65,9 @@ async def test_show_finds_the_profile_every_way(
     assert "points    100" in shown  # follow via expo 20 + price 30 + phone 50
 
 
-async def test_unknown_user_is_exit_code_1(known_user: tuple[Settings, int]) -> None:
-    out = io.StringIO()
-    assert await show_user(known_user[0], "nobody", out) == 1
-    assert "no profile matches" in out.getvalue()
+async def test_an_unknown_user_is_a_usage_error(known_user: tuple[Settings, int]) -> None:
+    with pytest.raises(UsageError, match="no profile matches 'nobody'"):
+        await show_user(known_user[0], "nobody", io.StringIO())
 
 
 def test_cli_parses_users_show(

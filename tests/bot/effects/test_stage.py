@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select
 
 from bot.app import Background, create_app
 from bot.app_keys import EFFECTS
+from bot.cli.errors import UsageError
 from bot.cli.events import run_events
 from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
@@ -155,7 +156,8 @@ async def test_failed_events_are_listed_and_a_retry_queues_one_again(
     assert "KeyError: 'x'" in listing.getvalue()
     retry = _namespace(events_command="retry", id=event_id, wecom=False)
     assert await run_events(settings, retry, io.StringIO()) == 0
-    assert await run_events(settings, retry, io.StringIO()) == 1  # no longer failed
+    with pytest.raises(UsageError, match=f"no failed event #{event_id}"):  # no longer failed
+        await run_events(settings, retry, io.StringIO())
     assert await apply_all(sessions) == 1
 
 

@@ -1,6 +1,6 @@
 """Line numbers for errors in a TOML file: tomllib parses, but does not say where things are.
 
-Shared by the tagging rules file and the journeys file, whose errors name the line.
+`filecheck.toml_table` uses it so that every problem of a TOML file names its line.
 """
 
 from __future__ import annotations
