@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from filecheck.toml_lines import TomlLines
 from keywords.problems import Problem, Severity
 from menus.checks import check_menus
 from menus.model import (
@@ -31,7 +32,6 @@ from menus.model import (
     Menu,
     MenuSet,
 )
-from tagging.toml_lines import TomlLines
 
 _SYNTAX_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 _BUTTON_KEYS = frozenset({"name", "type", *VALUE_FIELDS, "sub_button"})

@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +35,12 @@ RUNNABLE = [block for block in BLOCKS if block.skip is None]
 START_TIMEOUT_S = 60.0
 SETTLE_TIMEOUT_S = 20.0
 COMMAND_TIMEOUT_S = 60.0
-DEMO_FILES = ("config.example.toml", "tagging.example.toml", "journeys.toml", "keywords/demo.csv")
+# The demo's files are those the wheel ships as the demo: one list, in pyproject.toml.
+DEMO_FILES = tuple(
+    tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["hatch"]["build"][
+        "targets"
+    ]["wheel"]["force-include"]
+)
 # What "settled" means: nothing stored waits for its effects, and no API call that is
 # due waits to go out. Journey steps fire on their own 5 s round: the README shows
 # their runs with `[...]` where that round (or quiet hours) decides.

@@ -23,17 +23,18 @@ from bot.cli.database import database_line, require_database, sqlite_file
 from bot.cli.errors import UsageError
 from bot.config.settings import Settings
 from bot.effects.api_clients import official_account_clients
-from filecheck.problems import problem_lines
 from bot.ops.menu_ops import (
     INVALID,
     REFUSED,
     MenuOpsError,
     MenuStore,
+    PublishedMenu,
     check_menu,
     configured_account,
 )
 from bot.ops.menu_rules import rules_behind
 from bot.ops.menu_text import check_text, history_text, menus_text, published_text, trial_text
+from filecheck.problems import problem_lines
 from menus.menu_file import ParsedMenus, read_menu_file
 from menus.menu_format import format_menu_file
 from storage.cache import open_cache
@@ -122,14 +123,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     command: str = args.menus_command
     by = getattr(args, "by", None) or getpass.getuser()
     async with _store(settings, migrate=command in _WRITING) as store:
-        if command in _WRITING:
-            _write([database_line(settings).rstrip()], "err")  # stdout is the result
         if command == "publish":
             account = store.account(args.account)
             parsed: ParsedMenus = await asyncio.to_thread(read_menu_file, args.file)
-            _write(published_text(await store.publish(account, parsed, by, args.file.name)))
+            _written(settings, await store.publish(account, parsed, by, args.file.name))
         elif command == "rollback":
-            _write(published_text(await store.rollback(args.version, by)))
+            _written(settings, await store.rollback(args.version, by))
         elif command == "history":
             scope = store.account(args.account) if args.account else None
             _write(history_text(await store.history(scope)))
@@ -141,6 +140,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             account = store.account(args.account)
             _write(trial_text(account, await store.try_follower(account, args.openid)))
     return 0
+
+
+def _written(settings: Settings, published: PublishedMenu) -> None:
+    # Which database was written, once it was (stderr: stdout is the result).
+    _write([database_line(settings).rstrip()], "err")
+    _write(published_text(published))
 
 
 async def _pull(store: MenuStore, args: argparse.Namespace) -> None:

@@ -41,7 +41,7 @@ from storage.database import SessionFactory
 from storage.profile_lookup import find_profile
 from storage.profile_tags import tags_of
 from storage.tables import versions
-from wxapi.errors import ApiError
+from wxapi.errors import ApiError, TransportError
 from wxapi.menus import NO_MENU, MenuApi
 from wxapi.official_account import OfficialAccountClient
 
@@ -163,7 +163,7 @@ class MenuStore:
         """What WeChat shows now: `menu/get` (API menus), else `get_current_selfmenu_info`."""
         client = self._client(account)
         api = MenuApi(client)
-        async with _wechat():
+        async with self._wechat(account):
             answer = await api.get()
             if answer is not None:
                 tags = {tag.tag_id: tag.name for tag in await client.list_tags()}
@@ -180,7 +180,7 @@ class MenuStore:
         api = MenuApi(self._client(account))
         refusals = {NO_MENU: f"{account} shows no custom menu",
                     _NO_SUCH_USER: f"{openid} does not follow {account}"}  # fmt: skip
-        async with _wechat(refusals):
+        async with self._wechat(account, refusals):
             buttons = buttons_from_json(await api.try_match(openid))
         live = await self.live(account)
         if live is None:
@@ -202,6 +202,29 @@ class MenuStore:
 
     def _client(self, account: str) -> OfficialAccountClient:
         return self.clients[self.account(account)]
+
+    @contextlib.asynccontextmanager
+    async def _wechat(
+        self, account: str, not_found: Mapping[int, str] | None = None
+    ) -> AsyncIterator[None]:
+        """WeChat's errors as ops errors: refused (an error code) or unreachable; the codes in
+        `not_found` say that what was asked for is not there."""
+        try:
+            yield
+        except TransportError as exc:
+            configured = self.settings.account(account)
+            where = configured.api_base if configured else "WeChat"
+            # The demo's fake API is served by the bot itself: nothing answering there
+            # means the bot is not running, not that WeChat is down.
+            hint = ": is `wxbot serve` running?" if self.settings.server.mount_fake_api else ""
+            raise MenuOpsError(
+                UNREACHABLE, f"WeChat at {where}: {exc.errmsg} ({exc.endpoint}){hint}"
+            ) from None
+        except ApiError as exc:
+            if not_found and exc.errcode in not_found:
+                raise MenuOpsError(NOT_FOUND, not_found[exc.errcode]) from None
+            status = UNREACHABLE if exc.retryable or exc.errcode < 0 else REFUSED
+            raise MenuOpsError(status, f"WeChat: {exc}") from None
 
     @contextlib.asynccontextmanager
     async def _publishing(self, account: str, by: str) -> AsyncIterator[None]:
@@ -230,7 +253,7 @@ class MenuStore:
         configured = self.settings.account(account)
         assert configured is not None  # noqa: S101 - `_client` checked the name
         ids = OaTagIds(client, self.cache, configured.app_id)
-        async with _wechat():
+        async with self._wechat(account):
             tag_ids = {
                 m.match.tag: await self._tag_id(ids, m.match.tag)
                 for m in menus.conditional
@@ -291,16 +314,3 @@ async def _delete_all(api: MenuApi, menuids: list[int]) -> None:
         except ApiError as exc:
             if exc.errcode != _GONE:
                 raise
-
-
-@contextlib.asynccontextmanager
-async def _wechat(not_found: Mapping[int, str] | None = None) -> AsyncIterator[None]:
-    """WeChat's errors as ops errors: refused (an error code) or unreachable; the codes in
-    `not_found` say that what was asked for is not there."""
-    try:
-        yield
-    except ApiError as exc:
-        if not_found and exc.errcode in not_found:
-            raise MenuOpsError(NOT_FOUND, not_found[exc.errcode]) from None
-        status = UNREACHABLE if exc.retryable or exc.errcode < 0 else REFUSED
-        raise MenuOpsError(status, f"WeChat: {exc}") from None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 
-from filecheck.problems import problem_lines
 from bot.ops.menu_ops import PublishedMenu, Trial
+from filecheck.problems import problem_lines
 from keywords.hours import shanghai
 from keywords.problems import Problem, Severity
 from menus.menu_format import describe

@@ -6,6 +6,8 @@ serve from the test's loop.
 
 from __future__ import annotations
 
+import re
+
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -113,7 +115,7 @@ async def test_wechat_unreachable_exits_2(
     fake_state.inject("/cgi-bin/menu/create", http_status=503)
     status, _, err = await wxbot("menus", "publish", _file(tmp_path, V1))
     assert status == 2
-    assert "error: WeChat: /cgi-bin/menu/create failed" in err
+    assert re.search(r"^error: WeChat at http://\S+: HTTP 503 \(/cgi-bin/menu/create\)$", err, re.M)
 
 
 async def test_pull_writes_a_file_that_checks_clean(wxbot: Run, tmp_path: Path) -> None:

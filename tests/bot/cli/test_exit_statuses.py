@@ -31,6 +31,7 @@ BAD_JOURNEYS = (
     '[[journey.step]]\naction = "txt"\n'
     '[[journey.step]]\nwait = "soon"\naction = "text"\ntext = "t"\n'
 )
+BAD_MENU = '[[button]]\nname = "这个名字远远超过了十六个字节"\ntype = "click"\nkey = "K"\n'
 BAD_RULES = '[[counter]]\nname = "c"\nevent = "clik"\nwithin_days = 0\ntag = "t"\n'
 
 
@@ -109,6 +110,17 @@ CASES = [
     Case("tagging check tagging.toml", 0),
     Case("tagging check bad_rules.toml", 1, r"bad_rules.toml:3: \[\[counter\]\] #1 \(c\).event"),
     Case("tagging check nope.toml", 2, r"nope.toml does not exist"),
+    Case("menus check menu.toml", 0),
+    Case("menus check bad_menu.toml", 1, r"bad_menu.toml:2: name: .* is 42 bytes"),
+    Case("menus check nope.toml", 2, r"nope.toml does not exist"),
+    Case("menus check menu.toml --account mian", 2, r"mian"),
+    Case("menus publish menu.toml", 2, r"WeChat at http://127.0.0.1:\d+/_fake: .*"),
+    Case("menus publish bad_menu.toml", 1, r"bad_menu.toml:2: name: .* is 42 bytes"),
+    Case("menus history", 0),
+    Case("menus rollback 42", 2, r"there is no menu version 42"),
+    Case("menus pull", 2, r"WeChat at http://127.0.0.1:\d+/_fake: "),
+    Case("menus show", 0),
+    Case("menus try o_someone", 2, r"WeChat at http://127.0.0.1:\d+/_fake: "),
     Case("keywords", 2, r"wxbot keywords: choose one of: check, test, publish"),
     Case("nonsense", 2, r"wxbot: argument command: invalid choice: 'nonsense'"),
 ]
@@ -123,9 +135,11 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         ("v1.csv", V1),
         ("bad_journeys.toml", BAD_JOURNEYS),
         ("bad_rules.toml", BAD_RULES),
+        ("bad_menu.toml", BAD_MENU),
     ):
         (tmp_path / name).write_text(text, encoding="utf-8")
     shutil.copy(ROOT / "journeys.toml", tmp_path / "journeys.toml")
+    shutil.copy(ROOT / "menus" / "demo.toml", tmp_path / "menu.toml")
     shutil.copy(ROOT / "tagging.example.toml", tmp_path / "tagging.toml")
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
