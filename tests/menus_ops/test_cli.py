@@ -6,9 +6,8 @@ serve from the test's loop.
 
 from __future__ import annotations
 
-import re
-
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
