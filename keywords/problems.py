@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from keywords.wording import Wording
+
 
 class Severity(StrEnum):
     ERROR = "error"  # the table is refused
@@ -14,17 +16,30 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding. `line` is the CSV line (or sheet row) where 1 is the header."""
+    """One finding. `line` is the CSV line (or sheet row) where 1 is the header; `text`
+    says what is wrong (English for the CLI, translated by the admin site)."""
 
     source: str
     line: int
     column: str
-    message: str
+    text: Wording
     severity: Severity = Severity.ERROR
+
+    @property
+    def message(self) -> str:
+        return str(self.text)
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity is Severity.WARNING else ""
         return f"{self.source}:{self.line}: {self.column}: {prefix}{self.message}"
+
+
+class CellError(ValueError):
+    """A cell that cannot be read, and why, for the row reader to pin to its cell."""
+
+    def __init__(self, text: Wording) -> None:
+        super().__init__(str(text))
+        self.text = text
 
 
 class KeywordsError(Exception):

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from storage.database import SessionFactory
@@ -67,10 +68,16 @@ def _info(row: KeywordVersion) -> VersionInfo:
 
 
 _PUBLISH_ATTEMPTS = 3
+# Told of the stored version inside its transaction (the audit record commits with it).
+OnStored = Callable[[AsyncSession, VersionInfo], None]
 
 
 async def publish_version(
-    sessions: SessionFactory, version: NewVersion, *, clock: Callable[[], datetime] = utc_now
+    sessions: SessionFactory,
+    version: NewVersion,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    on_stored: OnStored | None = None,
 ) -> VersionInfo:
     """Store `version` as the account's live table, retiring the previous one atomically.
 
@@ -79,13 +86,15 @@ async def publish_version(
     """
     for _ in range(_PUBLISH_ATTEMPTS - 1):
         try:
-            return await _publish_once(sessions, version, clock())
+            return await _publish_once(sessions, version, clock(), on_stored)
         except IntegrityError:
             continue
-    return await _publish_once(sessions, version, clock())
+    return await _publish_once(sessions, version, clock(), on_stored)
 
 
-async def _publish_once(sessions: SessionFactory, version: NewVersion, at: datetime) -> VersionInfo:
+async def _publish_once(
+    sessions: SessionFactory, version: NewVersion, at: datetime, on_stored: OnStored | None
+) -> VersionInfo:
     async with sessions.begin() as session:
         await session.execute(
             update(KeywordVersion)
@@ -104,7 +113,10 @@ async def _publish_once(sessions: SessionFactory, version: NewVersion, at: datet
         )
         session.add(row)
         await session.flush()
-        return _info(row)
+        info = _info(row)
+        if on_stored is not None:
+            on_stored(session, info)
+        return info
 
 
 async def get_version(sessions: SessionFactory, version_id: int) -> StoredTable | None:

@@ -11,6 +11,8 @@ import asyncio
 import json
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config.settings import Settings
 from bot.errors import WxbotError
 from bot.ops.limits import HISTORY_LIMIT
@@ -20,6 +22,7 @@ from keywords.diff import TableDiff, diff_tables
 from keywords.problems import Problem
 from keywords.table_csv import format_table
 from keywords.table_rows import ParsedTable
+from storage.admin_users import add_audit
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.keyword_models import SHARED_ACCOUNT
@@ -75,14 +78,38 @@ class KeywordStore:
         return await live_table(self.settings, self.sessions, self.check_account(account))
 
     async def publish(
-        self, account: str, parsed: ParsedTable, by: str, note: str = ""
+        self,
+        account: str,
+        parsed: ParsedTable,
+        by: str,
+        note: str = "",
+        *,
+        rolled_back: int | None = None,
     ) -> Published:
-        """Store `parsed` as the account's live table, or refuse it with every error."""
+        """Store `parsed` as the account's live table, or refuse it with every error.
+
+        The audit log records it in the same transaction, whoever publishes: the site,
+        the JSON API or the CLI (`--by`, else the OS user). `rolled_back` is the version
+        a rollback makes live again.
+        """
         if parsed.errors:
             raise KeywordOpsError(INVALID, "the table has errors", parsed.problems)
         current = await self.live(account)
         diff = diff_tables(current.rules, parsed.rules)
         table_csv = await asyncio.to_thread(format_table, parsed.rules)
+        changes = {"added": diff.added, "removed": diff.removed, "changed": diff.changed,
+                   "reordered": diff.reordered}  # fmt: skip
+
+        def audit(session: AsyncSession, stored: VersionInfo) -> None:
+            action = "keywords.publish" if rolled_back is None else "keywords.rollback"
+            detail = {"version": stored.id, **changes}
+            if rolled_back is not None:
+                detail["from_version"] = rolled_back
+            text = json.dumps(detail, ensure_ascii=False)
+            add_audit(
+                session, actor=by, action=action, target=account, detail=text, at=stored.created_at
+            )
+
         version = await publish_version(
             self.sessions,
             NewVersion(
@@ -93,6 +120,7 @@ class KeywordStore:
                 summary=diff.summary(),
                 note=note[:256],
             ),
+            on_stored=audit,
         )
         await self.notify(account, version.id)
         warnings = tuple(p for p in parsed.problems if p not in parsed.errors)
@@ -106,7 +134,11 @@ class KeywordStore:
         rules = await asyncio.to_thread(rules_from_csv, stored)
         parsed = ParsedTable(rules, tuple(range(2, len(rules) + 2)), ())
         return await self.publish(
-            stored.info.account, parsed, by, note=f"rollback to version {version_id}"
+            stored.info.account,
+            parsed,
+            by,
+            note=f"rollback to version {version_id}",
+            rolled_back=version_id,
         )
 
     async def history(self, account: str | None = None) -> list[VersionInfo]:

@@ -21,6 +21,7 @@ from keywords.problems import Problem, TableError
 from keywords.rules import Rule
 from keywords.segmenter import Segmenter
 from keywords.table_csv import load_table, parse_table
+from keywords.wording import N_, Wording
 from storage.database import SessionFactory
 from storage.keyword_models import SHARED_ACCOUNT
 from storage.keyword_versions import StoredTable, active_table
@@ -76,7 +77,8 @@ def _file_rules(path: Path | None) -> tuple[Rule, ...]:
     if path is None:
         return ()
     if not path.is_file():
-        raise TableError(str(path), [Problem(str(path), 0, "file", "does not exist")])
+        missing = Wording(N_("does not exist"))
+        raise TableError(str(path), [Problem(str(path), 0, "file", missing)])
     return tuple(load_table(path))
 
 
