@@ -80,7 +80,9 @@ async def daily_counts(
             cached = await cache.get(_today_key(day))
             if cached is not None:
                 found[day.label] = json.loads(cached)
-    missing = [day for day in days if set(found.get(day.label, {})) < set(METRICS)]
+    # A day counts as stored only with every metric: rows of an earlier release (other
+    # metric names) are counted again.
+    missing = [day for day in days if not set(METRICS) <= set(found.get(day.label, {}))]
     if not missing:
         return found
     async with sessions.begin() as session:

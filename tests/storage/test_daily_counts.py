@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from storage.admin_models import DailyCount
 from storage.daily_counts import Day, daily_counts
 from storage.database import SessionFactory
 from storage.models import InboundEvent, Profile
@@ -60,3 +61,16 @@ async def test_voice_counts_and_a_default_rules_reply_is_no_answer(
     await _add(sessions, at, 3, rule="fallback")
     counts = await daily_counts(sessions, [TODAY], DEFAULTS)
     assert counts[TODAY.label] == {"received": 5, "follows": 0, "answered": 2, "unanswered": 3}
+
+
+async def test_a_day_stored_by_an_earlier_release_is_counted_again(
+    sessions: SessionFactory,
+) -> None:
+    """Rows under the first release's metric names ("messages", "matched"...) are not
+    this release's figures: the day is counted afresh."""
+    await _add(sessions, YESTERDAY.start + timedelta(hours=2), 2, rule="price")
+    async with sessions.begin() as session:
+        for metric, value in (("messages", 9), ("follows", 9), ("matched", 9), ("missed", 9)):
+            session.add(DailyCount(day=YESTERDAY.label, metric=metric, value=value))
+    counts = await daily_counts(sessions, [YESTERDAY], DEFAULTS)
+    assert counts[YESTERDAY.label] == {"received": 2, "follows": 0, "answered": 2, "unanswered": 0}
