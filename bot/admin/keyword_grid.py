@@ -111,7 +111,9 @@ def _cell(form: Mapping[str, str], index: int, column: str) -> str:
 
 def rows_from_form(form: Mapping[str, str], count: int) -> list[tuple[str, ...]]:
     """Rows posted as `c-<row>-<column>` fields (`hours` as its two pickers); rows left
-    blank in every typed cell are dropped, as the CSV reader drops Excel's blank rows."""
+    blank in every typed cell are dropped, as the CSV reader drops Excel's blank rows.
+    `count` is what the form claims: no more rows than it has fields are read."""
+    count = min(count, len(form))
     rows = [tuple(_cell(form, index, column) for column in COLUMNS) for index in range(count)]
     typed = [column for column in COLUMNS if column not in CHOICES]
     return [row for row in rows if any(row[COLUMNS.index(column)].strip() for column in typed)]

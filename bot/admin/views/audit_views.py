@@ -10,6 +10,7 @@ from bot.admin.audit_words import audit_line
 from bot.admin.guard import reader
 from bot.admin.keys import SITE
 from bot.admin.names import names
+from bot.admin.views.forms import query_id
 
 routes = web.RouteTableDef()
 PAGE_ROWS = 50
@@ -17,9 +18,8 @@ PAGE_ROWS = 50
 
 @routes.get("/audit")
 async def audit_page(request: web.Request) -> web.StreamResponse:
-    before = request.query.get("before", "")
     entries = await request.config_dict[SITE].users.audit_log(
-        PAGE_ROWS, int(before) if before.isdigit() else None
+        PAGE_ROWS, query_id(request, "before")
     )
     words, who = reader(request), names(request)
     return aiohttp_jinja2.render_template(

@@ -220,7 +220,7 @@ async def history(request: web.Request) -> web.StreamResponse:
     )
 
 
-@routes.post("/keywords/rollback/{version:\\d+}")
+@routes.post("/keywords/rollback/{version:\\d{1,9}}")
 @require(Permission.EDIT_KEYWORDS)
 async def rollback(request: web.Request) -> web.StreamResponse:
     who = viewer(request).name

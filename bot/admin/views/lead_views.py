@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin.guard import reader, require, viewer
 from bot.admin.keys import SITE
+from bot.admin.lead_cards import card_labels, card_views
 from bot.admin.lead_words import answer_text, event_line, grade_path
 from bot.admin.masking import mask_for
 from bot.admin.names import names
 from bot.admin.roles import Permission
-from bot.admin.views.forms import form_text, safe_next
+from bot.admin.views.forms import form_text, query_id, safe_next
 from bot.app_keys import LEADS, OUTBOX_WORKER, SESSIONS, SETTINGS
 from leads.intake import summarize
 from leads.lifecycle import LeadState
@@ -64,15 +65,18 @@ async def board(request: web.Request) -> web.StreamResponse:
     shown = [lead.profile_id for _, leads in columns.values() for lead in leads]
     async with sessions() as session:
         people = await person_cards(session, shown)
+    words, who, mask, now = reader(request), names(request), mask_for(request), utc_now()
+    cards = {
+        key: (count, card_views(leads, people, words=words, who=who, mask=mask, now=now))
+        for key, (count, leads) in columns.items()
+    }
     return aiohttp_jinja2.render_template(
         "leads.html",
         request,
         {
             "by": by,
-            "columns": [(key, *columns[key]) for key in keys],
-            "people": people,
-            "mask": mask_for(request),
-            "now": utc_now(),
+            "columns": [(key, *cards[key]) for key in keys],
+            "labels": card_labels(words),
             "where": where,
             "channels": await channels(sessions),
             "states": [state.value for state in LeadState],
@@ -84,18 +88,15 @@ async def board(request: web.Request) -> web.StreamResponse:
     )
 
 
-@routes.get("/leads/{lead:\\d+}")
+@routes.get("/leads/{lead:\\d{1,9}}")
 async def lead_page(request: web.Request) -> web.StreamResponse:
-    before = request.query.get("before", "")
     async with request.config_dict[SESSIONS]() as session:
         lead = await session.get(Lead, int(request.match_info["lead"]))
         if lead is None:
             raise web.HTTPNotFound(text=reader(request).gettext("There is no such lead"))
         summary = await summarize(session, lead)
         person = (await person_cards(session, [lead.profile_id]))[lead.profile_id]
-        page = await lead_events_page(
-            session, lead.id, TIMELINE_PAGE, int(before) if before.isdigit() else None
-        )
+        page = await lead_events_page(session, lead.id, TIMELINE_PAGE, query_id(request, "before"))
         notes = await lead_notes(session, lead.id)
         messages = await leads_repo.recent_messages(session, lead.profile_id, 10)
     mask = mask_for(request)
@@ -144,7 +145,7 @@ async def _act(
     raise web.HTTPSeeOther(f"{back}{joiner}{urlencode({'done': flash})}")
 
 
-@routes.post("/leads/{lead:\\d+}/reassign")
+@routes.post("/leads/{lead:\\d{1,9}}/reassign")
 @require(Permission.MANAGE_LEADS)
 async def reassign(request: web.Request) -> web.StreamResponse:
     target = form_text(await request.post(), "owner")
@@ -155,7 +156,7 @@ async def reassign(request: web.Request) -> web.StreamResponse:
     return await _act(request, "lead.reassign", target, run)
 
 
-@routes.post("/leads/{lead:\\d+}/unlock")
+@routes.post("/leads/{lead:\\d{1,9}}/unlock")
 @require(Permission.MANAGE_LEADS)
 async def unlock(request: web.Request) -> web.StreamResponse:
     async def run(desk: SalesActions, session: AsyncSession, actor: str, lead_id: int) -> Answer:

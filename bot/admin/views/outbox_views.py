@@ -15,6 +15,7 @@ from bot.admin.masking import mask_for
 from bot.admin.names import names
 from bot.admin.outbox_words import draw
 from bot.admin.roles import Permission
+from bot.admin.views.forms import query_id
 from bot.app_keys import OUTBOX_WORKER, SESSIONS
 from storage.outbox_listing import JobState, requeue
 from storage.reads.outbox import jobs_in, state_counts
@@ -44,10 +45,7 @@ async def outbox_page(request: web.Request) -> web.StreamResponse:
     tab = request.query.get("state", "")
     if tab not in TABS:
         tab = ATTENTION if tab_counts[ATTENTION] else ALL
-    before = request.query.get("before", "")
-    jobs = await jobs_in(
-        sessions, TABS[tab], PAGE_ROWS + 1, int(before) if before.isdigit() else None
-    )
+    jobs = await jobs_in(sessions, TABS[tab], PAGE_ROWS + 1, query_id(request, "before"))
     mask, words, who = mask_for(request), reader(request), names(request)
     shown = []
     for job in jobs[:PAGE_ROWS]:
@@ -68,7 +66,7 @@ async def outbox_page(request: web.Request) -> web.StreamResponse:
     )
 
 
-@routes.post("/outbox/{job:\\d+}/retry")
+@routes.post("/outbox/{job:\\d{1,9}}/retry")
 @require(Permission.RETRY_JOBS)
 async def retry(request: web.Request) -> web.StreamResponse:
     job_id = int(request.match_info["job"])

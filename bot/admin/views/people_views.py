@@ -17,6 +17,7 @@ from bot.admin.masking import mask_for
 from bot.admin.names import Names, names
 from bot.admin.person_words import Said, event_said, timeline_said
 from bot.admin.reader import Reader
+from bot.admin.views.forms import query_id
 from bot.app_keys import SESSIONS
 from bot.callbacks.wechat_xml import MalformedXml, parse_envelope
 from bot.ops.profile_text import RECENT_POINTS_DAYS, lead_of
@@ -117,12 +118,9 @@ async def _points_since(session: AsyncSession, profile_id: int, since: datetime)
     )
 
 
-@routes.get("/people/{profile:\\d+}")
+@routes.get("/people/{profile:\\d{1,9}}")
 async def person(request: web.Request) -> web.StreamResponse:
     mask, words, who = mask_for(request), reader(request), names(request)
-    query = request.query
-    before = {name: int(query[name]) if query.get(name, "").isdigit() else None
-              for name in ("before", "said_before")}  # fmt: skip
     now = utc_now()
     async with request.config_dict[SESSIONS]() as session:
         profile = await session.get(Profile, int(request.match_info["profile"]))
@@ -135,8 +133,8 @@ async def person(request: web.Request) -> web.StreamResponse:
         identities = await identities_of(session, profile_id)
         openids = [identity.value for identity in identities if identity.kind == "openid"]
         tags = await tags_of(session, profile_id)
-        said = await messages_page(session, profile_id, PAGE, before["said_before"])
-        timeline = await timeline_page(session, profile_id, PAGE, before["before"])
+        said = await messages_page(session, profile_id, PAGE, query_id(request, "said_before"))
+        timeline = await timeline_page(session, profile_id, PAGE, query_id(request, "before"))
         context = {
             "profile": profile,
             "card": card,

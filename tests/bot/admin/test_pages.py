@@ -189,3 +189,13 @@ async def test_managers_reassign_leads_and_others_cannot(
     audit = await (await bot.get("/admin/audit")).text()
     assert "<td>转派线索</td>" in audit
     assert "转给 李四" in audit
+
+
+async def test_ids_past_what_a_row_can_hold_name_nothing(bot: BotClient) -> None:
+    """A hand-made URL with a 10-digit id or `before` is a 404 or the first page, not a 500."""
+    await add_user(bot, "vera", "viewer")
+    await sign_in(bot, "vera")
+    for path in ("/admin/leads/99999999999", "/admin/people/99999999999"):
+        assert (await bot.get(path)).status == 404, path
+    for path in ("/admin/outbox?before=99999999999", "/admin/audit?before=99999999999"):
+        assert (await bot.get(path)).status == 200, path
