@@ -23,7 +23,7 @@
   });
   chart("chart-funnel", {
     tooltip: { trigger: "item" },
-    series: [{ type: "funnel", top: 8, bottom: 8, left: "4%", width: "64%", sort: "none", minSize: "6%",
+    series: [{ type: "funnel", top: 8, bottom: 8, left: "2%", width: "56%", sort: "none", minSize: "6%",
                label: { formatter: "{b}  {c}", color: "#1f2329", position: "right" },
                labelLine: { show: true, length: 12 }, data: f.funnel }]
   });
