@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 
 from storage.database import SessionFactory
 from storage.models import OutboxJob
@@ -15,9 +15,7 @@ from storage.outbox_listing import JobState, JobView, in_state, view_of
 async def state_counts(sessions: SessionFactory) -> dict[JobState, int]:
     """Jobs per state, in one pass over the status index."""
     tried = OutboxJob.last_error.is_not(None)
-    query = select(OutboxJob.status, case((tried, 1), else_=0), func.count()).group_by(
-        OutboxJob.status, case((tried, 1), else_=0)
-    )
+    query = select(OutboxJob.status, tried, func.count()).group_by(OutboxJob.status, tried)
     counts = dict.fromkeys(JobState, 0)
     async with sessions() as session:
         for status, was_tried, n in await session.execute(query):
