@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.keyword_stats import TEXT_TYPES
 from storage.lead_models import Lead
-from storage.models import Identity, InboundEvent, Profile, ProfileTag
+from storage.models import Identity, InboundEvent, PointEntry, Profile, ProfileTag
 from storage.profiles import canonical_id
 from storage.tagging_models import TimelineEntry
 
@@ -170,6 +170,16 @@ async def timeline_page(
     query = query.order_by(TimelineEntry.id.desc())
     rows = list(await session.scalars(query.limit(limit + 1)))
     return Page(rows[:limit], rows[limit - 1].id if len(rows) > limit else None)
+
+
+async def points_since(session: AsyncSession, profile_id: int, since: datetime) -> int:
+    """The points the person earned since `since` (their point entries)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(PointEntry.points), 0)).where(
+            PointEntry.profile_id == profile_id, PointEntry.created_at >= since
+        )
+    )
+    return int(total or 0)
 
 
 async def merged_into(session: AsyncSession, profile_id: int) -> list[int]:

@@ -138,6 +138,7 @@ async def _read(page: Page, log: BrowserLog, lang: str, shot: str) -> list[str]:
     await page.wait_for_load_state("networkidle")
     found = await read_page(page, lang) + log.take()
     SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays on top
     await page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
     return found
 

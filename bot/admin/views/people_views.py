@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin.guard import reader
@@ -22,7 +22,7 @@ from bot.app_keys import SESSIONS
 from bot.callbacks.wechat_xml import MalformedXml, parse_envelope
 from bot.ops.profile_text import RECENT_POINTS_DAYS, lead_of
 from storage.journey_repo import runs_of
-from storage.models import InboundEvent, PointEntry, Profile
+from storage.models import InboundEvent, Profile
 from storage.pending_events import unapplied_count
 from storage.profile_tags import tags_of
 from storage.profiles import identities_of
@@ -31,6 +31,7 @@ from storage.reads.people import (
     merged_into,
     messages_page,
     person_cards,
+    points_since,
     search_people,
     timeline_page,
 )
@@ -107,17 +108,6 @@ async def people(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def _points_since(session: AsyncSession, profile_id: int, since: datetime) -> int:
-    return int(
-        await session.scalar(
-            select(func.coalesce(func.sum(PointEntry.points), 0)).where(
-                PointEntry.profile_id == profile_id, PointEntry.created_at >= since
-            )
-        )
-        or 0
-    )
-
-
 @routes.get("/people/{profile:\\d{1,9}}")
 async def person(request: web.Request) -> web.StreamResponse:
     mask, words, who = mask_for(request), reader(request), names(request)
@@ -150,7 +140,7 @@ async def person(request: web.Request) -> web.StreamResponse:
             ],
             "timeline_older": timeline.older,
             "runs": await runs_of(session, profile_id),
-            "recent_points": await _points_since(
+            "recent_points": await points_since(
                 session, profile_id, now - timedelta(days=RECENT_POINTS_DAYS)
             ),
             "recent_days": RECENT_POINTS_DAYS,

@@ -199,3 +199,23 @@ async def test_ids_past_what_a_row_can_hold_name_nothing(bot: BotClient) -> None
         assert (await bot.get(path)).status == 404, path
     for path in ("/admin/outbox?before=99999999999", "/admin/audit?before=99999999999"):
         assert (await bot.get(path)).status == 200, path
+
+
+async def test_managers_reassign_from_the_board_and_come_back_to_it(
+    bot: BotClient, player: WeChatPlayer
+) -> None:
+    await _lead_from_hostile_text(bot, player)
+    await add_user(bot, "mia", "manager")
+    csrf = await sign_in(bot, "mia")
+    board = await (await bot.get("/admin/leads?by=owner")).text()
+    action = '/admin/leads/1/reassign?next=/admin/leads%3Fby%3Downer"'
+    assert f'action="{action}' in board
+    response = await bot.post(
+        action.removesuffix('"'), data={"csrf": csrf, "owner": "wangwu"}, allow_redirects=False
+    )
+    assert response.status == 303
+    assert response.headers["Location"].startswith("/admin/leads?by=owner&done=")
+    page = await (await bot.get(response.headers["Location"])).text()
+    assert '<div class="notice ok" id="done">线索 #1 已转给 王五</div>' in page
+    lane = page.split('<span translate="no">王五</span>', 1)[1].split("</section>", 1)[0]
+    assert 'href="/admin/leads/1"' in lane
