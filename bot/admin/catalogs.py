@@ -39,7 +39,6 @@ KEYWORDS = {
     "_": None,
     "gettext": None,
     "ngettext": (1, 2),
-    "pgettext": ((1, "c"), 2),
     "N_": None,
 }
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}

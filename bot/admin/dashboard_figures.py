@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,6 +73,26 @@ async def _totals(session: AsyncSession, cache: Cache) -> tuple[int, int]:
     return totals
 
 
+async def _leads_by_channel(session: AsyncSession, since: datetime) -> list[tuple[str | None, int]]:
+    """The period's leads by channel, the most first. A lead made before its person's
+    first scan has no channel of its own: it counts under the person's first channel,
+    as the lead's page shows it. Two statements, so the join with profiles is made for
+    those leads only (joining every lead read all profiles: 520 ms at bench scale 1)."""
+    counts: Counter[str | None] = Counter()
+    own = await session.execute(
+        select(Lead.channel, func.count())
+        .where(Lead.created_at >= since, Lead.channel.is_not(None)).group_by(Lead.channel)
+    )  # fmt: skip
+    borrowed = await session.execute(
+        select(Profile.first_channel, func.count())
+        .join(Lead, Lead.profile_id == Profile.id)
+        .where(Lead.created_at >= since, Lead.channel.is_(None)).group_by(Profile.first_channel)
+    )  # fmt: skip
+    for key, n in [*own, *borrowed]:
+        counts[None if key is None else str(key)] += int(n)
+    return counts.most_common(TOP_CHANNELS)
+
+
 def period_days(now: datetime, days: int) -> list[Day]:
     """The period's calendar days in the team's timezone, today last."""
     local_today = now.astimezone(shanghai()).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -108,15 +129,7 @@ async def dashboard_figures(
                 ).where(Lead.created_at >= since)
             )
         ).one()
-        # A lead made before its person's first scan has no channel of its own: it
-        # counts under the person's first channel, as the lead's page shows it.
-        channel = func.coalesce(Lead.channel, Profile.first_channel)
-        by_channel = await session.execute(
-            select(channel, func.count())
-            .join(Profile, Profile.id == Lead.profile_id)
-            .where(Lead.created_at >= since).group_by(channel)
-            .order_by(func.count().desc()).limit(TOP_CHANNELS)
-        )  # fmt: skip
+        by_channel = await _leads_by_channel(session, since)
         by_owner = await session.execute(
             select(Lead.owner, func.count())
             .where(Lead.created_at >= since).group_by(Lead.owner)
@@ -141,7 +154,7 @@ async def dashboard_figures(
             ("claimed", int(lead_counts[1] or 0)),
             ("won", int(lead_counts[2] or 0)),
         ],
-        by_channel=[(None if key is None else str(key), int(n)) for key, n in by_channel],
+        by_channel=by_channel,
         by_owner=[(None if key is None else str(key), int(n)) for key, n in by_owner],
         median_claim=timedelta(seconds=statistics.median(waits)) if waits else None,
     )

@@ -16,9 +16,6 @@ from bot.admin.keys import SITE
 from bot.app_keys import SETTINGS
 from leads.policy import LeadPolicy
 
-ADMIN_ACTOR = "admin:"  # the actor of lead events done on the site: "admin:<name>"
-SYSTEM_ACTOR = "system"
-
 
 @dataclass(frozen=True)
 class Names:

@@ -46,9 +46,6 @@ class Reader:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return str(self.translations.ngettext(singular, plural, n))
 
-    def pgettext(self, context: str, message: str) -> str:
-        return str(self.translations.pgettext(context, message))
-
     def label(self, words: Mapping[str, str], code: str | None) -> str:
         """The reader's word for a stored code; the code itself if it has none."""
         if code is None:

@@ -35,11 +35,6 @@ def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: in
     return str(context["reader"].ngettext(singular, plural, n))
 
 
-@jinja2.pass_context
-def _pgettext(context: jinja2.runtime.Context, where: str, message: str) -> str:
-    return str(context["reader"].pgettext(where, message))
-
-
 async def page_context(request: web.Request) -> dict[str, Any]:
     """What every template sees: the reader, the viewer (None when signed out), the
     CSRF token for its forms, `may` to show only the buttons a role can use, the
@@ -69,6 +64,6 @@ def setup_templates(site: web.Application) -> None:
         lstrip_blocks=True,
     )
     environment.install_gettext_callables(  # type: ignore[attr-defined]
-        _gettext, _ngettext, newstyle=True, pgettext=_pgettext
+        _gettext, _ngettext, newstyle=True
     )
     environment.policies["ext.i18n.trimmed"] = True

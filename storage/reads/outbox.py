@@ -11,18 +11,26 @@ from storage.database import SessionFactory
 from storage.models import OutboxJob
 from storage.outbox_listing import JobState, JobView, in_state, view_of
 
+# The states worth a count on their tab: few jobs, off the status index. Done jobs are
+# nearly all of them (a count of 200 000 rows took 100 ms at bench scale 1): no count.
+COUNTED = ("pending", "failed")
+
 
 async def state_counts(sessions: SessionFactory) -> dict[JobState, int]:
-    """Jobs per state, in one pass over the status index."""
+    """Jobs waiting, retrying and failed (pending split by whether it was tried)."""
     tried = OutboxJob.last_error.is_not(None)
-    query = select(OutboxJob.status, tried, func.count()).group_by(OutboxJob.status, tried)
-    counts = dict.fromkeys(JobState, 0)
+    query = (
+        select(OutboxJob.status, tried, func.count())
+        .where(OutboxJob.status.in_(COUNTED))
+        .group_by(OutboxJob.status, tried)
+    )
+    counts = dict.fromkeys((JobState.PENDING, JobState.RETRYING, JobState.FAILED), 0)
     async with sessions() as session:
         for status, was_tried, n in await session.execute(query):
             if status == "pending":
                 counts[JobState.RETRYING if was_tried else JobState.PENDING] += int(n)
-            elif status in set(JobState):
-                counts[JobState(status)] += int(n)
+            else:
+                counts[JobState.FAILED] += int(n)
     return counts
 
 

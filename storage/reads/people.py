@@ -63,25 +63,29 @@ async def person_cards(
     ):
         if name:
             named.setdefault(profile_id, name)
+    # Each person's newest message: its id off the (profile_id, received_at) index,
+    # newest first, stopping at the first text (a window over every event of 240
+    # people read ten times the rows: 87 ms at bench scale 1); then those rows by id.
     newest = (
-        select(
-            InboundEvent.profile_id,
-            InboundEvent.content,
-            InboundEvent.received_at,
-            func.row_number()
-            .over(
-                partition_by=InboundEvent.profile_id,
-                order_by=(InboundEvent.received_at.desc(), InboundEvent.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(InboundEvent.profile_id.in_(ids), InboundEvent.msg_type.in_(TEXT_TYPES))
-        .subquery()
+        select(InboundEvent.id)
+        .where(InboundEvent.profile_id == Profile.id, InboundEvent.msg_type.in_(TEXT_TYPES))
+        .order_by(InboundEvent.received_at.desc(), InboundEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    said = {
-        row.profile_id: (row.content, row.received_at)
-        for row in await session.execute(select(newest).where(newest.c.rank == 1))
-    }
+    last_ids = [
+        event_id
+        for event_id in await session.scalars(select(newest).where(Profile.id.in_(ids)))
+        if event_id is not None
+    ]
+    said: dict[int, tuple[str | None, datetime]] = {}
+    if last_ids:
+        rows = await session.execute(
+            select(InboundEvent.profile_id, InboundEvent.content, InboundEvent.received_at).where(
+                InboundEvent.id.in_(last_ids)
+            )
+        )
+        said = {int(pid): (content, at) for pid, content, at in rows if pid is not None}
     return {
         profile_id: PersonCard(
             profile_id,

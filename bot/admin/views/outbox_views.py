@@ -40,8 +40,12 @@ TABS: dict[str, tuple[JobState, ...]] = {
 async def outbox_page(request: web.Request) -> web.StreamResponse:
     sessions = request.config_dict[SESSIONS]
     counts = await state_counts(sessions)
-    tab_counts = {tab: sum(counts[state] for state in states) if states else sum(counts.values())
-                  for tab, states in TABS.items()}  # fmt: skip
+    # Tabs of counted states show their count (done and all: none, see state_counts).
+    tab_counts = {
+        tab: sum(counts[state] for state in states)
+        for tab, states in TABS.items()
+        if states and all(state in counts for state in states)
+    }
     tab = request.query.get("state", "")
     if tab not in TABS:
         tab = ATTENTION if tab_counts[ATTENTION] else ALL
