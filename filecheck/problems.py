@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from filecheck.wording import Wording
+
 
 class Severity(StrEnum):
     ERROR = "error"  # the file is refused
@@ -23,14 +25,20 @@ class Problem:
     """One finding. `line` is 1-based (a table's header is line 1); 0: the whole file.
 
     `column` says where on the line: a table's column, or a TOML file's key
-    (`journey 'price_nurture' step 2.wait`).
+    (`journey 'price_nurture' step 2.wait`). `text` says what is wrong: a `Wording`
+    where the admin site shows it in the reader's language, else English as is.
     """
 
     source: str
     line: int
     column: str
-    message: str
+    text: str | Wording
     severity: Severity = Severity.ERROR
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in English (the CLI's words)."""
+        return str(self.text)
 
     def __str__(self) -> str:
         place = f"{self.source}:{self.line}" if self.line else self.source

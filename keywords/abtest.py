@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from filecheck.wording import N_, Wording
+
 SIGNIFICANCE = 0.05  # the usual 5 % level: a 1-in-20 chance of calling noise real
 MIN_PER_VARIANT = 30  # below this the normal approximation of the test is not trusted
 
@@ -27,7 +29,7 @@ class Comparison:
 
     z: float | None
     p_value: float | None
-    note: str
+    note: Wording
 
 
 def two_proportion_test(a: Proportion, b: Proportion) -> tuple[float, float] | None:
@@ -42,21 +44,33 @@ def two_proportion_test(a: Proportion, b: Proportion) -> tuple[float, float] | N
     return z, math.erfc(abs(z) / math.sqrt(2))
 
 
-def compare(a: Proportion, b: Proportion, a_name: str, b_name: str) -> Comparison:
+def compare(
+    a: Proportion, b: Proportion, a_name: str | Wording, b_name: str | Wording
+) -> Comparison:
     """A comparison with a note ops can act on."""
     if min(a.trials, b.trials) < MIN_PER_VARIANT:
-        note = f"too few to tell yet (need at least {MIN_PER_VARIANT} per variant)"
+        note = Wording(
+            N_("too few to tell yet (need at least %(needed)s per variant)"),
+            {"needed": MIN_PER_VARIANT},
+        )
         tested = two_proportion_test(a, b)
         if tested is None:
             return Comparison(None, None, note)
         return Comparison(tested[0], tested[1], note)
     tested = two_proportion_test(a, b)
     if tested is None:
-        return Comparison(None, None, f"no difference: {a_name} and {b_name} convert alike")
+        alike = N_("no difference: %(a)s and %(b)s convert alike")
+        return Comparison(None, None, Wording(alike, {"a": a_name, "b": b_name}))
     z, p_value = tested
     better, worse = (a_name, b_name) if z > 0 else (b_name, a_name)
     if p_value < SIGNIFICANCE:
-        note = f"{better} does better than {worse}; the difference is real (p={p_value:.3f})"
+        note = Wording(
+            N_("%(better)s does better than %(worse)s; the difference is real (p=%(p)s)"),
+            {"better": better, "worse": worse, "p": f"{p_value:.3f}"},
+        )
     else:
-        note = f"no real difference between {a_name} and {b_name} yet (p={p_value:.2f})"
+        note = Wording(
+            N_("no real difference between %(a)s and %(b)s yet (p=%(p)s)"),
+            {"a": a_name, "b": b_name, "p": f"{p_value:.2f}"},
+        )
     return Comparison(z, p_value, note)

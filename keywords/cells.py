@@ -1,4 +1,4 @@
-"""Parsers for single cells; each raises ValueError with a message meant for ops."""
+"""Parsers for single cells; each raises `CellError` (a ValueError) saying why, for ops."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import TypeVar
 
 import regex
 
+from filecheck.wording import N_, Wording
+from keywords.problems import CellError
 from keywords.rules import Article
 
 KEYWORD_SEPARATOR = "|"
@@ -28,7 +30,12 @@ def parse_choice(kind: type[E], cell: str, default: E) -> E:
         return kind(text)
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
-        raise ValueError(f"unknown value {cell.strip()!r} (expected one of: {allowed})") from None
+        raise CellError(
+            Wording(
+                N_("unknown value '%(value)s' (expected one of: %(allowed)s)"),
+                {"value": cell.strip(), "allowed": allowed},
+            )
+        ) from None
 
 
 def parse_int(cell: str) -> int:
@@ -39,7 +46,7 @@ def parse_int(cell: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
+        raise CellError(Wording(N_("'%(value)s' is not a whole number"), {"value": text})) from None
 
 
 def parse_bool(cell: str) -> bool:
@@ -49,7 +56,11 @@ def parse_bool(cell: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"{cell.strip()!r} is not one of true/false, 1/0, yes/no, 是/否")
+    raise CellError(
+        Wording(
+            N_("'%(value)s' is not one of true/false, 1/0, yes/no, 是/否"), {"value": cell.strip()}
+        )
+    )
 
 
 def split_cell(cell: str, separator: str) -> tuple[str, ...]:
@@ -63,7 +74,12 @@ def check_pattern(pattern: str) -> None:
     try:
         regex.compile(pattern)
     except regex.error as error:
-        raise ValueError(f"regex {pattern!r} does not compile: {error}") from None
+        raise CellError(
+            Wording(
+                N_("regex '%(pattern)s' does not compile: %(error)s"),
+                {"pattern": pattern, "error": str(error)},
+            )
+        ) from None
 
 
 def parse_articles(cell: str) -> tuple[Article, ...]:
@@ -71,24 +87,36 @@ def parse_articles(cell: str) -> tuple[Article, ...]:
     try:
         items: object = json.loads(cell)
     except json.JSONDecodeError as error:
-        raise ValueError(f"news reply is not valid JSON: {error}") from None
+        raise CellError(
+            Wording(N_("news reply is not valid JSON: %(error)s"), {"error": str(error)})
+        ) from None
     if not isinstance(items, list) or not items:
-        raise ValueError("news reply must be a JSON list of articles")
+        raise CellError(Wording(N_("news reply must be a JSON list of articles")))
     return tuple(_article(number, item) for number, item in enumerate(items, start=1))
 
 
 def _article(number: int, item: object) -> Article:
     if not isinstance(item, dict):
-        raise ValueError(f"news article {number} is not an object")
+        raise CellError(Wording(N_("news article %(number)s is not an object"), {"number": number}))
     unknown = sorted(str(key) for key in item if key not in _ARTICLE_FIELDS)
     if unknown:
-        raise ValueError(f"news article {number} has unknown fields: {', '.join(unknown)}")
+        raise CellError(
+            Wording(
+                N_("news article %(number)s has unknown fields: %(fields)s"),
+                {"number": number, "fields": ", ".join(unknown)},
+            )
+        )
     fields: dict[str, str] = {}
     for key in _ARTICLE_FIELDS:
         value = item.get(key, "")
         if not isinstance(value, str):
-            raise ValueError(f"news article {number}: {key} must be text")
+            raise CellError(
+                Wording(
+                    N_("news article %(number)s: %(field)s must be text"),
+                    {"number": number, "field": key},
+                )
+            )
         fields[key] = value
     if not fields["title"].strip():
-        raise ValueError(f"news article {number} has no title")
+        raise CellError(Wording(N_("news article %(number)s has no title"), {"number": number}))
     return Article(**fields)

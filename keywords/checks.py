@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from filecheck.wording import N_, Wording
 from keywords.automaton import WordAutomaton
 from keywords.hours import covers
 from keywords.normalize import normalize
@@ -24,8 +25,11 @@ def _duplicate_names(named: Sequence[tuple[int, str]], source: str) -> list[Prob
     problems: list[Problem] = []
     for line, name in named:
         if name in first_line:
-            message = f"duplicate rule name {name!r} (lines {first_line[name]} and {line})"
-            problems.append(Problem(source, line, "rule", message))
+            text = Wording(
+                N_("duplicate rule name '%(name)s' (lines %(first)s and %(line)s)"),
+                {"name": name, "first": first_line[name], "line": line},
+            )
+            problems.append(Problem(source, line, "rule", text))
         else:
             first_line[name] = line
     return problems
@@ -102,10 +106,21 @@ def _shadowed_keywords(rules: Sequence[Rule], lines: Sequence[int], source: str)
 def _shadow_problem(
     source: str, item: _Ranked, keyword: str, winner: _Ranked, word: str
 ) -> Problem:
-    what = f"keyword {keyword!r}" if keyword else f"this blank-keyword {item.rule.trigger} rule"
-    how = f"its {winner.rule.match} keyword {word!r}" if word else "blank keywords (any)"
-    message = (
-        f"{what} can never fire: rule {winner.rule.name!r} (line {winner.line}) wins first"
-        f" by priority or row order with {how}"
+    what = (
+        Wording(N_("keyword '%(keyword)s'"), {"keyword": keyword})
+        if keyword
+        else Wording(N_("this blank-keyword %(trigger)s rule"), {"trigger": item.rule.trigger})
     )
-    return Problem(source, item.line, "keywords", message, Severity.WARNING)
+    how = (
+        Wording(N_("its %(match)s keyword '%(word)s'"), {"match": winner.rule.match, "word": word})
+        if word
+        else Wording(N_("blank keywords (any)"))
+    )
+    text = Wording(
+        N_(
+            "%(what)s can never fire: rule '%(rule)s' (line %(line)s) wins first"
+            " by priority or row order with %(how)s"
+        ),
+        {"what": what, "rule": winner.rule.name, "line": winner.line, "how": how},
+    )
+    return Problem(source, item.line, "keywords", text, Severity.WARNING)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from filecheck.wording import N_, Wording
 from keywords.hours import local_time
 from keywords.matcher import KeywordMatcher, Match, Signal
 from keywords.rules import ReplyMode, ReplyType
@@ -30,17 +31,22 @@ class Explanation:
         return self.winner.rule.replies
 
     @property
-    def reply_note(self) -> str:
+    def reply_note(self) -> Wording:
+        """How the reply goes out, in a few words."""
         if self.winner is None:
-            return "no rule fires: the fallback answers"
+            return Wording(N_("no rule fires: the fallback answers"))
         rule = self.winner.rule
         if rule.reply_type is ReplyType.NONE:
-            return "no reply (tags and points only)"
+            return Wording(N_("no reply (tags and points only)"))
         if rule.reply_mode is ReplyMode.ALL and len(rule.replies) > 1:
-            return "the first as the reply, the rest through customer service, in order"
+            return Wording(
+                N_("the first as the reply, the rest through customer service, in order")
+            )
         if len(rule.replies) > 1:
-            return f"one of {len(rule.replies)} variants at random (A/B test)"
-        return f"{rule.reply_type} reply"
+            return Wording(
+                N_("one of %(count)s variants at random (A/B test)"), {"count": len(rule.replies)}
+            )
+        return Wording(N_("%(reply_type)s reply"), {"reply_type": rule.reply_type})
 
 
 def explain_signal(matcher: KeywordMatcher, signal: Signal, now: datetime) -> Explanation:

@@ -8,6 +8,8 @@ from datetime import datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from filecheck.wording import N_, Wording
+from keywords.problems import CellError
 from keywords.rules import HoursWindow
 
 _MINUTES_PER_DAY = 24 * 60
@@ -30,7 +32,11 @@ def local_time(now: datetime) -> time:
 def _clock(hour: str, minute: str) -> time:
     hours, minutes = int(hour), int(minute)
     if hours > 23 or minutes > 59:  # noqa: PLR2004 - the clock's own limits
-        raise ValueError(f"{hour}:{minute} is not a time of day")
+        raise CellError(
+            Wording(
+                N_("%(hour)s:%(minute)s is not a time of day"), {"hour": hour, "minute": minute}
+            )
+        )
     return time(hours, minutes)
 
 
@@ -38,10 +44,20 @@ def parse_hours(cell: str) -> HoursWindow:
     """Parse `HH:MM-HH:MM` (full-width digits and colons from an IME are fine)."""
     found = _HOURS.fullmatch(unicodedata.normalize("NFKC", cell).strip())
     if found is None:
-        raise ValueError(f"hours {cell!r} is not HH:MM-HH:MM (e.g. 09:00-18:00 or 22:00-06:00)")
+        raise CellError(
+            Wording(
+                N_("hours '%(value)s' is not HH:MM-HH:MM (e.g. 09:00-18:00 or 22:00-06:00)"),
+                {"value": cell},
+            )
+        )
     start, end = _clock(found[1], found[2]), _clock(found[3], found[4])
     if start == end:
-        raise ValueError(f"hours {cell!r} start and end at the same time; leave blank for all day")
+        raise CellError(
+            Wording(
+                N_("hours '%(value)s' start and end at the same time; leave blank for all day"),
+                {"value": cell},
+            )
+        )
     return HoursWindow(start, end)
 
 

@@ -7,8 +7,17 @@ A table's problems are `filecheck` problems like every hand-written file's:
 from __future__ import annotations
 
 from filecheck.problems import Problem, ProblemsError, Severity
+from filecheck.wording import Wording
 
-__all__ = ["KeywordsError", "Problem", "Severity", "TableError"]
+__all__ = ["CellError", "KeywordsError", "Problem", "Severity", "TableError"]
+
+
+class CellError(ValueError):
+    """A cell that cannot be read, and why, for the row reader to pin to its cell."""
+
+    def __init__(self, text: Wording) -> None:
+        super().__init__(str(text))
+        self.text = text
 
 
 class KeywordsError(Exception):

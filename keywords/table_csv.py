@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from filecheck.wording import N_, Wording
 from keywords.problems import Problem, Severity, TableError
 from keywords.rules import Rule
 from keywords.table_rows import COLUMNS, ParsedTable, Row, format_row, parse_rows
@@ -48,7 +49,8 @@ def parse_table(text: str, source: str) -> ParsedTable:
     parsed = parse_rows(rows, source)
     if rows.failure is None:
         return parsed
-    problem = Problem(source, rows.line, "", f"CSV cannot be read past here: {rows.failure}")
+    why = Wording(N_("CSV cannot be read past here: %(error)s"), {"error": str(rows.failure)})
+    problem = Problem(source, rows.line, "", why)
     return ParsedTable(parsed.rules, parsed.lines, (*parsed.problems, problem))
 
 
@@ -70,8 +72,10 @@ def read_table(path: Path) -> ParsedTable:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        message = "the file is not UTF-8; in Excel use Save As → 'CSV UTF-8 (Comma delimited)'"
-        return ParsedTable((), (), (Problem(str(path), line, "", message),))
+        why = Wording(
+            N_("the file is not UTF-8; in Excel use Save As → 'CSV UTF-8 (Comma delimited)'")
+        )
+        return ParsedTable((), (), (Problem(str(path), line, "", why),))
     return parse_table(text, str(path))
 
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
+from filecheck.wording import N_, Wording
 from keywords import cells
 from keywords.checks import check_table
 from keywords.hours import format_hours, parse_hours
 from keywords.normalize import normalize
-from keywords.problems import Problem, Severity
+from keywords.problems import CellError, Problem, Severity
 from keywords.rules import MatchMode, ReplyMode, ReplyType, Rule, Trigger, default_match
 from keywords.segmenter import can_be_word
 
@@ -49,12 +50,12 @@ class _Findings:
         self.problems: list[Problem] = []
         self.error_count = 0
 
-    def error(self, line: int, column: str, message: str) -> None:
+    def error(self, line: int, column: str, text: Wording) -> None:
         self.error_count += 1
-        self.problems.append(Problem(self.source, line, column, message))
+        self.problems.append(Problem(self.source, line, column, text))
 
-    def warn(self, line: int, column: str, message: str) -> None:
-        self.problems.append(Problem(self.source, line, column, message, Severity.WARNING))
+    def warn(self, line: int, column: str, text: Wording) -> None:
+        self.problems.append(Problem(self.source, line, column, text, Severity.WARNING))
 
 
 def parse_rows(rows: Iterable[Row], source: str) -> ParsedTable:
@@ -63,7 +64,7 @@ def parse_rows(rows: Iterable[Row], source: str) -> ParsedTable:
     iterator = iter(rows)
     first = next(iterator, None)
     if first is None:
-        findings.error(HEADER_LINE, "rule", "the table is empty: no header row")
+        findings.error(HEADER_LINE, "rule", Wording(N_("the table is empty: no header row")))
         return ParsedTable((), (), tuple(findings.problems))
     header = _read_header(first[1], findings)
     rules: list[Rule] = []
@@ -84,7 +85,11 @@ def parse_rows(rows: Iterable[Row], source: str) -> ParsedTable:
             rules.append(rule)
             lines.append(line)
     if "keywords" not in header and keywords_needed:
-        findings.error(HEADER_LINE, "keywords", "missing required column 'keywords'")
+        findings.error(
+            HEADER_LINE,
+            "keywords",
+            Wording(N_("missing required column '%(column)s'"), {"column": "keywords"}),
+        )
     findings.problems.extend(check_table(rules, lines, named, source))
     return ParsedTable(tuple(rules), tuple(lines), tuple(findings.problems))
 
@@ -98,12 +103,27 @@ def _read_header(row: Sequence[str], findings: _Findings) -> list[str]:
             continue
         if name not in COLUMNS:
             known = ", ".join(COLUMNS)
-            findings.error(HEADER_LINE, name, f"unknown column {name!r} (known: {known})")
+            findings.error(
+                HEADER_LINE,
+                name,
+                Wording(
+                    N_("unknown column '%(column)s' (known: %(known)s)"),
+                    {"column": name, "known": known},
+                ),
+            )
         elif name in seen:
-            findings.error(HEADER_LINE, name, f"column {name!r} appears twice")
+            findings.error(
+                HEADER_LINE,
+                name,
+                Wording(N_("column '%(column)s' appears twice"), {"column": name}),
+            )
         seen.add(name)
     if "rule" not in seen:
-        findings.error(HEADER_LINE, "rule", "missing required column 'rule'")
+        findings.error(
+            HEADER_LINE,
+            "rule",
+            Wording(N_("missing required column '%(column)s'"), {"column": "rule"}),
+        )
     return header
 
 
@@ -116,7 +136,9 @@ def _row_values(
         if name in COLUMNS:
             values.setdefault(name, cell)
         elif not name and cell.strip():
-            findings.error(line, f"#{position + 1}", "a value in a column without a header")
+            findings.error(
+                line, f"#{position + 1}", Wording(N_("a value in a column without a header"))
+            )
     return values
 
 
@@ -131,20 +153,20 @@ class _RowReader:
     def cell(self, column: str, parse: Callable[[str], T], default: T) -> T:
         try:
             return parse(self.values.get(column, ""))
-        except ValueError as error:
-            self.findings.error(self.line, column, str(error))
+        except CellError as error:
+            self.findings.error(self.line, column, error.text)
             return default
 
     def verify(self, column: str, check: Callable[[], object]) -> None:
         try:
             check()
-        except ValueError as error:
-            self.findings.error(self.line, column, str(error))
+        except CellError as error:
+            self.findings.error(self.line, column, error.text)
 
     def rule(self) -> Rule:
         name = self.values.get("rule", "").strip()
         if not name:
-            self.findings.error(self.line, "rule", "the rule name is empty")
+            self.findings.error(self.line, "rule", Wording(N_("the rule name is empty")))
         trigger = self.cell(
             "trigger", lambda c: cells.parse_choice(Trigger, c, Trigger.TEXT), Trigger.TEXT
         )
@@ -176,7 +198,9 @@ class _RowReader:
         )
         if rule.reply_type is ReplyType.NONE and not rule.tags and not rule.score:
             self.findings.warn(
-                self.line, "reply_type", "reply_type none without tags or score does nothing"
+                self.line,
+                "reply_type",
+                Wording(N_("reply_type none without tags or score does nothing")),
             )
         return rule
 
@@ -191,9 +215,15 @@ class _RowReader:
             keywords = cells.split_cell(cell, cells.KEYWORD_SEPARATOR)
             self._check_keywords(keywords, match)
         if not keywords and trigger.needs_keywords:
-            self.findings.error(self.line, "keywords", f"a {trigger} rule needs keywords")
+            self.findings.error(
+                self.line,
+                "keywords",
+                Wording(N_("a %(trigger)s rule needs keywords"), {"trigger": trigger}),
+            )
         if keywords and trigger is Trigger.DEFAULT:
-            self.findings.warn(self.line, "keywords", "keywords of a default rule are ignored")
+            self.findings.warn(
+                self.line, "keywords", Wording(N_("keywords of a default rule are ignored"))
+            )
         return keywords
 
     def _check_keywords(self, keywords: Iterable[str], match: MatchMode) -> None:
@@ -201,20 +231,33 @@ class _RowReader:
             normal = normalize(keyword)
             if not normal:
                 self.findings.error(
-                    self.line, "keywords", f"keyword {keyword!r} is only emoji or spaces"
+                    self.line,
+                    "keywords",
+                    Wording(
+                        N_("keyword '%(keyword)s' is only emoji or spaces"), {"keyword": keyword}
+                    ),
                 )
             elif match is MatchMode.WORD and not can_be_word(normal):
                 self.findings.warn(
                     self.line,
                     "keywords",
-                    f"word keyword {keyword!r} mixes characters jieba never keeps in one word;"
-                    " use match contains",
+                    Wording(
+                        N_(
+                            "word keyword '%(keyword)s' mixes characters jieba never keeps in"
+                            " one word; use match contains"
+                        ),
+                        {"keyword": keyword},
+                    ),
                 )
 
     def _replies(self, reply_type: ReplyType) -> tuple[str, ...]:
         replies = cells.split_cell(self.values.get("reply", ""), cells.REPLY_SEPARATOR)
         if not replies and reply_type is not ReplyType.NONE:
-            self.findings.error(self.line, "reply", f"a {reply_type} reply is empty")
+            self.findings.error(
+                self.line,
+                "reply",
+                Wording(N_("a %(reply_type)s reply is empty"), {"reply_type": reply_type}),
+            )
         if reply_type is ReplyType.NEWS:
             for variant in replies:
                 self.verify("reply", partial(cells.parse_articles, variant))

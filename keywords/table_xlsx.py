@@ -13,6 +13,7 @@ from typing import Protocol
 
 import openpyxl
 
+from filecheck.wording import N_, Wording
 from keywords.problems import Problem
 from keywords.rules import Rule
 from keywords.table_rows import COLUMNS, ParsedTable, Row, format_row, parse_rows
@@ -67,7 +68,16 @@ def _unreadable(source: str, error: Exception) -> ParsedTable:
     # found by tests/keywords/test_table_fuzz.py): every one is "not a workbook".
     reason = f"{type(error).__name__}: {error}"[:200]
     return ParsedTable(
-        (), (), (Problem(source, 1, "", f"not a readable .xlsx workbook: {reason}"),)
+        (),
+        (),
+        (
+            Problem(
+                source,
+                1,
+                "",
+                Wording(N_("not a readable .xlsx workbook: %(error)s"), {"error": reason}),
+            ),
+        ),
     )
 
 

@@ -62,9 +62,10 @@ class ContactLinker:
             app,
             external_userid,
             at=self._clock(),
-            unionid=_unionid(contact),
+            unionid=_detail(contact, "unionid"),
             staff_userid=userid,
             state=state or None,
+            name=_detail(contact, "name"),
         )
         source = f"wecom:contact_way:{state or '-'}"
         if not known:
@@ -139,9 +140,10 @@ class ContactLinker:
             )
 
 
-def _unionid(contact: Mapping[str, object]) -> str | None:
+def _detail(contact: Mapping[str, object], key: str) -> str | None:
+    """One field of `externalcontact/get`'s `external_contact` (unionid, name)."""
     details = contact.get("external_contact")
     if isinstance(details, dict):
-        unionid = details.get("unionid")
-        return str(unionid) if unionid else None
+        value = details.get(key)
+        return str(value) if value else None
     return None

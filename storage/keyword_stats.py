@@ -20,6 +20,7 @@ from storage.tagging_models import TimelineEntry
 
 PHONE_TAG = "留资"  # the tag the tagging rules give for a phone number
 PHONE_TIMELINE_KIND = "phone"
+TEXT_TYPES = ("text", "voice")
 MAX_MISSES = 50_000  # newest first; enough to rank phrases, bounded memory
 
 
@@ -33,25 +34,36 @@ class Exposure:
     at: datetime
 
 
-async def missed_texts(
-    sessions: SessionFactory, since: datetime, account: str | None, defaults: Collection[str]
-) -> list[str]:
-    """Text messages no rule matched: no rule, or only a `default` rule (names in `defaults`)."""
+def messages() -> ColumnElement[bool]:
+    """What followers wrote: texts, and voice messages WeChat recognised as text."""
+    return InboundEvent.msg_type.in_(TEXT_TYPES)
+
+
+def unanswered(defaults: Collection[str]) -> ColumnElement[bool]:
+    """Of `messages()`: those no rule matched (no rule, or only a `default` rule, whose
+    names are `defaults`). The misses report and the dashboard's coverage both count this."""
     missed: ColumnElement[bool] = InboundEvent.rule.is_(None)
     if defaults:
         missed = or_(missed, InboundEvent.rule.in_(list(defaults)))
+    return missed
+
+
+async def missed_texts(
+    sessions: SessionFactory, since: datetime, account: str | None, defaults: Collection[str]
+) -> tuple[int, list[str]]:
+    """How many messages no rule matched, and the newest `MAX_MISSES` of their texts."""
+    where = [messages(), unanswered(defaults), InboundEvent.received_at >= since]
+    if account is not None:
+        where.append(InboundEvent.account == account)
     query = (
         select(InboundEvent.content)
-        .where(
-            InboundEvent.msg_type.in_(("text", "voice")), missed, InboundEvent.received_at >= since
-        )
+        .where(*where)
         .order_by(InboundEvent.id.desc())
         .limit(MAX_MISSES)
     )
-    if account is not None:
-        query = query.where(InboundEvent.account == account)
     async with sessions() as session:
-        return [content for content in await session.scalars(query) if content]
+        total = await session.scalar(select(func.count()).select_from(InboundEvent).where(*where))
+        return int(total or 0), [content for content in await session.scalars(query) if content]
 
 
 async def rule_hits(

@@ -53,6 +53,9 @@ class Identity(Base):
     app: Mapped[str] = mapped_column(String(64))
     # Indexed alone too: people search looks a value up without its kind or app.
     value: Mapped[str] = mapped_column(String(128), index=True)
+    # The name the person goes by here, where the platform tells it (a WeCom customer's
+    # WeChat name from externalcontact/get; official accounts give none since 2021-12).
+    name: Mapped[str | None] = mapped_column(String(64), index=True)
     subscribed: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)

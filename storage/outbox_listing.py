@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
-from sqlalchemy.sql import Select
+from sqlalchemy import ColumnElement, and_, select, update
 
 from storage.database import SessionFactory
 from storage.models import OutboxJob
@@ -47,12 +46,13 @@ class JobView:
     done_at: datetime | None
 
 
-def _in_state(query: Select[OutboxJob], state: JobState) -> Select[OutboxJob]:
+def in_state(state: JobState) -> ColumnElement[bool]:
+    """The condition on outbox rows of jobs in `state`."""
     if state is JobState.PENDING:
-        return query.where(OutboxJob.status == "pending", OutboxJob.last_error.is_(None))
+        return and_(OutboxJob.status == "pending", OutboxJob.last_error.is_(None))
     if state is JobState.RETRYING:
-        return query.where(OutboxJob.status == "pending", OutboxJob.last_error.is_not(None))
-    return query.where(OutboxJob.status == state.value)
+        return and_(OutboxJob.status == "pending", OutboxJob.last_error.is_not(None))
+    return OutboxJob.status == state.value
 
 
 async def list_jobs(
@@ -71,26 +71,28 @@ async def list_jobs(
     if status is not None:
         query = query.where(OutboxJob.status == status)
     if state is not None:
-        query = _in_state(query, state)
+        query = query.where(in_state(state))
     if before_id is not None:
         query = query.where(OutboxJob.id < before_id)
     async with sessions() as session:
         rows = await session.scalars(query)
-        return [
-            JobView(
-                id=job.id,
-                kind=job.kind,
-                target=job.target,
-                status=job.status,
-                attempts=job.attempts,
-                payload=_payload(job.payload),
-                last_error=job.last_error,
-                created_at=job.created_at,
-                next_attempt_at=job.next_attempt_at,
-                done_at=job.done_at,
-            )
-            for job in rows
-        ]
+        return [view_of(job) for job in rows]
+
+
+def view_of(job: OutboxJob) -> JobView:
+    """A job as ops read it, its payload decoded."""
+    return JobView(
+        id=job.id,
+        kind=job.kind,
+        target=job.target,
+        status=job.status,
+        attempts=job.attempts,
+        payload=_payload(job.payload),
+        last_error=job.last_error,
+        created_at=job.created_at,
+        next_attempt_at=job.next_attempt_at,
+        done_at=job.done_at,
+    )
 
 
 def _payload(text: str) -> dict[str, object]:

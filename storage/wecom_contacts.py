@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.identities import resolve_profile
@@ -45,13 +45,15 @@ async def link_external_contact(
     unionid: str | None = None,
     staff_userid: str | None = None,
     state: str | None = None,
+    name: str | None = None,
 ) -> int:
     """The profile id of a WeCom customer, linking and merging as far as we can tell.
 
     `app` is the `[[wecom]] name`; `unionid` (from `externalcontact/get`) joins
     the customer to their official-account profile; `staff_userid` is the
     member who added them (corp tags live on that relation); `state` is the
-    contact way's State, recorded as the channel. Queues a `profile.refresh`
+    contact way's State, recorded as the channel; `name` is the customer's WeChat name
+    (kept on the identity, for people to recognise them). Queues a `profile.refresh`
     job so the profile's tags reach the new relation as corp tags.
     """
     known = await session.scalar(
@@ -62,6 +64,16 @@ async def link_external_contact(
     profile_id = await canonical_id(
         session, await resolve_profile(session, EXTERNAL_USERID, app, external_userid, at)
     )
+    if name:
+        await session.execute(
+            update(Identity)
+            .where(
+                Identity.kind == EXTERNAL_USERID,
+                Identity.app == app,
+                Identity.value == external_userid,
+            )
+            .values(name=name[:64])
+        )
     if known is None:
         detail = f"WeCom {app} external_userid {external_userid}"
         await record(session, profile_id, Change(IDENTITY_LINKED, at, source=app, detail=detail))

@@ -10,11 +10,14 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp_session import Session, get_session
 
-from bot.admin.keys import SITE, VIEWER, Viewer
+from bot.admin.catalogs import Lang
+from bot.admin.keys import READER, SITE, TRANSLATIONS, VIEWER, Viewer
+from bot.admin.reader import Reader
 from bot.admin.roles import Permission, may
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-OPEN_PATHS = ("/admin/login", "/admin/static/")
+# The language switch is open too: the sign-in page has it.
+OPEN_PATHS = ("/admin/login", "/admin/static/", "/admin/lang")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
@@ -47,8 +50,12 @@ async def _csrf_ok(request: web.Request, session: Session) -> bool:
 async def guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Runs on every site request, before any view."""
     session = await get_session(request)
+    lang = Lang.EN if session.get("lang") == Lang.EN else Lang.ZH
+    request[READER] = Reader(lang, request.config_dict[TRANSLATIONS][lang])
     if request.method not in SAFE_METHODS and not await _csrf_ok(request, session):
-        raise web.HTTPForbidden(text="CSRF token missing or wrong: reload the page and try again")
+        raise web.HTTPForbidden(
+            text=reader(request).gettext("The form is out of date: reload the page and try again")
+        )
     if request.path.startswith(OPEN_PATHS):
         return await handler(request)
     name = session.get("user")
@@ -58,16 +65,18 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
         session.pop("user", None)
         if request.method in SAFE_METHODS:
             raise web.HTTPSeeOther(f"/admin/login?next={request.path_qs}")
-        raise web.HTTPUnauthorized(text="sign in first")
-    lang = session.get("lang")
-    request[VIEWER] = Viewer(
-        account.name, account.role, csrf_token(session), lang if lang == "en" else "zh"
-    )
+        raise web.HTTPUnauthorized(text=reader(request).gettext("Sign in first"))
+    request[VIEWER] = Viewer(account.name, account.role, csrf_token(session))
     return await handler(request)
 
 
 def viewer(request: web.Request) -> Viewer:
     return request[VIEWER]
+
+
+def reader(request: web.Request) -> Reader:
+    """The language and formats of the person who asked (every site request has one)."""
+    return request[READER]
 
 
 def require(permission: Permission) -> Callable[[Handler], Handler]:
@@ -76,7 +85,7 @@ def require(permission: Permission) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
             if not may(viewer(request).role, permission):
-                raise web.HTTPForbidden(text=f"your role may not {permission.value}")
+                raise web.HTTPForbidden(text=reader(request).gettext("Your role may not do this"))
             return await handler(request)
 
         return guarded

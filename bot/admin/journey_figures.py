@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from journeys.definition import Catalog, Journey
+from bot.admin.reader import Reader
+from filecheck.wording import N_
+from journeys.definition import ActionKind, Catalog, Journey
+from journeys.waits import Wait
 from leads.lifecycle import LeadState
 from storage import journey_repo as repo
 
@@ -35,8 +38,8 @@ class StepLine:
     """One step: what it does, how many runs wait at it, and how many got past it."""
 
     number: int
-    wait: str
-    action: str
+    wait: Wait
+    action: ActionKind
     waiting: int
     fired: int
 
@@ -51,16 +54,15 @@ class JourneyFigures:
     converted_to_lead: int
     converted_to_won: int
 
-    def funnel(self) -> list[dict[str, object]]:
+    def funnel(self, words: Reader) -> list[dict[str, object]]:
         """Entered → step 1 fired → … → converted to lead → won, for ECharts."""
-        stages = [("进入 entered", self.entered)]
-        stages += [(f"第{s.number}步 step {s.number}", s.fired) for s in self.steps]
-        stages += [("成为线索 lead", self.converted_to_lead), ("成交 won", self.converted_to_won)]
+        stages = [(words.gettext(N_("Entered")), self.entered)]
+        stages += [(words.gettext(N_("Step %(n)s")) % {"n": s.number}, s.fired) for s in self.steps]
+        stages += [
+            (words.gettext(N_("Became a lead")), self.converted_to_lead),
+            (words.gettext(N_("Won")), self.converted_to_won),
+        ]
         return [{"name": name, "value": value} for name, value in stages]
-
-    def as_json(self) -> dict[str, object]:
-        """What the page's script reads (the template serialises it with |tojson)."""
-        return {"name": self.name, "funnel": self.funnel()}
 
 
 def fired_per_step(by_step: Mapping[int, int], steps: int) -> list[int]:
@@ -98,8 +100,8 @@ async def journey_figures(session: AsyncSession, journey: Journey) -> JourneyFig
     steps = [
         StepLine(
             index + 1,
-            str(step.wait),
-            step.action.kind.value,
+            step.wait,
+            step.action.kind,
             stats.active_by_step.get(index, 0),
             fired[index],
         )
@@ -114,3 +116,16 @@ async def journey_figures(session: AsyncSession, journey: Journey) -> JourneyFig
         stats.converted_to_lead,
         stats.converted_to_won,
     )
+
+
+def wait_text(wait: Wait, words: Reader) -> str:
+    """A step's wait as people say it: "等待 2小时", "次日 10:00"."""
+    if wait.at is not None:
+        return words.gettext(N_("next day at %(time)s")) % {"time": f"{wait.at:%H:%M}"}
+    return words.gettext(N_("after %(span)s")) % {"span": words.duration(wait.delay)}
+
+
+def trigger_parts(trigger: str) -> tuple[str, str]:
+    """A journey's trigger as (kind, what): "click:MENU_PRICE" → ("click", "MENU_PRICE")."""
+    kind, _, what = trigger.partition(":")
+    return kind, what

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiohttp import web
+from babel.support import Translations
 
+from bot.admin.catalogs import Lang
+from bot.admin.channels import ChannelLabel
+from bot.admin.reader import Reader
 from bot.admin.signin import SignIn
 from bot.ops.keyword_trial import KeywordTrial
 from storage.admin_users import AdminUsers
@@ -18,6 +22,8 @@ class SiteDeps:
     users: AdminUsers
     sign_in: SignIn
     trial: KeywordTrial
+    # The one way a channel key becomes the name people read (see bot.admin.channels).
+    channel_label: ChannelLabel
 
 
 @dataclass(frozen=True)
@@ -27,9 +33,10 @@ class Viewer:
     name: str
     role: str
     csrf: str
-    lang: str
 
 
 SITE = web.AppKey("admin_site", SiteDeps)
 TRIAL = web.AppKey("admin_trial", KeywordTrial)
+TRANSLATIONS = web.AppKey("admin_translations", dict[Lang, Translations])
 VIEWER = web.RequestKey("admin_viewer", Viewer)
+READER = web.RequestKey("admin_reader", Reader)

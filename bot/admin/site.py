@@ -12,18 +12,17 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from bot.admin.catalogs import load_translations
+from bot.admin.channels import ChannelLabel, channel_labels
 from bot.admin.guard import guard_middleware
-from bot.admin.i18n import template_context
-from bot.admin.keys import SITE, SiteDeps
+from bot.admin.keys import SITE, TRANSLATIONS, SiteDeps
 from bot.admin.seed import seed_demo_user
 from bot.admin.signin import SignIn
-from bot.admin.site_format import local_time
+from bot.admin.templating import setup_templates
 from bot.admin.views import (
     audit_views,
     auth_views,
@@ -37,13 +36,14 @@ from bot.admin.views import (
     try_views,
     user_views,
 )
-from bot.app_keys import SESSIONS, SETTINGS
+from bot.app_keys import SESSIONS, SETTINGS, TAGGING
 from bot.config.settings import Settings
 from bot.ops.keyword_trial import KeywordTrial
 from storage.admin_users import AdminUsers
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "wxbot_admin"
+FAVICON_HEADERS = {"Content-Type": "image/x-icon", "Cache-Control": "max-age=86400"}
 
 
 def session_key(settings: Settings) -> bytes | None:
@@ -75,14 +75,8 @@ def create_admin_site(settings: Settings, key: bytes) -> web.Application:
         ),
     )
     site.middlewares.append(guard_middleware)
-    aiohttp_jinja2.setup(
-        site,
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,  # message text from followers is hostile input on every page
-        context_processors=[template_context],
-        undefined=jinja2.StrictUndefined,
-        filters={"local": local_time},
-    )
+    site[TRANSLATIONS] = load_translations()
+    setup_templates(site)
     site.router.add_static("/static/", HERE / "static", name="static")
     for module in (
         auth_views, dashboard_views, user_views, audit_views, keyword_views, try_views,
@@ -92,19 +86,31 @@ def create_admin_site(settings: Settings, key: bytes) -> web.Application:
     return site
 
 
+def _channel_label(app: web.Application) -> ChannelLabel:
+    """Channel names as the running bot knows them (see `bot.admin.channels`)."""
+    tagging = app.get(TAGGING)
+    return channel_labels(dict(tagging.rules.touch.names) if tagging is not None else {})
+
+
 async def _site_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     users = AdminUsers(app[SESSIONS])
     sign_in = SignIn(
         users, settings.admin.lockout_failures, timedelta(minutes=settings.admin.lockout_minutes)
     )
-    app[SITE] = SiteDeps(users=users, sign_in=sign_in, trial=KeywordTrial())
+    app[SITE] = SiteDeps(
+        users=users, sign_in=sign_in, trial=KeywordTrial(), channel_label=_channel_label(app)
+    )
     await seed_demo_user(settings, users)
     yield
 
 
 async def _to_site(_request: web.Request) -> web.StreamResponse:
     raise web.HTTPPermanentRedirect("/admin/")
+
+
+async def _favicon(_request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(HERE / "static" / "favicon.ico", headers=FAVICON_HEADERS)
 
 
 def mount_admin_site(app: web.Application, settings: Settings) -> None:
@@ -114,4 +120,6 @@ def mount_admin_site(app: web.Application, settings: Settings) -> None:
         return
     app.cleanup_ctx.append(_site_ctx)
     app.router.add_get("/admin", _to_site)
+    # Browsers ask every site for /favicon.ico, whatever the page's <link rel=icon> says.
+    app.router.add_get("/favicon.ico", _favicon)
     app.add_subapp("/admin", create_admin_site(settings, key))

@@ -51,7 +51,7 @@ def explanation_json(explanation: Explanation) -> Json:
         "reply_type": winner.rule.reply_type.value if winner else None,
         "reply_mode": winner.rule.reply_mode.value if winner else None,
         "replies": list(explanation.replies),
-        "reply_note": explanation.reply_note,
+        "reply_note": str(explanation.reply_note),
         "tags": list(winner.rule.tags) if winner else [],
         "points": winner.rule.score if winner else 0,
     }
@@ -108,7 +108,7 @@ def variants_json(report: Sequence[RuleVariants], days: int) -> Json:
                     for stat in rule.variants
                 ],
                 "comparisons": [
-                    {"z": c.z, "p_value": c.p_value, "note": c.note} for c in rule.comparisons
+                    {"z": c.z, "p_value": c.p_value, "note": str(c.note)} for c in rule.comparisons
                 ],
             }
             for rule in report

@@ -77,19 +77,27 @@ class KeywordStore:
         return await live_table(self.settings, self.sessions, self.check_account(account))
 
     async def publish(
-        self, account: str, parsed: ParsedTable, by: str, note: str = ""
+        self,
+        account: str,
+        parsed: ParsedTable,
+        by: str,
+        note: str = "",
+        *,
+        rolled_back: int | None = None,
     ) -> Published:
-        """Store `parsed` as the account's live table, or refuse it with every error."""
-        return await self._publish(account, parsed, by, note, "publish")
+        """Store `parsed` as the account's live table, or refuse it with every error.
 
-    async def _publish(
-        self, account: str, parsed: ParsedTable, by: str, note: str, action: str
-    ) -> Published:
+        The audit log records it in the same transaction, whoever publishes: the site,
+        the JSON API or the CLI (`--by`, else the OS user). `rolled_back` is the version
+        a rollback makes live again.
+        """
         if parsed.errors:
             raise KeywordOpsError(INVALID, "the table has errors", parsed.problems)
         current = await self.live(account)
         diff = diff_tables(current.rules, parsed.rules)
         table_csv = await asyncio.to_thread(format_table, parsed.rules)
+        changes = {"added": diff.added, "removed": diff.removed, "changed": diff.changed,
+                   "reordered": diff.reordered}  # fmt: skip
         version = await publish_version(
             self.sessions,
             NewVersion(
@@ -99,7 +107,9 @@ class KeywordStore:
                 created_by=by[:64],
                 summary=diff.summary(),
                 note=note[:256],
-                action=action,
+                action="publish" if rolled_back is None else "rollback",
+                changes=changes,
+                from_version=rolled_back,
             ),
         )
         await self.notify(account, version.id)
@@ -113,8 +123,12 @@ class KeywordStore:
             raise KeywordOpsError(NOT_FOUND, f"there is no version {version_id}")
         rules = await asyncio.to_thread(rules_from_csv, stored)
         parsed = ParsedTable(rules, tuple(range(2, len(rules) + 2)), ())
-        return await self._publish(
-            stored.info.account, parsed, by, f"rollback to version {version_id}", "rollback"
+        return await self.publish(
+            stored.info.account,
+            parsed,
+            by,
+            note=f"rollback to version {version_id}",
+            rolled_back=version_id,
         )
 
     async def history(self, account: str | None = None) -> list[VersionInfo]:

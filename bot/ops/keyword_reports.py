@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.ops.keyword_ops import KeywordStore
 from bot.ops.limits import MISSES_LIMIT
+from filecheck.wording import N_, Wording
 from keywords.abtest import Comparison, Proportion, compare
 from keywords.misses import Cut, Phrase, group_misses
 from keywords.rules import Rule, Trigger
@@ -55,14 +56,22 @@ async def _live_rules(store: KeywordStore, account: str | None) -> list[Rule]:
     return [rule for table in tables for rule in table.rules]
 
 
+def _defaults(rules: Sequence[Rule]) -> set[str]:
+    return {rule.name for rule in rules if rule.trigger is Trigger.DEFAULT}
+
+
+async def default_rules(store: KeywordStore, account: str | None = None) -> set[str]:
+    """Names of the live `default` rules: a message only they answered went unanswered."""
+    return _defaults(await _live_rules(store, account))
+
+
 async def misses_report(
     store: KeywordStore, cut: Cut, now: datetime, days: int, account: str | None = None
 ) -> MissesReport:
     """Unanswered text messages of the last `days` days, grouped; and hits per rule."""
     since = now - timedelta(days=days)
     rules = await _live_rules(store, account)
-    defaults = {rule.name for rule in rules if rule.trigger is Trigger.DEFAULT}
-    texts = await missed_texts(store.sessions, since, account, defaults)
+    missed, texts = await missed_texts(store.sessions, since, account, _defaults(rules))
     grouped = await asyncio.to_thread(group_misses, texts, cut, MISSES_LIMIT)
     # Followers leave phone numbers in exactly the messages no rule knew: mask them.
     phrases = [Phrase(p.phrase, p.count, mask_phones(p.example)) for p in grouped]
@@ -71,7 +80,7 @@ async def misses_report(
         if rule.enabled:
             hits.setdefault(rule.name, 0)
     ranked = sorted(hits.items(), key=lambda item: (-item[1], item[0]))
-    return MissesReport(days, len(texts), tuple(phrases), tuple(ranked))
+    return MissesReport(days, missed, tuple(phrases), tuple(ranked))
 
 
 def _went_on(exposure: Exposure, times: Sequence[datetime]) -> bool:
@@ -100,8 +109,8 @@ def variant_stats(
             compare(
                 Proportion(best.went_on, best.got),
                 Proportion(other.went_on, other.got),
-                f"variant {best.variant + 1}",
-                f"variant {other.variant + 1}",
+                Wording(N_("variant %(n)s"), {"n": best.variant + 1}),
+                Wording(N_("variant %(n)s"), {"n": other.variant + 1}),
             )
             for other in stats
             if other is not best

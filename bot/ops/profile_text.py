@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ops.columns import pad
@@ -14,10 +14,11 @@ from leads.lifecycle import label
 from storage.journey_repo import runs_of
 from storage.lead_models import Lead
 from storage.leads_repo import grade_history
-from storage.models import InboundEvent, PointEntry, Profile
+from storage.models import InboundEvent, Profile
 from storage.pending_events import unapplied_count
 from storage.profile_tags import tags_of
 from storage.profiles import identities_of
+from storage.reads.people import points_since
 from storage.tagging_models import TimelineEntry
 from storage.timeline import history
 from storage.types import utc_now
@@ -84,11 +85,7 @@ async def render_profile(session: AsyncSession, profile_id: int) -> str:
     if profile is None:
         return f"profile #{profile_id} does not exist\n"
     since = utc_now() - timedelta(days=RECENT_POINTS_DAYS)
-    recent = await session.scalar(
-        select(func.coalesce(func.sum(PointEntry.points), 0)).where(
-            PointEntry.profile_id == profile_id, PointEntry.created_at >= since
-        )
-    )
+    recent = await points_since(session, profile_id, since)
     absorbed = list(
         await session.scalars(select(Profile.id).where(Profile.merged_into_id == profile_id))
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config.settings import Settings
+from filecheck.wording import N_, Wording
 from keywords.matcher import KeywordMatcher
 from keywords.problems import Problem, TableError
 from keywords.rules import Rule
@@ -75,7 +76,8 @@ def _file_rules(path: Path | None) -> tuple[Rule, ...]:
     if path is None:
         return ()
     if not path.is_file():
-        raise TableError(str(path), [Problem(str(path), 0, "file", "does not exist")])
+        missing = Wording(N_("does not exist"))
+        raise TableError(str(path), [Problem(str(path), 0, "file", missing)])
     return tuple(load_table(path))
 
 

@@ -7,7 +7,7 @@ words onto the generic versions, and nothing more.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from storage.database import SessionFactory
@@ -51,6 +51,8 @@ class NewVersion:
     summary: str
     note: str = ""
     action: str = "publish"
+    changes: Mapping[str, object] = field(default_factory=dict)
+    from_version: int | None = None
 
 
 def _info(version: versions.Version) -> VersionInfo:
@@ -83,6 +85,8 @@ async def publish_version(
         summary=version.summary,
         note=version.note,
         action=version.action,
+        changes=version.changes,
+        from_version=version.from_version,
     )
     return _info(await versions.publish_version(sessions, new, clock=clock))
 

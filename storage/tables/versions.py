@@ -7,8 +7,9 @@ the CLI, the admin site or the admin JSON API.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -46,7 +47,11 @@ class StoredVersion:
 
 @dataclass(frozen=True)
 class NewVersion:
-    """What `publish_version` stores; `action` names it in the audit log (publish, rollback)."""
+    """What `publish_version` stores; `action` names it in the audit log (publish, rollback).
+
+    `changes` (JSON-able: the names added, removed, changed) and `from_version` (the
+    version a rollback brings back) go into the audit entry, for the site to put in words.
+    """
 
     kind: str
     scope: str
@@ -56,6 +61,8 @@ class NewVersion:
     summary: str
     note: str = ""
     action: str = "publish"
+    changes: Mapping[str, object] = field(default_factory=dict)
+    from_version: int | None = None
 
 
 def _version(row: TableVersion) -> Version:
@@ -126,13 +133,15 @@ async def _publish_once(sessions: SessionFactory, new: NewVersion, at: datetime)
         )
         session.add(row)
         await session.flush()
-        note = f" [{new.note}]" if new.note else ""
+        detail: dict[str, object] = {"version": row.number, **new.changes}
+        if new.from_version is not None:
+            detail["from_version"] = new.from_version
         add_audit(
             session,
             actor=new.created_by,
             action=f"{new.kind}.{new.action}",
             target=new.scope,
-            detail=f"v{row.number}: {new.summary}{note}",
+            detail=json.dumps(detail, ensure_ascii=False),
             at=at,
         )
         return _version(row)

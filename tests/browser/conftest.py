@@ -5,4 +5,4 @@ from __future__ import annotations
 
 from tests.browser.chromium import CHROMIUM, HAS_PLAYWRIGHT
 
-collect_ignore = [] if CHROMIUM and HAS_PLAYWRIGHT else ["test_admin_browser.py"]
+collect_ignore_glob = [] if CHROMIUM and HAS_PLAYWRIGHT else ["test_*.py"]

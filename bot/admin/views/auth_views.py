@@ -6,6 +6,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
+from bot.admin.catalogs import Lang
 from bot.admin.guard import csrf_token
 from bot.admin.keys import SITE
 from bot.admin.signin import Outcome
@@ -34,7 +35,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         # A fresh session on sign-in: a cookie planted before it is worth nothing after.
         session = await new_session(request)
         session["user"] = result.account.name
-        session["lang"] = lang if lang == "en" else "zh"
+        session["lang"] = Lang.EN if lang == Lang.EN else Lang.ZH
         csrf_token(session)
         raise web.HTTPSeeOther(target)
     error = "wrong_password"
@@ -60,5 +61,5 @@ async def logout(request: web.Request) -> web.StreamResponse:
 @routes.post("/lang")
 async def switch_language(request: web.Request) -> web.StreamResponse:
     session = await get_session(request)
-    session["lang"] = "en" if session.get("lang") != "en" else "zh"
+    session["lang"] = Lang.EN if session.get("lang") != Lang.EN else Lang.ZH
     raise web.HTTPSeeOther(safe_next(form_text(await request.post(), "next")))

@@ -20,6 +20,15 @@ def safe_next(target: str | None) -> str:
     return "/admin/"
 
 
+MAX_ID = 2**31 - 1  # row ids are 32-bit integers: a larger one names nothing
+
+
+def query_id(request: web.Request, name: str) -> int | None:
+    """A row id from the query string (a page's `before`), or None if it is not one."""
+    raw = request.query.get(name, "")
+    return int(raw) if raw.isdigit() and int(raw) <= MAX_ID else None
+
+
 def page_number(request: web.Request) -> int:
     raw = request.query.get("page", "1")
     return max(1, int(raw)) if raw.isdigit() else 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.admin.journey_figures import journey_figures, journey_lines
+from bot.admin.guard import reader
+from bot.admin.journey_figures import journey_figures, journey_lines, trigger_parts, wait_text
 from bot.app_keys import JOURNEYS, SESSIONS
 
 routes = web.RouteTableDef()
@@ -19,7 +20,9 @@ async def journeys(request: web.Request) -> web.StreamResponse:
         async with request.config_dict[SESSIONS]() as session:
             lines = await journey_lines(session, runtime.catalog)
     return aiohttp_jinja2.render_template(
-        "journeys.html", request, {"configured": runtime is not None, "lines": lines}
+        "journeys.html",
+        request,
+        {"configured": runtime is not None, "lines": lines, "trigger_parts": trigger_parts},
     )
 
 
@@ -28,9 +31,19 @@ async def journey_page(request: web.Request) -> web.StreamResponse:
     runtime = request.config_dict.get(JOURNEYS)
     journey = None if runtime is None else runtime.catalog.get(request.match_info["name"])
     if journey is None:
-        raise web.HTTPNotFound(text="no such journey")
+        raise web.HTTPNotFound(text=reader(request).gettext("There is no such journey"))
     async with request.config_dict[SESSIONS]() as session:
         figures = await journey_figures(session, journey)
-    # The template embeds figures.as_json() with |tojson, which escapes <, > and &
-    # so no journey name or exit reason can close the <script> block.
-    return aiohttp_jinja2.render_template("journey.html", request, {"figures": figures})
+    words = reader(request)
+    return aiohttp_jinja2.render_template(
+        "journey.html",
+        request,
+        {
+            "figures": figures,
+            # Embedded with |tojson, which escapes <, > and & so no journey name or
+            # exit reason can close the <script> block.
+            "funnel": figures.funnel(words),
+            "waits": [wait_text(step.wait, words) for step in figures.steps],
+            "trigger_parts": trigger_parts,
+        },
+    )

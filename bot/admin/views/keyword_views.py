@@ -10,13 +10,23 @@ from urllib.parse import quote
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.admin.guard import require, viewer
-from bot.admin.keyword_grid import Grid, blank_row, grid_of_rules, parse_grid, rows_from_form
+from bot.admin.guard import reader, require, viewer
+from bot.admin.keyword_changes import table_changes
+from bot.admin.keyword_grid import (
+    CHOICES,
+    Grid,
+    blank_row,
+    choice,
+    grid_of_rules,
+    hours_parts,
+    parse_grid,
+    rows_from_form,
+)
+from bot.admin.keyword_history import SITE_NOTE, rolled_back_to, version_changes
 from bot.admin.roles import Permission
 from bot.admin.views.forms import form_text
 from bot.app_keys import CACHE, SESSIONS, SETTINGS
 from bot.ops.keyword_ops import KeywordOpsError, KeywordStore
-from keywords.diff import diff_tables
 from keywords.table_csv import XLSX_SUFFIX, format_table, parse_table
 from keywords.table_rows import COLUMNS
 from keywords.table_xlsx import format_workbook, parse_workbook
@@ -47,7 +57,13 @@ def account_url(account: str) -> str:
 
 
 async def _grid_page(
-    request: web.Request, account: str, grid: Grid, *, draft: bool, status: int = 200
+    request: web.Request,
+    account: str,
+    grid: Grid,
+    *,
+    draft: bool,
+    checked: bool = False,
+    status: int = 200,
 ) -> web.StreamResponse:
     live = await store_of(request).live(account)
     return aiohttp_jinja2.render_template(
@@ -59,9 +75,13 @@ async def _grid_page(
             "accounts": _accounts(request),
             "account_urls": {name: account_url(name) for name in _accounts(request)},
             "columns": COLUMNS,
+            "choices": CHOICES,
+            "choice": choice,
+            "hours_parts": hours_parts,
             "grid": grid,
             "live": live,
             "draft": draft,
+            "checked": checked,
         },
         status=status,
     )
@@ -80,7 +100,7 @@ async def grid_page(request: web.Request) -> web.StreamResponse:
     phrase = request.query.get("prefill", "").strip()
     if phrase:
         # "Make a rule from this" on the misses page: a new row with the phrase filled in.
-        row = blank_row(rule="", trigger="text", match="contains", keywords=phrase, reply="")
+        row = blank_row(keywords=phrase)
         grid = Grid((*grid.rows, row))
     return await _grid_page(request, account, grid, draft=bool(phrase))
 
@@ -99,17 +119,18 @@ async def edit_grid(request: web.Request) -> web.StreamResponse:
         return await _grid_page(request, account, Grid((*rows, blank_row())), draft=True)
     parsed, grid = await asyncio.to_thread(parse_grid, rows)
     if grid.has_errors or action != "preview":
-        return await _grid_page(
-            request, account, grid, draft=True, status=422 if grid.has_errors else 200
-        )
+        status = 422 if grid.has_errors else 200
+        return await _grid_page(request, account, grid, draft=True, checked=True, status=status)
     live = await store_of(request).live(account)
+    diff, changes = await asyncio.to_thread(table_changes, live.rules, parsed.rules)
     return aiohttp_jinja2.render_template(
         "keyword_preview.html",
         request,
         {
             "account": account,
             "account_url": account_url(account),
-            "diff": diff_tables(live.rules, parsed.rules),
+            "diff": diff,
+            "changes": changes,
             "table_csv": await asyncio.to_thread(format_table, parsed.rules),
             "warnings": [p for p in parsed.problems if p not in parsed.errors],
             "rule_count": len(parsed.rules),
@@ -126,7 +147,7 @@ async def publish(request: web.Request) -> web.StreamResponse:
     who = viewer(request).name
     try:
         published = await store_of(request).publish(
-            account, parsed, who, form_text(form, "note") or "admin site"
+            account, parsed, who, form_text(form, "note") or SITE_NOTE
         )
     except KeywordOpsError as error:
         # The preview checked this table already; only a hand-made request lands here.
@@ -142,7 +163,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     file = form.get("file")
     if not isinstance(file, web.FileField):
-        raise web.HTTPBadRequest(text="choose a .csv or .xlsx file")
+        raise web.HTTPBadRequest(text=reader(request).gettext("Choose a .csv or .xlsx file"))
     data = await asyncio.to_thread(file.file.read, MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise web.HTTPRequestEntityTooLarge(MAX_UPLOAD_BYTES, len(data))
@@ -184,15 +205,23 @@ async def export(request: web.Request) -> web.StreamResponse:
 @routes.get("/keywords/{account}/history")
 async def history(request: web.Request) -> web.StreamResponse:
     account = _account(request)
-    versions = await store_of(request).history(account)
+    store = store_of(request)
+    versions = await store.history(account)
+    changes = await version_changes(store, request.config_dict[CACHE], versions)
     return aiohttp_jinja2.render_template(
         "keyword_history.html",
         request,
-        {"account": account, "account_url": account_url(account), "versions": versions},
+        {
+            "account": account,
+            "account_url": account_url(account),
+            "versions": [(version, changes.get(version.id)) for version in versions],
+            "rolled_back_to": rolled_back_to,
+            "site_note": SITE_NOTE,
+        },
     )
 
 
-@routes.post("/keywords/rollback/{version:\\d+}")
+@routes.post("/keywords/rollback/{version:\\d{1,9}}")
 @require(Permission.EDIT_KEYWORDS)
 async def rollback(request: web.Request) -> web.StreamResponse:
     who = viewer(request).name

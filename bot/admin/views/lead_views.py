@@ -1,4 +1,5 @@
-"""Leads: the board by state or by salesperson with filters, and one lead's page."""
+"""Leads: the board by state or by salesperson with filters, one lead's page, and the
+managers' actions (reassign from the board or the page, unlock do-not-disturb)."""
 
 from __future__ import annotations
 
@@ -10,26 +11,29 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admin.guard import require, viewer
+from bot.admin.guard import reader, require, viewer
 from bot.admin.keys import SITE
+from bot.admin.lead_cards import card_labels, card_views
+from bot.admin.lead_words import answer_text, event_line, grade_path
 from bot.admin.masking import mask_for
+from bot.admin.names import names
 from bot.admin.roles import Permission
-from bot.admin.views.forms import form_text
+from bot.admin.views.forms import form_text, query_id, safe_next
 from bot.app_keys import LEADS, OUTBOX_WORKER, SESSIONS, SETTINGS
-from leads.alerts import grade_text
 from leads.intake import summarize
-from leads.lifecycle import LeadState, label
-from leads.limits import TIMELINE_ENTRIES
+from leads.lifecycle import LeadState
 from leads.sales_actions import Answer, SalesActions
-from leads.views import KIND_LABELS, age, owner_name
 from storage import leads_repo
 from storage.lead_board import LeadFilter, board_columns, channels
 from storage.lead_models import Lead
+from storage.reads.leads import lead_events_page, lead_notes
+from storage.reads.people import person_cards
 from storage.types import utc_now
 
 routes = web.RouteTableDef()
 LeadAction = Callable[[SalesActions, AsyncSession, str, int], Awaitable[Answer]]
 PER_COLUMN = 30
+TIMELINE_PAGE = 20
 AGES = {"1d": 1, "7d": 7, "30d": 30}
 
 
@@ -58,79 +62,90 @@ async def board(request: web.Request) -> web.StreamResponse:
     where = _filter(request)
     sessions = request.config_dict[SESSIONS]
     columns = await board_columns(sessions, where, by, keys, PER_COLUMN)
-    now = utc_now()
-    titles = {
-        key: (label(key) if by == "state" and key else
-              owner_name(policy, key) if policy else str(key))
-        for key in keys
-    }  # fmt: skip
+    shown = [lead.profile_id for _, leads in columns.values() for lead in leads]
+    async with sessions() as session:
+        people = await person_cards(session, shown)
+    words, who, mask, now = reader(request), names(request), mask_for(request), utc_now()
+    cards = {
+        key: (count, card_views(leads, people, words=words, who=who, mask=mask, now=now))
+        for key, (count, leads) in columns.items()
+    }
     return aiohttp_jinja2.render_template(
         "leads.html",
         request,
         {
             "by": by,
-            "columns": [(key, titles[key], *columns[key]) for key in keys],
+            "columns": [(key, *cards[key]) for key in keys],
+            "labels": card_labels(words),
             "where": where,
-            "age_of": lambda lead: age(lead.created_at, now),
             "channels": await channels(sessions),
             "states": [state.value for state in LeadState],
             "grades": [grade.name for grade in policy.grades] if policy else [],
+            "ages": list(AGES),
             "query": request.query,
+            "done": request.query.get("done", ""),
         },
     )
 
 
-@routes.get("/leads/{lead:\\d+}")
+@routes.get("/leads/{lead:\\d{1,9}}")
 async def lead_page(request: web.Request) -> web.StreamResponse:
-    policy = request.config_dict[SETTINGS].leads
     async with request.config_dict[SESSIONS]() as session:
         lead = await session.get(Lead, int(request.match_info["lead"]))
         if lead is None:
-            raise web.HTTPNotFound(text="no such lead")
+            raise web.HTTPNotFound(text=reader(request).gettext("There is no such lead"))
         summary = await summarize(session, lead)
-        events = await leads_repo.timeline(session, lead.id, TIMELINE_ENTRIES)
+        person = (await person_cards(session, [lead.profile_id]))[lead.profile_id]
+        page = await lead_events_page(session, lead.id, TIMELINE_PAGE, query_id(request, "before"))
+        notes = await lead_notes(session, lead.id)
+        messages = await leads_repo.recent_messages(session, lead.profile_id, 10)
     mask = mask_for(request)
+    words, who = reader(request), names(request)
     return aiohttp_jinja2.render_template(
         "lead.html",
         request,
         {
             "lead": lead,
-            "state_label": label(lead.state),
-            "owner": owner_name(policy, lead.owner) if policy else lead.owner,
             "summary": summary,
-            "grade": grade_text(summary),
+            "person": person,
             "phone": mask(summary.phone or ""),
             # Followers type their numbers into messages too.
-            "messages": [mask(text) for text in summary.messages],
-            "events": events,
-            "kinds": KIND_LABELS,
-            "notes": [event for event in events if event.kind == "note"],
+            "messages": [mask(text) for text in messages],
+            "page": page,
+            "lines": [event_line(event, words, who, mask) for event in page.events],
+            "notes": notes,
+            "grade_path": grade_path(summary.grade_history, words),
             "mask": mask,
-            "answer": request.query.get("answer", ""),
-            "sales": policy.sales if policy else (),
+            "now": utc_now(),
+            "done": request.query.get("done", ""),
         },
     )
 
 
-async def _act(request: web.Request, action: str, detail: str, run: LeadAction) -> web.Response:
-    """Run a lead service as the signed-in manager, audit it, and go back to the lead."""
+async def _act(
+    request: web.Request, action: str, target: str | None, run: LeadAction
+) -> web.Response:
+    """Run a lead service as the signed-in manager, audit it, and go back where asked."""
     lead_id = int(request.match_info["lead"])
     runtime = request.config_dict.get(LEADS)
     if runtime is None:
-        raise web.HTTPNotFound(text="leads are not configured")
+        raise web.HTTPNotFound(text=reader(request).gettext("Leads are not configured"))
     who = viewer(request).name
     async with request.config_dict[SESSIONS].begin() as session:
         # Lead events name the admin account, so the timeline says who did it.
         answer = await run(runtime.actions, session, f"admin:{who}"[:64], lead_id)
     if answer.ok:
         await request.config_dict[SITE].users.audit(
-            who, action, f"lead #{lead_id}", detail, utc_now()
+            who, action, f"lead #{lead_id}", target or "", utc_now()
         )
         request.config_dict[OUTBOX_WORKER].wake()
-    raise web.HTTPSeeOther(f"/admin/leads/{lead_id}?{urlencode({'answer': answer.text})}")
+    back = safe_next(request.query.get("next") or f"/admin/leads/{lead_id}")
+    flash = answer_text(answer, reader(request), names(request), target)
+    joiner = "&" if "?" in back else "?"
+    raise web.HTTPSeeOther(f"{back}{joiner}{urlencode({'done': flash})}")
 
 
-@routes.post("/leads/{lead:\\d+}/reassign")
+@routes.post("/leads/{lead:\\d{1,9}}/reassign")
 @require(Permission.MANAGE_LEADS)
 async def reassign(request: web.Request) -> web.StreamResponse:
     target = form_text(await request.post(), "owner")
@@ -138,13 +153,13 @@ async def reassign(request: web.Request) -> web.StreamResponse:
     async def run(desk: SalesActions, session: AsyncSession, actor: str, lead_id: int) -> Answer:
         return await desk.transfer(session, actor, lead_id, target, authorized=True)
 
-    return await _act(request, "lead.reassign", f"to {target}", run)
+    return await _act(request, "lead.reassign", target, run)
 
 
-@routes.post("/leads/{lead:\\d+}/unlock")
+@routes.post("/leads/{lead:\\d{1,9}}/unlock")
 @require(Permission.MANAGE_LEADS)
 async def unlock(request: web.Request) -> web.StreamResponse:
     async def run(desk: SalesActions, session: AsyncSession, actor: str, lead_id: int) -> Answer:
         return await desk.unlock(session, actor, lead_id, authorized=True)
 
-    return await _act(request, "lead.unlock", "", run)
+    return await _act(request, "lead.unlock", None, run)

@@ -9,11 +9,14 @@ from datetime import datetime, time
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.admin.guard import reader
 from bot.admin.keys import SITE
 from bot.admin.keyword_grid import parse_grid, rows_from_form
+from bot.admin.reader import Reader
 from bot.admin.views.keyword_views import store_of
 from bot.app_keys import KEYWORD_TABLES, SETTINGS
-from bot.ops.keyword_ops import KeywordOpsError
+from bot.ops.keyword_ops import BAD_REQUEST, INVALID, KeywordOpsError
+from filecheck.wording import N_
 from keywords.cells import parse_articles
 from keywords.explain import Explanation
 from keywords.hours import format_hours, shanghai
@@ -26,14 +29,15 @@ _KINDS = {"text": Trigger.TEXT, "click": Trigger.CLICK,
           "subscribe": Trigger.SUBSCRIBE, "scan": Trigger.SCAN}  # fmt: skip
 
 
-def _moment(at: str) -> datetime:
-    """Today at `at` (HH:MM) in Shanghai, where keyword `hours` windows are; blank: now."""
+def _moment(at: str) -> datetime | None:
+    """Today at `at` (HH:MM) in Shanghai, where keyword `hours` windows are; blank: now;
+    None: not a time of day."""
     if not at.strip():
         return utc_now()
     try:
         clock = time.fromisoformat(at.strip())
     except ValueError:
-        raise KeywordOpsError(400, f"{at!r} is not HH:MM") from None
+        return None
     return datetime.combine(datetime.now(shanghai()).date(), clock, tzinfo=shanghai())
 
 
@@ -51,19 +55,13 @@ def bubbles(explanation: Explanation) -> list[dict[str, object]]:
     return shown
 
 
-def why(explanation: Explanation) -> str:
-    """One line on why the winner fired, in the table's own terms."""
-    winner = explanation.winner
-    if winner is None:
-        return ""
-    rule = winner.rule
-    parts = [f"{rule.trigger}", f"{rule.match}"]
-    parts.append(f"keyword 「{winner.keyword}」" if winner.keyword else "any")
-    if rule.hours:
-        parts.append(f"hours {format_hours(rule.hours)}")
-    if explanation.beaten:
-        parts.append(f"priority {rule.priority} beats {len(explanation.beaten)} other rule(s)")
-    return " · ".join(parts)
+def _error_text(error: KeywordOpsError, words: Reader) -> str:
+    """The trial's refusals in the reader's words."""
+    if error.status == INVALID:
+        return words.gettext(N_("The table being edited has errors: check it first"))
+    if error.status == BAD_REQUEST:
+        return words.gettext(N_("Try the shared rules through an account"))
+    return words.gettext(N_("There is no such account"))
 
 
 @routes.get("/try")
@@ -80,7 +78,14 @@ async def run_try(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     trigger = _KINDS.get(fields.get("kind", "text"), Trigger.TEXT)
-    context: dict[str, object] = {"error": "", "explanation": None, "why": "", "bubbles": []}
+    context: dict[str, object] = {"error": "", "explanation": None, "bubbles": []}
+    at = fields.get("at", "")
+    moment = _moment(at)
+    if moment is None:
+        context["error"] = reader(request).gettext(N_("%(value)s is not a time of day (HH:MM)")) % {
+            "value": at
+        }
+        return aiohttp_jinja2.render_template("try_result.html", request, context)
     try:
         draft = None
         if fields.get("use_draft") and fields.get("rows", "").isdigit():
@@ -91,10 +96,10 @@ async def run_try(request: web.Request) -> web.StreamResponse:
             request.config_dict[KEYWORD_TABLES],
             fields.get("account", ""),
             Signal(trigger, fields.get("value", "")),
-            _moment(fields.get("at", "")),
+            moment,
             draft=draft,
         )
-        context.update(explanation=explanation, why=why(explanation), bubbles=bubbles(explanation))
+        context.update(explanation=explanation, bubbles=bubbles(explanation), hours=format_hours)
     except KeywordOpsError as error:
-        context["error"] = error.message
+        context["error"] = _error_text(error, reader(request))
     return aiohttp_jinja2.render_template("try_result.html", request, context)

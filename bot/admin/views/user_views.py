@@ -5,11 +5,12 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.admin.guard import require, viewer
+from bot.admin.guard import reader, require, viewer
 from bot.admin.keys import SITE
 from bot.admin.passwords import MIN_PASSWORD_CHARS, hash_password
 from bot.admin.roles import Permission, Role
 from bot.admin.views.forms import form_text
+from filecheck.wording import N_
 from storage.types import utc_now
 
 routes = web.RouteTableDef()
@@ -23,6 +24,14 @@ async def _page(request: web.Request, error: str = "", status: int = 200) -> web
         {"users": users, "roles": [role.value for role in Role], "error": error},
         status=status,
     )
+
+
+def _say(request: web.Request, message: str, **fields: object) -> str:
+    return reader(request).gettext(message) % fields
+
+
+def _too_short(request: web.Request) -> str:
+    return _say(request, N_("The password needs %(n)s characters or more"), n=MIN_PASSWORD_CHARS)
 
 
 @routes.get("/users")
@@ -40,14 +49,14 @@ async def add_user(request: web.Request) -> web.StreamResponse:
         form_text(form, "password"),
     )
     if role not in {r.value for r in Role} or not name.strip():
-        return await _page(request, "name and a known role are required", 400)
+        return await _page(request, _say(request, N_("Give a name and a role")), 400)
     if len(password) < MIN_PASSWORD_CHARS:
-        return await _page(request, f"the password needs {MIN_PASSWORD_CHARS}+ characters", 400)
+        return await _page(request, _too_short(request), 400)
     users = request.config_dict[SITE].users
     if not await users.add(
         name.strip(), role, await hash_password(password), viewer(request).name, utc_now()
     ):
-        return await _page(request, f"{name} exists already", 409)
+        return await _page(request, _say(request, N_("%(name)s exists already"), name=name), 409)
     raise web.HTTPSeeOther("/admin/users")
 
 
@@ -56,12 +65,12 @@ async def add_user(request: web.Request) -> web.StreamResponse:
 async def set_password(request: web.Request) -> web.StreamResponse:
     password = form_text(await request.post(), "password")
     if len(password) < MIN_PASSWORD_CHARS:
-        return await _page(request, f"the password needs {MIN_PASSWORD_CHARS}+ characters", 400)
+        return await _page(request, _too_short(request), 400)
     users = request.config_dict[SITE].users
     if not await users.set_password(
         request.match_info["name"], await hash_password(password), viewer(request).name, utc_now()
     ):
-        raise web.HTTPNotFound(text="no such user")
+        raise web.HTTPNotFound(text=_say(request, N_("There is no such user")))
     raise web.HTTPSeeOther("/admin/users")
 
 
@@ -70,7 +79,7 @@ async def set_password(request: web.Request) -> web.StreamResponse:
 async def remove_user(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     if name == viewer(request).name:
-        return await _page(request, "you cannot remove yourself", 400)
+        return await _page(request, _say(request, N_("You cannot remove yourself")), 400)
     if not await request.config_dict[SITE].users.remove(name, viewer(request).name, utc_now()):
-        raise web.HTTPNotFound(text="no such user")
+        raise web.HTTPNotFound(text=_say(request, N_("There is no such user")))
     raise web.HTTPSeeOther("/admin/users")

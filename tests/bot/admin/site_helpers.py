@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import re
+from html.parser import HTMLParser
 from typing import Literal
 
 from aiohttp import web
@@ -56,21 +56,47 @@ async def sign_in(bot: BotClient, name: str, password: str = PASSWORD) -> str:
     return csrf_of(await home.text())
 
 
-_INPUT = re.compile(r'<input name="(c-\d+-\w+)" value="([^"]*)"')
-_TEXTAREA = re.compile(r'<textarea name="(c-\d+-\w+)"[^>]*>(.*?)</textarea>', re.S)
-_SELECT = re.compile(r'<select name="(c-\d+-\w+)"[^>]*>.*?<option value="(\w+)" selected>', re.S)
-_ROWS = re.compile(r'name="rows" value="(\d+)"')
+class _GridForm(HTMLParser):
+    """The grid form's fields as a browser would post them: inputs, textareas, and each
+    select's selected option."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {key: value or "" for key, value in attrs}
+        name = found.get("name", "")
+        unchecked = found.get("type") == "checkbox" and "checked" not in found
+        if tag == "input" and (name.startswith("c-") or name == "rows") and not unchecked:
+            self.fields[name] = found.get("value", "")
+        elif tag == "textarea" and name.startswith("c-"):
+            self._textarea = name
+            self.fields[name] = ""
+        elif tag == "select" and name.startswith("c-"):
+            self._select = name
+        elif tag == "option" and self._select is not None and "selected" in found:
+            self.fields[self._select] = found.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self.fields[self._textarea] += data
 
 
 def grid_fields(page: str) -> dict[str, str]:
     """The grid form's fields as the browser would post them."""
-    fields = {name: html.unescape(value) for name, value in _INPUT.findall(page)}
-    fields |= {name: html.unescape(value) for name, value in _TEXTAREA.findall(page)}
-    fields |= dict(_SELECT.findall(page))
-    rows = _ROWS.search(page)
-    assert rows
-    fields["rows"] = rows.group(1)
-    return fields
+    reader = _GridForm()
+    reader.feed(page)
+    assert "rows" in reader.fields
+    return reader.fields
 
 
 def cell_of(fields: dict[str, str], rule: str, column: str) -> str:

@@ -102,7 +102,7 @@ async def _people_in_nurture(bot: BotClient) -> None:
 
 def _cell(page: str, journey: str, column: str) -> str:
     row = page.split(f'data-journey="{journey}"', 1)[1].split("</tr>", 1)[0]
-    found = re.search(rf'class="{column}">(\d+)<', row)
+    found = re.search(rf'class="num {column}">(\d+)<', row)
     assert found, (journey, column, row)
     return found.group(1)
 
@@ -134,18 +134,21 @@ async def test_a_journeys_page_shows_the_stats_figures_and_the_funnel(bot: BotCl
     response = await bot.get("/admin/journeys/nurture")
     assert response.status == 200
     page = await response.text()
-    assert '<td id="entered">6</td>' in page
-    steps = page.split('<table id="steps">', 1)[1].split("</table>", 1)[0]
-    assert re.findall(r'class="waiting">(\d+)<', steps) == ["2", "1", "0"]
-    assert re.findall(r'class="fired">(\d+)<', steps) == ["3", "1", "1"]
-    assert "3d text" in steps and "2d add_tags" in steps
-    ended = page.split('<table id="ended">', 1)[1].split("</table>", 1)[0]
-    assert re.findall(r'class="reason">([^<]+)</td><td class="count">(\d+)<', ended) == [
-        ("done: finished", "1"),
-        ("exited: exit: lead:any", "1"),
-        ("exited: restarted", "1"),
+    assert '<div class="value" id="entered">6</div>' in page
+    steps = page.split('<table class="table" id="steps">', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r'class="num waiting">(\d+)<', steps) == ["2", "1", "0"]
+    assert re.findall(r'class="num fired">(\d+)<', steps) == ["3", "1", "1"]
+    assert "文本消息 <div" in steps and "等待 3天" in steps
+    assert "加标签 <div" in steps and "等待 2天" in steps
+    ended = page.split('<table class="table" id="ended">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'class="reason">(.*?)</td><td class="num count">(\d+)<', ended, re.S)
+    assert [(" ".join(re.sub("<[^>]+>", "", text).split()), n) for text, n in rows] == [
+        ("已完成 · 走完全部步骤", "1"),
+        ("已退出 · 满足退出条件 lead:any", "1"),
+        ("已退出 · 重新开始", "1"),
     ]
-    assert '<td id="converted-lead">2</td>' in page and '<td id="converted-won">1</td>' in page
+    assert '<div class="value" id="converted-lead">2</div>' in page
+    assert '<div class="value" id="converted-won">1</div>' in page
     assert [stage["value"] for stage in _funnel(page)] == [6, 3, 1, 1, 2, 1]
     assert "/admin/static/echarts.min.js" in page and "/admin/static/journey.js" in page
     assert (await bot.get("/admin/static/journey.js")).status == 200
@@ -156,10 +159,10 @@ async def test_the_funnel_names_each_stage(bot: BotClient) -> None:
     await sign_in(bot, "vera")
     page = await (await bot.get("/admin/journeys/quiet")).text()
     assert _funnel(page) == [
-        {"name": "进入 entered", "value": 0},
-        {"name": "第1步 step 1", "value": 0},
-        {"name": "成为线索 lead", "value": 0},
-        {"name": "成交 won", "value": 0},
+        {"name": "进入", "value": 0},
+        {"name": "第 1 步", "value": 0},
+        {"name": "成为线索", "value": 0},
+        {"name": "成交", "value": 0},
     ]
 
 
@@ -182,5 +185,5 @@ async def test_without_journeys_the_list_says_so(
     await add_user(bot, "vera", "viewer")
     await sign_in(bot, "vera")
     page = await (await bot.get("/admin/journeys")).text()
-    assert "未配置旅程" in page
+    assert "未配置培育旅程" in page
     assert (await bot.get("/admin/journeys/nurture")).status == 404

@@ -12,7 +12,9 @@ import time
 import pytest
 from aiohttp import FormData
 
+from bot.admin.catalogs import Lang, load_translations
 from bot.admin.keys import SITE
+from bot.admin.reader import Reader
 from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
 from keywords.table_csv import parse_table
@@ -61,13 +63,19 @@ async def test_a_bad_cell_shows_the_clis_message_next_to_it(bot: BotClient) -> N
     response = await bot.post(f"{GRID}/edit", data={**fields, "csrf": csrf, "action": "preview"})
     assert response.status == 422
     page = await response.text()
-    cell = re.search(
-        r'<td class="bad">\s*<input name="c-0-trigger" value="bogus">(.*?)</td>', page, re.S
-    )
+    cell = re.search(r'<td class="bad">\s*<select name="c-0-trigger"(.*?)</td>', page, re.S)
     assert cell, page
+    assert '<option value="bogus" selected>' in cell.group(1)  # kept, to be seen and fixed
     expected = parse_table(KEYWORDS_CSV.replace("price,text", "price,bogus"), "x").errors[0]
     assert expected.column == "trigger"
-    assert expected.message in html.unescape(cell.group(1))
+    # The CLI's own problem, in the reader's language.
+    chinese = Reader(Lang.ZH, load_translations()[Lang.ZH]).words(expected.text)
+    assert chinese.startswith("未知取值「bogus」")
+    # Right under the row, from the cell's column on, naming the column.
+    problem = page.split('<tr class="row-problem">', 1)[1].split('<span class="problem">', 1)[1]
+    problem = problem.split("</span></td></tr>", 1)[0]
+    assert html.unescape(re.sub("<[^>]+>", "", problem)) == f"↑ 触发方式：{chinese}"
+    assert '<span translate="no">bogus</span>' in problem  # the value typed is data
 
 
 async def test_edit_try_preview_publish_and_a_callback_gets_the_new_reply(
@@ -89,7 +97,9 @@ async def test_edit_try_preview_publish_and_a_callback_gets_the_new_reply(
     preview = await bot.post(f"{GRID}/edit", data={**fields, "csrf": csrf, "action": "preview"})
     page = await preview.text()
     assert preview.status == 200
-    assert "hello" in re.search(r'<ul id="diff">(.*?)</ul>', page, re.S).group(1)  # type: ignore[union-attr]
+    change = page.split('<tr data-rule="hello">', 1)[1].split("</tr>", 1)[0]
+    assert '<del translate="no">你好呀</del>' in change
+    assert '<ins translate="no">您好，新回复</ins>' in change
     table_csv = re.search(r'name="table_csv" value="([^"]*)"', page)
     assert table_csv
     published = await bot.post(
@@ -134,8 +144,8 @@ async def test_try_explains_click_scene_and_time_of_day(bot: BotClient) -> None:
         data={"csrf": csrf, "account": "main", "kind": "text", "value": "试驾价格"},
     )
     text = await beaten.text()
-    assert '<code id="try-rule">price</code>' in text
-    assert "<code>drive</code>" in text
+    assert '<code id="try-rule" translate="no">price</code>' in text
+    assert '<code translate="no">drive</code>' in text
 
 
 async def test_viewers_see_the_grid_but_cannot_publish(bot: BotClient) -> None:
@@ -221,5 +231,5 @@ async def test_a_news_reply_is_shown_as_article_cards(bot: BotClient) -> None:
               "use_draft": "1"},
     )  # fmt: skip
     page = await tried.text()
-    assert '<div class="title">春季&lt;b&gt;车展&lt;/b&gt;</div>' in page
+    assert '<div class="title" translate="no">春季&lt;b&gt;车展&lt;/b&gt;</div>' in page
     assert "https://example.com/a" in page

@@ -22,7 +22,9 @@ from tests.leads.conftest import GRADES_TOML, LEADS_TOML
 from tests.leads.helpers import eventually
 
 _CARD = re.compile(
-    r'<a href="/admin/leads/(\d+)">#\d+</a>(?: <span class="grade"[^>]*>(\w+)</span>)?'
+    r'<a class="name" href="/admin/leads/(\d+)">.*?</a>\s*'
+    r'(?:<span class="grade[^"]*"[^>]*>(\w+)</span>)?',
+    re.S,
 )
 
 
@@ -87,8 +89,8 @@ async def test_the_filter_form_lists_the_configured_grades(bot: BotClient) -> No
     await sign_in(bot, "vera")
     page = await (await bot.get("/admin/leads?grade=B")).text()
     select_ = page.split('<select name="grade">', 1)[1].split("</select>", 1)[0]
-    assert re.findall(r"<option[^>]*>([^<]*)</option>", select_) == ["*", "A", "B", "C"]
-    assert "<option selected>B</option>" in select_
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", select_) == ["不限", "A", "B", "C"]
+    assert '<option value="B" selected>B</option>' in select_
 
 
 async def test_the_lead_page_shows_the_grade_and_its_history(
@@ -98,11 +100,17 @@ async def test_the_lead_page_shows_the_grade_and_its_history(
     await add_user(bot, "vera", "viewer")
     await sign_in(bot, "vera")
     page = await (await bot.get(f"/admin/leads/{c}")).text()
-    assert '<td id="grade">C（-→C）</td>' in page
-    timeline = page.split(">时间线<", 1)[1]
-    assert "<td>等级</td>" in timeline and "-→C" in timeline
-    assert '<td id="grade">A</td>' in await (await bot.get(f"/admin/leads/{a}")).text()
-    assert '<td id="grade">-</td>' in await (await bot.get(f"/admin/leads/{ungraded}")).text()
+    assert _grade(page) == "C 未分级 → C"
+    timeline = page.split('id="timeline"', 1)[1]
+    assert '<span class="what">等级</span>' in timeline and "未分级 → C" in timeline
+    assert _grade(await (await bot.get(f"/admin/leads/{a}")).text()) == "A"
+    assert _grade(await (await bot.get(f"/admin/leads/{ungraded}")).text()) == "未分级"
+
+
+def _grade(page: str) -> str:
+    """The lead page's grade line as it reads."""
+    cell = page.split('<dd id="grade">', 1)[1].split("</dd>", 1)[0]
+    return " ".join(re.sub("<[^>]+>", " ", cell).split())
 
 
 async def test_without_grades_the_board_has_no_grade_filter(

@@ -96,8 +96,9 @@ async def test_viewers_see_phone_numbers_masked(bot: BotClient, player: WeChatPl
     await add_user(bot, "vera", "viewer")
     await sign_in(bot, "vera")
     # Found by the phone the viewer typed, the profile still shows it masked.
-    people = await (await bot.get(f"/admin/people?q={PHONE}")).text()
-    profile = people.split('<pre id="profile">', 1)[1].split("</pre>", 1)[0]
+    found = await bot.get(f"/admin/people?q={PHONE}")
+    assert found.url.path == "/admin/people/1"
+    profile = await found.text()
     assert PHONE not in profile
     assert "138****8000" in profile
     lead = await (await bot.get("/admin/leads/1")).text()
@@ -114,7 +115,7 @@ async def test_the_lead_board_by_state_and_by_salesperson(
     by_state = await (await bot.get("/admin/leads")).text()
     assert 'href="/admin/leads/1"' in by_state
     by_owner = await (await bot.get("/admin/leads?by=owner")).text()
-    assert "张三(zhangsan)" in by_owner
+    assert '<span translate="no">张三</span>' in by_owner
     assert 'href="/admin/leads/1"' in by_owner
     filtered = await (await bot.get("/admin/leads?state=won")).text()
     assert 'href="/admin/leads/1"' not in filtered
@@ -157,8 +158,9 @@ async def test_the_dashboard_draws_from_the_periods_figures(
     assert "/admin/static/echarts.min.js" in page
     embedded = page.split('<script type="application/json" id="figures">', 1)[1]
     figures = json.loads(embedded.split("</script>", 1)[0])
-    assert {"name": "qualified", "value": 1} in figures["funnel"]
+    assert {"name": "线索", "value": 1} in figures["funnel"]
     assert sum(figures["messages"]) == 1
+    assert '<div class="value" id="kpi-leads">1</div>' in page
     assert "<script>alert" not in page
     static = await bot.get("/admin/static/echarts.min.js")
     assert static.status == 200
@@ -177,11 +179,43 @@ async def test_managers_reassign_leads_and_others_cannot(
     csrf = await sign_in(bot, "mia")
     page = await bot.post("/admin/leads/1/reassign", data={"csrf": csrf, "owner": "lisi"})
     text = await page.text()
-    assert "已转给 李四(lisi)" in text
-    assert "admin:mia" in text  # the timeline names the admin account
+    assert "线索 #1 已转给 李四" in text
+    # The timeline names the admin account.
+    assert '<span translate="no">mia</span> <span class="muted">（后台）</span>' in text
     async with bot.app[SESSIONS]() as session:
         lead = await session.get(Lead, 1)
         assert lead is not None
         assert lead.owner == "lisi"
     audit = await (await bot.get("/admin/audit")).text()
-    assert "lead.reassign" in audit
+    assert "<td>转派线索</td>" in audit
+    assert "转给 李四" in audit
+
+
+async def test_ids_past_what_a_row_can_hold_name_nothing(bot: BotClient) -> None:
+    """A hand-made URL with a 10-digit id or `before` is a 404 or the first page, not a 500."""
+    await add_user(bot, "vera", "viewer")
+    await sign_in(bot, "vera")
+    for path in ("/admin/leads/99999999999", "/admin/people/99999999999"):
+        assert (await bot.get(path)).status == 404, path
+    for path in ("/admin/outbox?before=99999999999", "/admin/audit?before=99999999999"):
+        assert (await bot.get(path)).status == 200, path
+
+
+async def test_managers_reassign_from_the_board_and_come_back_to_it(
+    bot: BotClient, player: WeChatPlayer
+) -> None:
+    await _lead_from_hostile_text(bot, player)
+    await add_user(bot, "mia", "manager")
+    csrf = await sign_in(bot, "mia")
+    board = await (await bot.get("/admin/leads?by=owner")).text()
+    action = '/admin/leads/1/reassign?next=/admin/leads%3Fby%3Downer"'
+    assert f'action="{action}' in board
+    response = await bot.post(
+        action.removesuffix('"'), data={"csrf": csrf, "owner": "wangwu"}, allow_redirects=False
+    )
+    assert response.status == 303
+    assert response.headers["Location"].startswith("/admin/leads?by=owner&done=")
+    page = await (await bot.get(response.headers["Location"])).text()
+    assert '<div class="notice ok" id="done">线索 #1 已转给 王五</div>' in page
+    lane = page.split('<span translate="no">王五</span>', 1)[1].split("</section>", 1)[0]
+    assert 'href="/admin/leads/1"' in lane

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from bot.cli.main import main
 from keywords.table_csv import read_table
+from storage.admin_users import AdminUsers
 from storage.database import create_engine, create_session_factory
 from storage.models import InboundEvent, Profile
 from storage.types import utc_now
@@ -260,3 +262,31 @@ def test_test_at_an_hour_says_which_rules_were_closed(wxbot: Run, tmp_path: Path
     ]
     status, out, _ = wxbot("keywords", "test", "--file", str(table), "--at", "10:00", "人工")
     assert "closed" not in out and out.startswith("fires: human:")
+
+
+async def test_publishes_and_rollbacks_from_the_cli_are_audited(
+    wxbot: Run, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Who: `--by`, else the OS user; what: the version and the rules it changed."""
+    monkeypatch.setattr("getpass.getuser", lambda: "shell_user")
+    v1, v2 = write(tmp_path, "v1.csv", V1), write(tmp_path, "v2.csv", V2)
+    await asyncio.to_thread(
+        wxbot, "keywords", "publish", str(v1), "--account", "main", "--by", "alice"
+    )
+    await asyncio.to_thread(wxbot, "keywords", "publish", str(v2), "--account", "main")
+    await asyncio.to_thread(wxbot, "keywords", "rollback", "1", "--by", "carol")
+    engine = create_engine(database_url)
+    try:
+        entries = await AdminUsers(create_session_factory(engine)).audit_log(10)
+    finally:
+        await engine.dispose()
+    assert [(e.actor, e.action, e.target) for e in reversed(entries)] == [
+        ("alice", "keywords.publish", "main"),
+        ("shell_user", "keywords.publish", "main"),
+        ("carol", "keywords.rollback", "main"),
+    ]
+    assert json.loads(entries[1].detail) == {
+        "version": 2, "added": ["invoice"], "removed": ["hello"], "changed": ["price"],
+        "reordered": False,
+    }  # fmt: skip
+    assert json.loads(entries[0].detail)["from_version"] == 1

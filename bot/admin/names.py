@@ -1,0 +1,41 @@
+"""The names people read for the keys the data stores: salespeople, channels, actors.
+
+Salespeople are named by `[[leads.sales]] name`, channels through the site's one
+`ChannelLabel`. A key with no name reads as itself; None (the pool, no channel) is
+for the page to put in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot.admin.channels import ChannelLabel
+from bot.admin.keys import SITE
+from bot.app_keys import SETTINGS
+from leads.policy import LeadPolicy
+
+
+@dataclass(frozen=True)
+class Names:
+    policy: LeadPolicy | None
+    channel_label: ChannelLabel
+
+    def salesperson(self, userid: str | None) -> str | None:
+        if userid is None:
+            return None
+        rep = self.policy.rep(userid) if self.policy is not None else None
+        return rep.name if rep is not None else userid
+
+    def channel(self, key: str | None) -> str | None:
+        return None if not key else self.channel_label(key)
+
+    def team(self) -> list[tuple[str, str]]:
+        """(userid, name) of every salesperson, in the config's order."""
+        return [(rep.userid, rep.name) for rep in self.policy.sales] if self.policy else []
+
+
+def names(request: web.Request) -> Names:
+    config = request.config_dict
+    return Names(config[SETTINGS].leads, config[SITE].channel_label)

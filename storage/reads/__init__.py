@@ -1,0 +1,1 @@
+"""Read-only queries behind the admin site's pages: bounded, index-backed, no writes."""
