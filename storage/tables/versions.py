@@ -133,9 +133,12 @@ async def _publish_once(sessions: SessionFactory, new: NewVersion, at: datetime)
         )
         session.add(row)
         await session.flush()
-        detail: dict[str, object] = {"version": row.number, **new.changes}
+        detail: dict[str, object] = {"version": row.number, "summary": new.summary}
+        detail.update(new.changes)
         if new.from_version is not None:
             detail["from_version"] = new.from_version
+        if new.note:
+            detail["note"] = new.note
         add_audit(
             session,
             actor=new.created_by,

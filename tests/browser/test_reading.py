@@ -26,12 +26,14 @@ from bot.app import create_app
 from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
+from keywords.table_csv import load_table
 from tests.bot.admin.site_helpers import PASSWORD, BotClient
 from tests.browser.chromium import CHROMIUM, SCREENSHOTS
 from tests.browser.reading import BrowserLog, read_page
 from tests.browser.story import (
     CLI_PUBLISHER,
     EXPO_CONTACT_NAME,
+    ROOT,
     USERS,
     Story,
     add_site_users,
@@ -156,11 +158,13 @@ async def _expect(page: Page, name: str, lang: str, role: str) -> list[str]:
     return missing
 
 
+# The grid edits one reply of the demo's table: the preview counts the demo's rules.
+DEMO_RULES = len(load_table(ROOT / "keywords" / "demo.csv"))
 # What ops read while working the keyword grid (Chinese, English).
 GRID_WORDS = {
     "checked": ("检查通过", "Check passed"),
     "problem": ("「abc」不是整数", "'abc' is not a whole number"),
-    "preview": ("发布后共 11 条规则", "11 rules after publishing"),
+    "preview": (f"发布后共 {DEMO_RULES} 条规则", f"{DEMO_RULES} rules after publishing"),
     "tried": ("粉丝看到的回复", "The reply as the follower sees it"),
 }
 NEW_REPLY = "价格表已更新，欢迎到店咨询"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -44,10 +45,10 @@ def _fake_menus(
     return menus.default, [(m.matchrule, m.buttons) for m in menus.conditional]
 
 
-async def _audit(sessions: SessionFactory) -> list[tuple[str, str, str, str]]:
+async def _audit(sessions: SessionFactory) -> list[tuple[str, str, str, object]]:
     async with sessions() as session:
         rows = await session.scalars(select(AdminAudit).order_by(AdminAudit.id))
-        return [(row.actor, row.action, row.target, row.detail) for row in rows]
+        return [(row.actor, row.action, row.target, json.loads(row.detail)) for row in rows]
 
 
 async def test_publish_makes_the_menu_live_at_wechat_and_records_it(
@@ -76,7 +77,12 @@ async def test_publish_makes_the_menu_live_at_wechat_and_records_it(
     assert version.summary == "2 menus added (default, high_intent)"
     assert published.warnings == ()
     assert await _audit(sessions) == [
-        ("alice", "menus.publish", "main", "v1: 2 menus added (default, high_intent) [menu.toml]")
+        (
+            "alice",
+            "menus.publish",
+            "main",
+            {"version": 1, "summary": "2 menus added (default, high_intent)", "note": "menu.toml"},
+        )
     ]
 
 

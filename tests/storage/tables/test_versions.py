@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 from pathlib import Path
 
 from bot.cli.main import main
@@ -47,17 +48,18 @@ async def test_every_publish_is_audited_with_who_and_what(sessions: SessionFacto
                           "rollback")  # fmt: skip
     await publish_version(sessions, rollback)
     entries = await AdminUsers(sessions).audit_log(10)
-    assert [(e.actor, e.action, e.target, e.detail) for e in entries] == [
-        ("bob", "channels.rollback", "*", "v2: nothing changed [rollback to 1]"),
-        ("alice", "channels.publish", "*", "v1: summary of x"),
-    ]
+    assert [(e.actor, e.action, e.target, json.loads(e.detail)) for e in entries] == [
+        ("bob", "channels.rollback", "*",
+         {"version": 2, "summary": "nothing changed", "note": "rollback to 1"}),
+        ("alice", "channels.publish", "*", {"version": 1, "summary": "summary of x"}),
+    ]  # fmt: skip
 
 
-async def _audit(database_url: str) -> list[tuple[str, str, str]]:
+async def _audit(database_url: str) -> list[tuple[str, str, int]]:
     engine = create_engine(database_url)
     try:
         entries = await AdminUsers(create_session_factory(engine)).audit_log(10)
-        return [(e.actor, e.action, e.detail.split(":")[0]) for e in entries]
+        return [(e.actor, e.action, json.loads(e.detail)["version"]) for e in entries]
     finally:
         await engine.dispose()
 
@@ -75,7 +77,7 @@ def test_the_cli_audits_as_by_else_the_login(
                  "--account", "main"]) == 0  # fmt: skip
     assert main(["--config", config, "keywords", "rollback", "1", "--by", "carol"]) == 0
     assert asyncio.run(_audit(database_url)) == [
-        ("carol", "keywords.rollback", "v3"),
-        (getpass.getuser(), "keywords.publish", "v2"),
-        ("alice", "keywords.publish", "v1"),
+        ("carol", "keywords.rollback", 3),
+        (getpass.getuser(), "keywords.publish", 2),
+        ("alice", "keywords.publish", 1),
     ]
