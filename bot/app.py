@@ -21,6 +21,7 @@ from aiohttp import web
 from bot.admin.site import mount_admin_site
 from bot.app_keys import (
     CACHE,
+    CHANNELS,
     EFFECTS,
     ENGINE,
     HTTP,
@@ -34,6 +35,7 @@ from bot.app_keys import (
     TAGGING,
     WECHAT_CALLBACKS,
     WECOM_CALLBACKS,
+    WELCOMES,
 )
 from bot.callbacks.dispatcher import Dispatcher
 from bot.callbacks.late_replies import LateReplies
@@ -45,11 +47,14 @@ from bot.effects.outbox_worker import OutboxWorker
 from bot.effects.stage import EffectsStage, EventStream
 from bot.effects.wechat_events import WeChatEventEffects
 from bot.effects.wecom_events import WeComEventEffects
+from bot.effects.welcome_lane import WelcomeLane
 from bot.health import healthz
 from bot.metrics import Metrics
 from bot.ops.admin_api import KeywordAdminApi
+from bot.ops.channel_ops import ChannelStore
 from bot.runtime import resources
 from bot.runtime.api_tracing import token_refresh_tracer
+from bot.runtime.channels import live_channels
 from bot.runtime.journeys import JourneyScheduler, JourneysRuntime, load_journeys
 from bot.runtime.keyword_reload import live_keyword_tables
 from bot.runtime.leads import LeadsRuntime, build_leads
@@ -184,6 +189,8 @@ class _Lifespan:
             aiohttp.ClientSession(trace_configs=[token_refresh_tracer(metrics)])
         )
         tables = await stack.enter_async_context(live_keyword_tables(settings, sessions, cache))
+        channels = await stack.enter_async_context(live_channels(settings, sessions, cache))
+        await ChannelStore(settings, sessions, cache).start(channels.table)
         journeys = await load_journeys(settings, clock)
         triggers = None if journeys is None else journeys.triggers
         tagging = await load_tagging(
@@ -195,7 +202,14 @@ class _Lifespan:
         outbox = OutboxWorker(
             Outbox(sessions, clock),
             build_executors(
-                settings, http, cache, sessions, metrics, tagging=tagging, journeys=triggers
+                settings,
+                http,
+                cache,
+                sessions,
+                metrics,
+                tagging=tagging,
+                journeys=triggers,
+                channels=channels,
             ),
             metrics,
         )
@@ -212,6 +226,9 @@ class _Lifespan:
                 observer=triggers,
             )
         )
+        welcomes = WelcomeLane(settings, http, cache, sessions, channels, metrics=metrics,
+                               clock=clock)  # fmt: skip
+        stack.push_async_callback(welcomes.stop)
         effects = EffectsStage(
             sessions, event_streams(tagging, leads, journeys), metrics, clock=clock
         )
@@ -251,12 +268,14 @@ class _Lifespan:
             metrics=metrics,
             on_stored=effects.wake,
             clock=lambda: clock().timestamp(),
+            deadline_work=welcomes,
             **budget,
         )
 
         app[ENGINE], app[SESSIONS], app[CACHE], app[HTTP] = engine, sessions, cache, http
         app[KEYWORD_TABLES], app[TAGGING], app[OUTBOX_WORKER] = tables, tagging, outbox
         app[EFFECTS], app[WECHAT_CALLBACKS], app[WECOM_CALLBACKS] = effects, wechat, wecom
+        app[CHANNELS], app[WELCOMES] = channels, welcomes
         if leads is not None:
             app[LEADS] = leads
         scheduler = None
@@ -272,6 +291,8 @@ class _Lifespan:
             effects=effects,
             scheduler=scheduler,
         )
+        if self.background.outbox:
+            welcomes.start()  # the deadline lane: API calls, like the outbox
 
     async def _start(
         self,

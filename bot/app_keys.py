@@ -15,7 +15,9 @@ from bot.callbacks.wecom import WeComCallbacks
 from bot.config.settings import Settings
 from bot.effects.outbox_worker import OutboxWorker
 from bot.effects.stage import EffectsStage
+from bot.effects.welcome_lane import WelcomeLane
 from bot.metrics import Metrics
+from bot.runtime.channels import LiveChannels
 from bot.runtime.journeys import JourneysRuntime
 from bot.runtime.keyword_tables import KeywordTables
 from bot.runtime.leads import LeadsRuntime
@@ -37,3 +39,5 @@ TAGGING = web.AppKey("tagging", Tagging)
 WECOM_CALLBACKS = web.AppKey("wecom_callbacks", WeComCallbacks)
 LEADS = web.AppKey("leads", LeadsRuntime)
 JOURNEYS = web.AppKey("journeys", JourneysRuntime)
+CHANNELS = web.AppKey("channels", LiveChannels)
+WELCOMES = web.AppKey("welcomes", WelcomeLane)

@@ -103,6 +103,13 @@ class JourneySettings:
 
 
 @dataclass(frozen=True)
+class ChannelSettings:
+    # The channels file (`[channels] file`, relative to the config file): what the bot uses
+    # until a table is published with `wxbot channels publish`. None: no channels yet.
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
 class AdminSettings:
     # Bearer token of the admin HTTP API (/admin/api/...); empty: the API is off.
     token: Secret = field(default_factory=lambda: Secret(""))
@@ -136,6 +143,7 @@ class Settings:
     leads: LeadPolicy | None = None
     admin: AdminSettings = AdminSettings()
     journeys: JourneySettings = JourneySettings()
+    channels: ChannelSettings = ChannelSettings()
 
     def wecom_app(self, name: str) -> WeComApp | None:
         return next((app for app in self.wecom if app.name == name), None)
@@ -186,6 +194,7 @@ def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path | None = 
         lambda: _admin(root.table("admin"), env, demo=server.mount_fake_api), AdminSettings()
     )
     journeys = errors.attempt(lambda: _journeys(root.table("journeys"), base), JourneySettings())
+    channels = errors.attempt(lambda: _channels(root.table("channels"), base), ChannelSettings())
     errors.attempt(root.finish, None)
     errors.raise_any()
     return Settings(
@@ -199,6 +208,7 @@ def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path | None = 
         leads=leads,
         admin=admin,
         journeys=journeys,
+        channels=channels,
     )
 
 
@@ -463,3 +473,14 @@ def _journeys(table: TomlTable, base: Path) -> JourneySettings:
     if not path.is_file():
         raise table.error("file", f"{path} does not exist")
     return JourneySettings(file=path)
+
+
+def _channels(table: TomlTable, base: Path) -> ChannelSettings:
+    name = table.text("file", "")
+    table.finish()
+    if not name:
+        return ChannelSettings()
+    path = base / name
+    if not path.is_file():
+        raise table.error("file", f"{path} does not exist")
+    return ChannelSettings(file=path)

@@ -6,11 +6,13 @@ import aiohttp
 
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, official_account_clients
+from bot.effects.channel_jobs import ChannelCodes
 from bot.effects.jobs import Executor, JobHandler, registry
 from bot.effects.journey_jobs import journey_jobs
 from bot.effects.lead_jobs import lead_jobs
 from bot.effects.tagging_jobs import tagging_jobs
 from bot.metrics import Metrics
+from bot.runtime.channels import LiveChannels
 from handlers.customer_service import CUSTOM_SEND, CustomMessage
 from journeys.triggers import JourneyTriggers
 from storage.cache import Cache
@@ -28,6 +30,7 @@ def build_executors(
     *,
     tagging: Tagging | None = None,
     journeys: JourneyTriggers | None = None,
+    channels: LiveChannels | None = None,
 ) -> dict[str, Executor]:
     """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
@@ -42,6 +45,11 @@ def build_executors(
                 settings, http, cache, sessions, journeys.on_contact_added if journeys else None
             ),
             *journey_jobs(settings, http, cache, metrics),
+            *(
+                ChannelCodes(settings, http, cache, sessions, channels).handlers()
+                if channels is not None
+                else []
+            ),
             *(
                 tagging_jobs(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)
                 if tagging is not None

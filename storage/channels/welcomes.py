@@ -96,6 +96,16 @@ async def settle(
         )
 
 
+async def release(sessions: SessionFactory, welcome_id: int) -> None:
+    """Give a claimed code back for another try (a retryable error, time left)."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(WelcomeSend)
+            .where(WelcomeSend.id == welcome_id, WelcomeSend.status == SENDING)
+            .values(status=PENDING, locked_until=None)
+        )
+
+
 async def expire_overdue(sessions: SessionFactory, now: datetime) -> int:
     """Codes whose 20 s ran out unsent: missed, with why (never sent late)."""
     async with sessions.begin() as session:
