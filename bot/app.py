@@ -54,12 +54,14 @@ from bot.ops.admin_api import KeywordAdminApi
 from bot.ops.channel_ops import ChannelStore
 from bot.runtime import resources
 from bot.runtime.api_tracing import token_refresh_tracer
-from bot.runtime.channels import live_channels
+from bot.runtime.channels import LiveChannels, live_channels
 from bot.runtime.journeys import JourneyScheduler, JourneysRuntime, load_journeys
 from bot.runtime.keyword_reload import live_keyword_tables
 from bot.runtime.leads import LeadsRuntime, build_leads
 from bot.runtime.metrics_snapshot import refresh_before_scrape
 from bot.runtime.tagging import TagExpirySweeper, load_tagging
+from channels.attribution import ChannelAttribution
+from channels.contact_step import ChannelContacts
 from fakewechat.app import create_fake_app
 from fakewechat.state import FakeWeChat
 from handlers import fallback, keyword_reply, staff
@@ -99,17 +101,28 @@ def build_router() -> Router[Context]:
 
 
 def effect_steps(
-    tagging: Tagging, leads: LeadsRuntime | None, journeys: JourneysRuntime | None = None
+    tagging: Tagging,
+    leads: LeadsRuntime | None,
+    journeys: JourneysRuntime | None = None,
+    channels: LiveChannels | None = None,
 ) -> list[EffectStep]:
     """What runs behind the reply for every batch of events, in order."""
+    # Channels after tagging (a first behaviour tag counts as "tagged") and before lead
+    # qualification, which then sees the channel's arrival tags and points.
+    first: list[EffectStep] = [tagging]
+    if channels is not None:
+        first.append(ChannelAttribution(lambda: channels.table))
     # Lead qualification stays last: it reads the tags, points and phone the others wrote.
-    steps: list[EffectStep] = [tagging] if leads is None else [tagging, leads.intake]
+    steps: list[EffectStep] = first if leads is None else [*first, leads.intake]
     # Journeys come after: their exits see the lead the qualification step just made.
     return steps if journeys is None else [*steps, journeys.triggers]
 
 
 def event_streams(
-    tagging: Tagging, leads: LeadsRuntime | None, journeys: JourneysRuntime | None = None
+    tagging: Tagging,
+    leads: LeadsRuntime | None,
+    journeys: JourneysRuntime | None = None,
+    channels: LiveChannels | None = None,
 ) -> list[EventStream]:
     streams = [
         EventStream(
@@ -117,7 +130,7 @@ def event_streams(
             PARTITIONS,
             InboundEvent,
             (InboundEvent.account, InboundEvent.openid),
-            WeChatEventEffects(effect_steps(tagging, leads, journeys)),
+            WeChatEventEffects(effect_steps(tagging, leads, journeys, channels)),
         )
     ]
     if leads is not None:
@@ -127,7 +140,11 @@ def event_streams(
                 1,
                 WeComEvent,
                 (WeComEvent.from_user,),
-                WeComEventEffects(leads.commands, leads.contacts),
+                WeComEventEffects(
+                    leads.commands,
+                    leads.contacts,
+                    None if channels is None else ChannelContacts(lambda: channels.table),
+                ),
             )
         )
     return streams
@@ -230,7 +247,7 @@ class _Lifespan:
                                clock=clock)  # fmt: skip
         stack.push_async_callback(welcomes.stop)
         effects = EffectsStage(
-            sessions, event_streams(tagging, leads, journeys), metrics, clock=clock
+            sessions, event_streams(tagging, leads, journeys, channels), metrics, clock=clock
         )
         # Stopped in reverse: the effects stage finishes its batch before the outbox stops.
         stack.push_async_callback(outbox.stop)

@@ -22,6 +22,7 @@ PACKAGES = (
     "journeys",
     "wxapi",
     "fakewechat",
+    "channels",
 )
 
 # Lower ranks know nothing of higher ones; the same rank means "not each other".
@@ -31,6 +32,7 @@ RANKS = {
     "fakewechat": 0,
     "wxapi": 1,
     "tagging": 1,
+    "channels": 1,
     "leads": 2,
     "journeys": 3,
     "handlers": 4,
