@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.cli import processes
 from bot.cli.admin import add_admin_parser, run_admin
+from bot.cli.channels import add_channels_parser, run_channels
 from bot.cli.database import database_line
 from bot.cli.doctor import run_doctor
 from bot.cli.errors import USAGE_EXIT, CliParser, UsageError, positive_int, user_mistake
@@ -72,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
     add_keywords_parser(commands)
+    add_channels_parser(commands)
     add_outbox_parser(commands)
     doctor = commands.add_parser("doctor", help="check a production config before traffic")
     doctor.add_argument(
@@ -107,6 +109,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         "events": lambda: asyncio.run(run_events(settings, args, sys.stdout)),
         "simulate": lambda: asyncio.run(simulate(settings, args)),
         "keywords": lambda: run_keywords(settings, args),
+        "channels": lambda: run_channels(settings, args),
         "journeys": lambda: run_journeys(settings, args),
         "users": lambda: asyncio.run(show_user(settings, args.who, sys.stdout)),
         "outbox": lambda: asyncio.run(run_outbox(settings, args, sys.stdout)),
