@@ -101,7 +101,7 @@ async def simulate(settings: Settings, args: argparse.Namespace) -> int:
     """Send one callback and print the bot's reply."""
     if args.wecom is not None:
         return await _simulate_staff(settings, args)
-    if args.add is not None:
+    if getattr(args, "add", None) is not None:  # callers may build the namespace by hand
         return await _simulate_add(settings, args)
     known = ", ".join(account.name for account in settings.wechat) or "none"
     account = settings.account(args.account) if args.account else next(iter(settings.wechat), None)
