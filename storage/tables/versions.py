@@ -94,6 +94,12 @@ async def publish_version(
 
 async def _publish_once(sessions: SessionFactory, new: NewVersion, at: datetime) -> Version:
     async with sessions.begin() as session:
+        connection = await session.connection()
+        if connection.dialect.name == "postgresql":
+            # Publishes of one kind take turns (released at commit): each reads the live
+            # version and the last number, then writes the next, which two at once would
+            # both claim. SQLite serialises writers by itself.
+            await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(new.kind))))
         await session.execute(
             update(TableVersion)
             .where(
