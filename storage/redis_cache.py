@@ -98,7 +98,9 @@ class RedisCache:
         async def unsubscribe() -> None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            await pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
+            # redis-py annotates PubSub.aclose from 8.2 on: the ignore is needed before that
+            # and unused after, which `unused-ignore` allows (mypy's idiom for such lines).
+            await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
 
         return unsubscribe
 
