@@ -9,6 +9,7 @@ bottom is reading the wiring.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
@@ -21,6 +22,7 @@ from aiohttp import web
 from bot.admin.site import mount_admin_site
 from bot.app_keys import (
     CACHE,
+    CHANNEL_KEEPER,
     CHANNELS,
     EFFECTS,
     ENGINE,
@@ -30,6 +32,7 @@ from bot.app_keys import (
     LEADS,
     METRICS,
     OUTBOX_WORKER,
+    SERVING,
     SESSIONS,
     SETTINGS,
     TAGGING,
@@ -54,6 +57,7 @@ from bot.ops.admin_api import KeywordAdminApi
 from bot.ops.channel_ops import ChannelStore
 from bot.runtime import resources
 from bot.runtime.api_tracing import token_refresh_tracer
+from bot.runtime.channel_keeper import ChannelCodeKeeper
 from bot.runtime.channels import LiveChannels, live_channels
 from bot.runtime.journeys import JourneyScheduler, JourneysRuntime, load_journeys
 from bot.runtime.keyword_reload import live_keyword_tables
@@ -83,8 +87,11 @@ class Background:
     """Which background work this process runs besides serving HTTP."""
 
     effects: bool = True  # a consumer of the effects stage
-    outbox: bool = True  # the outbox worker (API calls)
-    sweepers: bool = True  # lead timers, tag expiry
+    outbox: bool = True  # the outbox worker and the welcome lane (API calls)
+    sweepers: bool = True  # lead timers, tag expiry, the channel code keeper
+    # API calls wait until `mark_serving(app)`: `wxbot serve` marks it once it listens,
+    # since the demo's API is the fake mounted in this very server.
+    api_after_serving: bool = False
 
     @classmethod
     def nothing(cls) -> Background:
@@ -163,6 +170,7 @@ def create_app(
     app = web.Application()
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
+    app[SERVING] = asyncio.Event()
     lifespan = _Lifespan(
         clock,
         # Reply variants are an A/B split, not a secret: a plain PRNG is right.
@@ -182,6 +190,11 @@ def create_app(
     if settings.server.mount_fake_api or fake_api is not None:
         app.add_subapp("/_fake", create_fake_app(fake_api or demo_fake_state(settings)))
     return app
+
+
+def mark_serving(app: web.Application) -> None:
+    """The server listens: background API work held by `api_after_serving` may start."""
+    app[SERVING].set()
 
 
 @dataclass(frozen=True)
@@ -227,6 +240,7 @@ class _Lifespan:
                 tagging=tagging,
                 journeys=triggers,
                 channels=channels,
+                clock=clock,
             ),
             metrics,
         )
@@ -299,17 +313,45 @@ class _Lifespan:
         if journeys is not None:
             scheduler = journeys.scheduler_for(sessions, outbox.wake)
             app[JOURNEYS] = journeys
+        keeper = ChannelCodeKeeper(sessions, lambda: channels.table, clock=clock,
+                                   on_queued=outbox.wake)  # fmt: skip
+        channels.on_swap(keeper.wake)
+        app[CHANNEL_KEEPER] = keeper
         await self._start(
             stack,
             sessions=sessions,
             tagging=tagging,
             leads=leads,
-            outbox=outbox,
             effects=effects,
             scheduler=scheduler,
+            keeper=keeper,
+            on_queued=outbox.wake,
         )
         if self.background.outbox:
-            welcomes.start()  # the deadline lane: API calls, like the outbox
+            # The deadline lane makes API calls, like the outbox.
+            self._start_api_work(app, stack, [outbox.start, welcomes.start])
+
+    def _start_api_work(
+        self, app: web.Application, stack: AsyncExitStack, starts: list[Callable[[], None]]
+    ) -> None:
+        """Start what makes API calls now, or once the server listens (`api_after_serving`)."""
+        if not self.background.api_after_serving:
+            for start in starts:
+                start()
+            return
+
+        async def when_serving() -> None:
+            await app[SERVING].wait()
+            for start in starts:
+                start()
+
+        waiting = asyncio.create_task(when_serving(), name="api-work-after-serving")
+
+        async def cancel() -> None:
+            waiting.cancel()
+            await asyncio.gather(waiting, return_exceptions=True)
+
+        stack.push_async_callback(cancel)
 
     async def _start(
         self,
@@ -318,18 +360,19 @@ class _Lifespan:
         sessions: SessionFactory,
         tagging: Tagging,
         leads: LeadsRuntime | None,
-        outbox: OutboxWorker,
         effects: EffectsStage,
         scheduler: JourneyScheduler | None,
+        keeper: ChannelCodeKeeper,
+        on_queued: Callable[[], None],
     ) -> None:
-        if self.background.outbox:
-            outbox.start()
         if self.background.effects:
             effects.start()
         if self.background.sweepers:
-            expiry = TagExpirySweeper(sessions, tagging, outbox.wake)
+            expiry = TagExpirySweeper(sessions, tagging, on_queued)
             expiry.start()
             stack.push_async_callback(expiry.stop)
+            keeper.start()
+            stack.push_async_callback(keeper.stop)
             if leads is not None:
                 leads.sweeper.start()
                 stack.push_async_callback(leads.sweeper.stop)

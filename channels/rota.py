@@ -9,7 +9,7 @@ own statuses plug in there.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from channels.model import Rota
 from keywords.hours import shanghai
@@ -58,23 +58,41 @@ def on_duty(
     return tuple(present(rota.everyone()))
 
 
-def next_change(rota: Rota, now: datetime) -> datetime | None:
+def next_change(rota: Rota, now: datetime, daily: Collection[time] = ()) -> datetime | None:
     """The next moment after `now` when the list may change with no add: a shift starts
-    or ends, or (with a cap) midnight resets today's adds. None: never (no shifts, no cap)."""
+    or ends, or (with a cap) midnight resets today's adds; also each of the `daily` times
+    (e.g. the edges of an auto-accept window). None: never (no shifts, no cap, no times)."""
     local = now.astimezone(shanghai())
     midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=shanghai())
-    moments = []
     for offset in range(_SEARCH_DAYS):
-        day = midnight + timedelta(days=offset)
-        if rota.cap and offset:
-            moments.append(day)
-        moments.extend(
-            day.replace(hour=clock.hour, minute=clock.minute, second=clock.second)
-            for shift in rota.shifts
-            if day.weekday() in shift.days
-            for clock in (shift.start, shift.end)
-        )
-        if offset and any(m > local for m in moments):
-            break
-    later = [m for m in moments if m > local]
-    return min(later) if later else None
+        later = [
+            m for m in _changes_on(rota, midnight + timedelta(days=offset), daily) if m > local
+        ]
+        if later:
+            return min(later)
+    return None
+
+
+def last_change(rota: Rota, now: datetime, daily: Collection[time] = ()) -> datetime | None:
+    """The latest such moment at or before `now` (None: never). Whoever asks in the same
+    stretch gets the same answer, so it names the change: one re-staffing per change."""
+    local = now.astimezone(shanghai())
+    midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=shanghai())
+    for offset in range(_SEARCH_DAYS):
+        earlier = [
+            m for m in _changes_on(rota, midnight - timedelta(days=offset), daily) if m <= local
+        ]
+        if earlier:
+            return max(earlier)
+    return None
+
+
+def _changes_on(rota: Rota, day: datetime, daily: Collection[time]) -> list[datetime]:
+    """The moments of one local day (`day` is its midnight) when the list may change."""
+    clocks = [
+        *(clock for s in rota.shifts if day.weekday() in s.days for clock in (s.start, s.end)),
+        *daily,
+    ]
+    moments = [day] if rota.cap else []
+    moments.extend(day.replace(hour=c.hour, minute=c.minute, second=c.second) for c in clocks)
+    return moments

@@ -7,8 +7,11 @@ So a publish, a shift boundary and a cap reached all queue the same job.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -16,11 +19,13 @@ import aiohttp
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, official_account_clients, wecom_clients
 from bot.effects.jobs import JobHandler
+from bot.effects.limits import CODES_LOCK_KEY, CODES_LOCK_TTL_S, CODES_LOCK_WAIT_S
+from bot.errors import WxbotError
 from bot.runtime.channels import LiveChannels
+from channels.code_schedule import RENEW_BEFORE, skip_verify_now
 from channels.jobs import CHANNEL_CODES, EnsureCodes
 from channels.model import Channel, ContactWay, QrKind
 from channels.rota import on_duty
-from keywords.hours import shanghai
 from storage.cache import Cache
 from storage.channels.directory import get_channel, record_qr, record_way
 from storage.channels.models import ChannelRow
@@ -30,17 +35,11 @@ from storage.types import utc_now
 
 log = logging.getLogger(__name__)
 
-# A temporary code is replaced this long before it dies; it cannot be renewed in place
-# (a new ticket is a new image), so `wxbot channels list` warns to reprint it.
-RENEW_BEFORE = timedelta(days=3)
+_LOCK_POLL_S = 0.2
 
 
-def skip_verify_now(way: ContactWay, now: datetime) -> bool:
-    """Auto-accept, within its window when one is set."""
-    if not way.skip_verify:
-        return False
-    window = way.skip_verify_hours
-    return window is None or window.contains(now.astimezone(shanghai()).time())
+class ChannelBusy(WxbotError):
+    """Another process is bringing the same channel's codes in line (retried shortly)."""
 
 
 class ChannelCodes:
@@ -59,11 +58,32 @@ class ChannelCodes:
         self._oa = official_account_clients(settings, http, cache)
         self._wecom = wecom_clients(settings, http, cache)
         self._sessions = sessions
+        self._cache = cache
         self._channels = channels
         self._clock = clock
 
     async def ensure(self, target: str, job: EnsureCodes) -> None:
         del target  # every channel job goes to "channels"; the channel names its clients
+        # One job per channel at a time across processes: two at once would both see no
+        # code yet and make two.
+        async with self._channel_lock(job.key):
+            await self._ensure(job)
+
+    @asynccontextmanager
+    async def _channel_lock(self, key: str) -> AsyncIterator[None]:
+        lock, owner = CODES_LOCK_KEY.format(key=key), uuid.uuid4().hex
+        waited = 0.0
+        while not await self._cache.set_if_absent(lock, owner, CODES_LOCK_TTL_S):
+            if waited >= CODES_LOCK_WAIT_S:
+                raise ChannelBusy(f"channel {key}: another process is making its codes")
+            await asyncio.sleep(_LOCK_POLL_S)
+            waited += _LOCK_POLL_S
+        try:
+            yield
+        finally:
+            await self._cache.delete_if_equals(lock, owner)
+
+    async def _ensure(self, job: EnsureCodes) -> None:
         channel = self._channels.table.get(job.key)
         async with self._sessions() as session:
             row = await get_channel(session, job.key)

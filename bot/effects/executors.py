@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 import aiohttp
 
 from bot.config.settings import Settings
@@ -18,6 +21,7 @@ from journeys.triggers import JourneyTriggers
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.jobs import encode
+from storage.types import utc_now
 from tagging.step import Tagging
 
 
@@ -31,6 +35,7 @@ def build_executors(
     tagging: Tagging | None = None,
     journeys: JourneyTriggers | None = None,
     channels: LiveChannels | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> dict[str, Executor]:
     """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
@@ -46,7 +51,7 @@ def build_executors(
             ),
             *journey_jobs(settings, http, cache, metrics),
             *(
-                ChannelCodes(settings, http, cache, sessions, channels).handlers()
+                ChannelCodes(settings, http, cache, sessions, channels, clock=clock).handlers()
                 if channels is not None
                 else []
             ),

@@ -120,7 +120,7 @@ class WelcomeLane:
         table = self._channels.table
         welcome = table.welcome_for(table.get(item.channel))
         if left <= 0 or client is None or welcome is None:
-            why = ("expired: the 20 s window closed before it could be sent" if left <= 0
+            why = (sends.EXPIRED_UNSENT if left <= 0
                    else f"app {item.app!r} is no longer configured" if client is None
                    else "no welcome for this channel and no default")  # fmt: skip
             await self._settle(item, sends.MISSED, why)

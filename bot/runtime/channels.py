@@ -3,14 +3,14 @@
 The table is the live published version (kind "channels", one scope for the whole
 bot) or, while nothing was published, the file `[channels] file` names. Reloading is
 every ops table's mechanism (`bot.runtime.table_reload`); after a swap the `on_swap`
-hooks run (the rota keeper re-times itself).
+hooks run (the code keeper re-times itself).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -75,19 +75,20 @@ class LiveChannels:
 
     def __init__(self, live: LiveTable) -> None:
         self.live = live
-        self._on_swap: list[Callable[[], Awaitable[None]]] = []
+        self._on_swap: list[Callable[[], None]] = []
 
     @property
     def table(self) -> ChannelTable:
         return self.live.table
 
-    def on_swap(self, hook: Callable[[], Awaitable[None]]) -> None:
+    def on_swap(self, hook: Callable[[], None]) -> None:
+        """Call `hook` after each swap (the code keeper looks at the new rotas)."""
         self._on_swap.append(hook)
 
-    async def swap(self, live: LiveTable) -> None:
+    def swap(self, live: LiveTable) -> None:
         self.live = live
         for hook in self._on_swap:
-            await hook()
+            hook()
 
 
 class ChannelReloader:
@@ -113,7 +114,7 @@ class ChannelReloader:
         live = (await live_numbers(self._sessions, KIND)).get(SCOPE)
         if live is None or live == self._channels.live.version:
             return False
-        await self._channels.swap(await load_live(self._settings, self._sessions))
+        self._channels.swap(await load_live(self._settings, self._sessions))
         log.info("channel table reloaded: version %s", live)
         return True
 

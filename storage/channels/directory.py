@@ -76,6 +76,14 @@ async def all_channels(session: AsyncSession) -> list[ChannelRow]:
     return list(await session.scalars(select(ChannelRow).order_by(ChannelRow.key)))
 
 
+async def qr_expiries(session: AsyncSession) -> dict[str, datetime | None]:
+    """Key → the end of its current QR code (None: permanent), for channels with one."""
+    rows = await session.execute(
+        select(ChannelRow.key, ChannelRow.qr_expires_at).where(ChannelRow.qr_ticket.is_not(None))
+    )
+    return {str(key): expires for key, expires in rows}
+
+
 async def record_qr(
     session: AsyncSession, key: str, *, ticket: str, url: str, expires_at: datetime | None,
     at: datetime,

@@ -106,21 +106,29 @@ async def release(sessions: SessionFactory, welcome_id: int) -> None:
         )
 
 
+# Why a code ended unsent: never tried in its window, or tried by a sender that stopped
+# mid-call (WeCom may have delivered that call: nobody heard its answer).
+EXPIRED_UNSENT = "expired: the 20 s window closed before it could be sent"
+EXPIRED_MID_CALL = (
+    "expired: its sender stopped during the call; WeCom may have delivered it, and it is"
+    " never sent again"
+)
+
+
 async def expire_overdue(sessions: SessionFactory, now: datetime) -> int:
     """Codes whose 20 s ran out unsent: missed, with why (never sent late)."""
+    lapsed = or_(WelcomeSend.locked_until.is_(None), WelcomeSend.locked_until < now)
+    expired = 0
     async with sessions.begin() as session:
-        rows = await session.execute(
-            update(WelcomeSend)
-            .where(WelcomeSend.status.in_((PENDING, SENDING)), WelcomeSend.deadline_at <= now,
-                   or_(WelcomeSend.locked_until.is_(None), WelcomeSend.locked_until < now))
-            .values(
-                status=MISSED,
-                settled_at=now,
-                reason="expired: the 20 s window closed before it could be sent",
+        for status, reason in ((PENDING, EXPIRED_UNSENT), (SENDING, EXPIRED_MID_CALL)):
+            rows = await session.execute(
+                update(WelcomeSend)
+                .where(WelcomeSend.status == status, WelcomeSend.deadline_at <= now, lapsed)
+                .values(status=MISSED, settled_at=now, reason=reason)
+                .returning(WelcomeSend.id)
             )
-            .returning(WelcomeSend.id)
-        )  # fmt: skip
-        return len(rows.all())
+            expired += len(rows.all())
+    return expired
 
 
 async def next_deadline(sessions: SessionFactory) -> datetime | None:

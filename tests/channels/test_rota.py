@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from channels.model import Rota, Shift
-from channels.rota import next_change, on_duty, on_shift
+from channels.rota import last_change, next_change, on_duty, on_shift
 from keywords.hours import shanghai
 
 PEOPLE = ["zhangsan", "lisi", "wangwu", "zhaoliu", "sunqi"]
@@ -92,6 +92,33 @@ def test_nothing_changes_before_the_next_change(rota: Rota, now: datetime, share
     assert on_duty(rota, later, {}) == on_duty(rota, now, {})
 
 
+daily_times = st.lists(st.times(), max_size=2).map(tuple)
+
+
+@given(rotas, moments, daily_times)
+def test_the_last_change_is_a_change_and_none_follows_it_until_now(
+    rota: Rota, now: datetime, daily: tuple[time, ...]
+) -> None:
+    change = last_change(rota, now, daily)
+    if change is None:
+        assert next_change(rota, now - timedelta(days=8), daily) is None
+        return
+    assert change <= now
+    assert next_change(rota, change - timedelta(microseconds=1), daily) == change
+    after = next_change(rota, change, daily)
+    assert after is None or after > now
+
+
+@given(rotas, moments, daily_times)
+def test_every_moment_between_two_changes_names_the_same_change(
+    rota: Rota, now: datetime, daily: tuple[time, ...]
+) -> None:
+    change, upcoming = last_change(rota, now, daily), next_change(rota, now, daily)
+    if change is not None and upcoming is not None:
+        middle = change + (upcoming - change) / 2
+        assert last_change(rota, middle, daily) == change
+
+
 def test_a_shift_boundary_and_midnight_are_changes() -> None:
     rota = Rota((Shift(frozenset({0}), time(9), time(18), ("zhangsan",)),), cap=3)
     monday_8 = datetime(2026, 12, 7, 8, 0, tzinfo=shanghai())
@@ -109,3 +136,13 @@ def test_a_cap_reached_hands_over_to_the_others_then_the_backups() -> None:
     assert on_duty(rota, noon, {"a": 2, "b": 2, "c": 2}) == ("c",)
     assert on_duty(rota, noon, {"a": 2}, unavailable={"b"}) == ("c",)
     assert on_duty(rota, noon.replace(hour=20), {}) == ("c",)
+
+
+def test_the_edges_of_a_daily_window_are_changes_too() -> None:
+    rota = Rota((Shift(frozenset({0}), time(9), time(18), ("zhangsan",)),))
+    monday_20 = datetime(2026, 12, 7, 20, 0, tzinfo=shanghai())
+    assert last_change(rota, monday_20) == monday_20.replace(hour=18)
+    assert last_change(rota, monday_20, (time(8), time(19))) == monday_20.replace(hour=19)
+    assert next_change(rota, monday_20, (time(8), time(19))) == datetime(
+        2026, 12, 8, 8, tzinfo=shanghai()
+    )
