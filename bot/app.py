@@ -64,8 +64,9 @@ from bot.runtime.keyword_reload import live_keyword_tables
 from bot.runtime.leads import LeadsRuntime, build_leads
 from bot.runtime.metrics_snapshot import refresh_before_scrape
 from bot.runtime.tagging import TagExpirySweeper, load_tagging
-from channels.attribution import ChannelAttribution
+from channels.attribution import ChannelArrivals
 from channels.contact_step import ChannelContacts
+from channels.tagged import ChannelTagged
 from fakewechat.app import create_fake_app
 from fakewechat.state import FakeWeChat
 from handlers import fallback, keyword_reply, staff
@@ -114,11 +115,12 @@ def effect_steps(
     channels: LiveChannels | None = None,
 ) -> list[EffectStep]:
     """What runs behind the reply for every batch of events, in order."""
-    # Channels after tagging (a first behaviour tag counts as "tagged") and before lead
-    # qualification, which then sees the channel's arrival tags and points.
+    # A channel's arrivals before tagging, which mirrors their tags like any other new
+    # tag; its "tagged" after it (a first behaviour tag). Both before lead qualification,
+    # which then sees the arrival's tags and points.
     first: list[EffectStep] = [tagging]
     if channels is not None:
-        first.append(ChannelAttribution(lambda: channels.table))
+        first = [ChannelArrivals(lambda: channels.table), tagging, ChannelTagged()]
     # Lead qualification stays last: it reads the tags, points and phone the others wrote.
     steps: list[EffectStep] = first if leads is None else [*first, leads.intake]
     # Journeys come after: their exits see the lead the qualification step just made.

@@ -1,28 +1,30 @@
 """Counting what each channel brings, once per event, in the effects stage's transaction.
 
-`ChannelAttribution` is an effects step (`storage.event_batch.EffectStep`) of the
-official-account stream: a scan of a channel's code (`SCAN KEY`, or a follow with
-`qrscene_KEY`) counts a scan, a follow through it a new follow or a re-follow (the
-openid was known before), an unfollow counts against the channel that first brought
-the person; arriving gives the channel's tags and points, and a person's first tag
-after arriving counts as "tagged". `count_contact_change` does the same for WeCom
-adds and deletions, per staff member. A batch that is replayed was rolled back with
-its counts, so nothing is counted twice.
+`ChannelArrivals` is an effects step (`storage.event_batch.EffectStep`) of the
+official-account stream, run before tagging: a scan of a channel's code (`SCAN KEY`,
+or a follow with `qrscene_KEY`) counts a scan, a follow through it a new follow or a
+re-follow (the openid was known before), an unfollow counts against the channel that
+first brought the person; arriving gives the channel's tags and points (`arrive`),
+which the tagging step then mirrors to WeChat and WeCom like any tag of the batch.
+`channels.tagged` counts the arrivals' first behaviour, after tagging.
+`count_contact_change` does the same for WeCom adds and deletions, per staff member.
+A batch that is replayed was rolled back with its counts, so nothing is counted twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.model import ChannelTable
 from storage.channels.models import ChannelMember
 from storage.channels.tallies import Tally
 from storage.event_batch import EventBatch
-from storage.models import Identity, ProfileTag
+from storage.models import Identity
 from storage.profile_tags import grant_points, grant_tags
 from storage.records import PointGrant, TagGrant
 from storage.tagging_models import WeComRelation
@@ -35,11 +37,18 @@ def channel_source(key: str) -> str:
     return f"channel:{key}"
 
 
+@dataclass(frozen=True)
+class Arrival:
+    first: bool  # the first channel that brought this person (a new member row)
+    tags: tuple[str, ...]  # the channel's tags the person did not have yet
+
+
 async def arrive(
     session: AsyncSession, table: ChannelTable, profile_id: int, key: str, at: datetime
-) -> bool:
-    """A person arrived through `key`'s code: its tags, and the first channel that brought
-    them (points only then: a second scan of the same poster is not worth points again)."""
+) -> Arrival:
+    """A person arrived through `key`'s code (a scan, a follow, a WeCom add): the channel's
+    tags, and the first channel that brought them (points only then: a second scan of the
+    same poster is not worth points again)."""
     channel = table.get(key)
     connection = await session.connection()
     first = await connection.execute(
@@ -47,17 +56,19 @@ async def arrive(
         [{"profile_id": profile_id, "channel": key, "arrived_at": at}],
     )
     new = first.first() is not None
-    if channel is not None:
-        source = channel_source(key)
-        await grant_tags(session, [(profile_id, TagGrant(t, source, ATTRIBUTE))
-                                   for t in channel.tags], at=at)  # fmt: skip
-        if new and channel.points:
-            await grant_points(session, [(profile_id, PointGrant(channel.points, source))], at=at)
-    return new
+    if channel is None:
+        return Arrival(new, ())
+    source = channel_source(key)
+    added = await grant_tags(
+        session, [(profile_id, TagGrant(t, source, ATTRIBUTE)) for t in channel.tags], at=at
+    )
+    if new and channel.points:
+        await grant_points(session, [(profile_id, PointGrant(channel.points, source))], at=at)
+    return Arrival(new, tuple(tag for _, tag in added))
 
 
-class ChannelAttribution:
-    """The effects step: counts, arrivals and "tagged" for a batch of OA events."""
+class ChannelArrivals:
+    """The effects step: counts and arrivals for a batch of OA events (before tagging)."""
 
     def __init__(self, table: Callable[[], ChannelTable]) -> None:
         self._table = table
@@ -77,12 +88,13 @@ class ChannelAttribution:
                 if event.event == "subscribe":
                     again = person in known or person in seen_now
                     tally.add(key, event.sent_at, "refollows" if again else "follows")
-                await arrive(session, table, event.profile_id, key, at)
+                arrival = await arrive(session, table, event.profile_id, key, at)
+                # Tagging, next, mirrors them and tells the journeys, as for any new tag.
+                batch.added_tags[event.profile_id].update(arrival.tags)
             if event.event == "subscribe":
                 seen_now.add(person)
         for channel, count in (await _members(session, unfollowed)).items():
             tally.add(channel, at, "unfollows", n=count)
-        await self._tagged(session, batch, table, tally)
         await tally.write(session)
 
     async def _known_before(self, session: AsyncSession, batch: EventBatch) -> set[tuple[str, str]]:
@@ -98,30 +110,6 @@ class ChannelAttribution:
             )
         )
         return {(str(app), str(value)) for app, value in rows}
-
-    async def _tagged(
-        self, session: AsyncSession, batch: EventBatch, table: ChannelTable, tally: Tally
-    ) -> None:
-        """A member's first tag that is not an attribute (the channel's own, touch tags)."""
-        candidates = [pid for pid, tags in batch.added_tags.items() if tags]
-        if not candidates:
-            return
-        rows = await session.execute(
-            select(ProfileTag.profile_id)
-            .where(ProfileTag.profile_id.in_(candidates), ProfileTag.category != ATTRIBUTE)
-            .distinct()
-        )
-        behaved = [int(pid) for (pid,) in rows]
-        if not behaved:
-            return
-        marked = await session.execute(
-            update(ChannelMember)
-            .where(ChannelMember.profile_id.in_(behaved), ChannelMember.tagged_at.is_(None))
-            .values(tagged_at=batch.at)
-            .returning(ChannelMember.channel)
-        )
-        for (channel,) in marked:
-            tally.add(str(channel), batch.at, "tagged")
 
 
 async def _members(session: AsyncSession, profile_ids: list[int]) -> Mapping[str, int]:

@@ -16,6 +16,7 @@ from bot.effects.lead_jobs import lead_jobs
 from bot.effects.tagging_jobs import tagging_jobs
 from bot.metrics import Metrics
 from bot.runtime.channels import LiveChannels
+from channels.contact_step import ChannelContacts
 from handlers.customer_service import CUSTOM_SEND, CustomMessage
 from journeys.triggers import JourneyTriggers
 from storage.cache import Cache
@@ -39,6 +40,7 @@ def build_executors(
 ) -> dict[str, Executor]:
     """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
+    arrivals = None if channels is None else ChannelContacts(lambda: channels.table).arrived
 
     async def custom_send(target: str, message: CustomMessage) -> None:
         await configured(clients, target, CUSTOM_SEND.name).send_custom_message(encode(message))
@@ -47,7 +49,12 @@ def build_executors(
         [
             JobHandler(CUSTOM_SEND, custom_send),
             *lead_jobs(
-                settings, http, cache, sessions, journeys.on_contact_added if journeys else None
+                settings,
+                http,
+                cache,
+                sessions,
+                journeys.on_contact_added if journeys else None,
+                on_arrival=arrivals,
             ),
             *journey_jobs(settings, http, cache, metrics),
             *(
