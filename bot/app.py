@@ -58,6 +58,11 @@ from bot.ops.channel_ops import ChannelStore
 from bot.runtime import resources
 from bot.runtime.api_tracing import token_refresh_tracer
 from bot.runtime.channel_keeper import ChannelCodeKeeper
+from bot.runtime.channel_references import (
+    grade_references,
+    journey_references,
+    log_unknown_references,
+)
 from bot.runtime.channels import LiveChannels, live_channels
 from bot.runtime.journeys import JourneyScheduler, JourneysRuntime, load_journeys
 from bot.runtime.keyword_reload import live_keyword_tables
@@ -225,6 +230,7 @@ class _Lifespan:
         await ChannelStore(settings, sessions, cache).start(channels.table)
         journeys = await load_journeys(settings, clock)
         triggers = None if journeys is None else journeys.triggers
+        _warn_about_channel_names(settings, channels, journeys)
         tagging = await load_tagging(
             settings.tagging.rules,
             clock,
@@ -381,6 +387,20 @@ class _Lifespan:
             if scheduler is not None:
                 scheduler.start()
                 stack.push_async_callback(scheduler.stop)
+
+
+def _warn_about_channel_names(
+    settings: Settings, channels: LiveChannels, journeys: JourneysRuntime | None
+) -> None:
+    """Log the channels and groups that grades and journeys name and the live table lacks,
+    now and whenever another table goes live (the conditions run all the same)."""
+    references = grade_references(settings)
+    if journeys is not None and settings.journeys.file is not None:
+        references += journey_references(journeys.catalog, settings.journeys.file.name)
+    if not references:
+        return
+    log_unknown_references(channels.table, references)
+    channels.on_swap(lambda: log_unknown_references(channels.table, references))
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -24,7 +24,8 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity is Severity.WARNING else ""
-        return f"{self.source}:{self.line}: {self.column}: {prefix}{self.message}"
+        place = f"{self.source}:{self.line}" if self.line else self.source  # 0: the whole file
+        return f"{place}: {self.column}: {prefix}{self.message}"
 
 
 class KeywordsError(Exception):

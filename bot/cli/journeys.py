@@ -21,16 +21,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.database import sqlite_file
 from bot.config.settings import Settings
+from bot.runtime.channel_references import journey_references
+from bot.runtime.channels import LiveTable, load_configured, load_live
 from bot.runtime.journeys import build_journeys
+from channels.references import ChannelReference, unknown_references
 from journeys.campaigns import start_segment
 from journeys.definition import Catalog
 from journeys.dry_run import plan
 from journeys.expressions import ExpressionError, parse_expression
 from journeys.journeys_file import JourneysError, load_journeys
 from keywords.hours import shanghai
+from keywords.problems import TableError
 from leads.lifecycle import LeadState
 from storage import journey_repo as repo
 from storage.database import SessionFactory, create_engine, create_session_factory, upgrade_schema
@@ -64,7 +70,7 @@ def run_journeys(settings: Settings, args: argparse.Namespace, out: TextIO | Non
     """Run one `wxbot journeys` subcommand; the exit status."""
     out = out or sys.stdout
     if args.journeys_command == "check":
-        return _check(args.file, out)
+        return _check(settings, args.file, out)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return asyncio.run(run_journeys_async(settings, args, out))
 
@@ -82,7 +88,7 @@ async def run_journeys_async(settings: Settings, args: argparse.Namespace, out: 
     return await _run(settings, catalog, args, out)
 
 
-def _check(path: Path, out: TextIO) -> int:
+def _check(settings: Settings, path: Path, out: TextIO) -> int:
     try:
         catalog = load_journeys(path)
     except (JourneysError, OSError) as error:
@@ -93,7 +99,35 @@ def _check(path: Path, out: TextIO) -> int:
         f"{path}: ok, {len(catalog.journeys)} journeys, {steps} steps, "
         f"{len(catalog.templates)} templates\n"
     )
+    references = journey_references(catalog, path.name)
+    if references:
+        out.writelines(f"{line}\n" for line in asyncio.run(_channel_warnings(settings, references)))
     return 0
+
+
+async def _channel_warnings(settings: Settings, references: list[ChannelReference]) -> list[str]:
+    """The channel names the conditions use that the live table lacks (warnings: the file is
+    fine). The live table is the published one, else `[channels] file`; a database that
+    does not exist yet or cannot be read leaves the file."""
+    try:
+        live = await _live_channels(settings)
+    except TableError as error:
+        return [f"channel names not checked: {error.source} has errors"]
+    return [str(problem) for problem in unknown_references(live.table, references)]
+
+
+async def _live_channels(settings: Settings) -> LiveTable:
+    url = settings.storage.database_url
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return await load_configured(settings)  # checking must not create a database
+    engine = create_engine(url)
+    try:
+        return await load_live(settings, create_session_factory(engine))
+    except (SQLAlchemyError, OSError):
+        return await load_configured(settings)
+    finally:
+        await engine.dispose()
 
 
 async def _run(settings: Settings, catalog: Catalog, args: argparse.Namespace, out: TextIO) -> int:

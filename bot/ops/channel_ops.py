@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from bot.config.settings import Settings
 from bot.errors import WxbotError
 from bot.ops.limits import HISTORY_LIMIT
+from bot.runtime.channel_references import configured_references
 from bot.runtime.channels import KIND, SCOPE, LiveTable, channel_context, load_live
 from bot.runtime.table_reload import announce
 from channels.diff import diff_summary
 from channels.jobs import CHANNEL_CODES, EnsureCodes
 from channels.model import ChannelTable
+from channels.references import unknown_references
 from channels.table_file import ParsedChannels, parse_channels
 from keywords.problems import Problem
 from storage.cache import Cache
@@ -63,7 +65,14 @@ class ChannelStore:
     cache: Cache
 
     async def check(self, text: str, source: str) -> ParsedChannels:
-        return await asyncio.to_thread(parse_channels, text, source, channel_context(self.settings))
+        """The table's problems, and a warning for each channel or group that a grade or a
+        journey condition names and this table lacks."""
+        parsed = await asyncio.to_thread(
+            parse_channels, text, source, channel_context(self.settings)
+        )
+        references = await asyncio.to_thread(configured_references, self.settings)
+        unknown = unknown_references(parsed.table, references)
+        return ParsedChannels(parsed.table, (*parsed.problems, *unknown))
 
     async def live(self) -> LiveTable:
         return await load_live(self.settings, self.sessions)

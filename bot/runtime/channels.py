@@ -60,6 +60,12 @@ async def load_live(settings: Settings, sessions: SessionFactory) -> LiveTable:
         parsed = await asyncio.to_thread(parse_channels, stored.body, source, context)
         return LiveTable(parsed_or_error(parsed, source), stored.version.number, source,
                          stored.body)  # fmt: skip
+    return await load_configured(settings)
+
+
+async def load_configured(settings: Settings) -> LiveTable:
+    """The table of `[channels] file`, what runs while nothing is published; else none."""
+    context = channel_context(settings)
     path = settings.channels.file
     if path is None:
         return LiveTable(ChannelTable(), None, "(none)", "")
