@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
@@ -89,12 +89,13 @@ class ChannelDay(Base):
 
 class ChannelMember(Base):
     """The channel that first brought a person through a code, and when they were first
-    tagged after it (counted once per person, as the channel's "tagged")."""
+    tagged after it (counted once per person, as the channel's "tagged"). A merge of two
+    profiles moves the row to the survivor, unless the survivor has one of its own."""
 
     __tablename__ = "channel_members"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    profile_id: Mapped[int] = mapped_column(Integer, unique=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), unique=True)
     channel: Mapped[str] = mapped_column(String(64))
     arrived_at: Mapped[datetime] = mapped_column()
     tagged_at: Mapped[datetime | None] = mapped_column()

@@ -98,3 +98,23 @@ async def test_a_scans_channel_tags_are_mirrored_to_the_official_account(
     await exchange(leads_bot.client, player, player.text("o_store", "价格多少"))
     await leads_bot.wait_idle()
     assert (await _day(leads_bot, "store_xuhui"))["tagged"] == 1
+
+
+async def test_a_merge_moves_the_member_row_to_the_surviving_profile(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    await leads_bot.follower_says(player, "o_older", "我的电话13800138000")
+    await leads_bot.wait_idle()  # its profile first: the older one survives a merge
+    await exchange(leads_bot.client, player,
+                   player.event("o_newer", "subscribe", "qrscene_spring_expo"))  # fmt: skip
+    await leads_bot.wait_idle()
+    older, newer = await _profile_of(leads_bot, "o_older"), await _profile_of(leads_bot, "o_newer")
+    assert older < newer
+    await leads_bot.follower_says(player, "o_newer", "电话13800138000")  # the same person
+    await leads_bot.wait_idle()
+    assert await _profile_of(leads_bot, "o_newer") == older
+    async with leads_bot.client.app[SESSIONS]() as session:
+        members = (
+            await session.execute(select(ChannelMember.profile_id, ChannelMember.channel))
+        ).all()
+    assert [tuple(m) for m in members] == [(older, "spring_expo")]
