@@ -136,7 +136,7 @@ def summary(name: str, latencies: list[float], missing: int) -> str:
     p50, p95, p99 = (percentile(latencies, s) * 1000 for s in (0.50, 0.95, 0.99))
     mark = "ok" if latencies and p99 < TARGET_P99_S * 1000 and not missing else "MISSED"
     return (
-        f"{name:<34} count {len(latencies):>4}  p50 {p50:7.0f} ms  p95 {p95:7.0f} ms"
+        f"{name:<38} count {len(latencies):>4}  p50 {p50:7.0f} ms  p95 {p95:7.0f} ms"
         f"  p99 {p99:7.0f} ms  never came {missing}  [{mark}: p99 < 3 s, none missed]"
     )
 
@@ -184,6 +184,7 @@ async def _measure(bench: stages.Bench, fake: FakeWeChat, api: str, database_url
         lines.append(f"OA edge saturation: {saturation:,.0f} msg/s (median of {args.repeat});"
                      f" 80 %: {0.8 * saturation:,.0f} msg/s")  # fmt: skip
         loaded: list[Add] = []
+        carried: list[float] = []
         for n in range(1, args.repeat + 1):
             await stages.drained(bench, wxbot)
             load, played = await asyncio.gather(
@@ -194,10 +195,14 @@ async def _measure(bench: stages.Bench, fake: FakeWeChat, api: str, database_url
             latencies, missing = await adds.latencies(played)
             oa = load.load
             share = oa.rate / saturation
+            carried.append(share)
             lines.append(f"run {n}: OA {oa.rate:,.0f} msg/s ({share:.0%} of saturation),"
                          f" OA p99 {oa.p99_ms:.0f} ms, {oa.errors} errors")  # fmt: skip
             lines.append(summary(f"  adds during run {n}", latencies, missing))
-        lines.append(summary("adds at 80 % load, all runs", *await adds.latencies(loaded)))
+        # Offered 80 %; a run that carried less found the bot saturated: its steady state,
+        # with the effects stage keeping up, is below the burst rate measured above.
+        label = f"adds, 80 % offered ({min(carried):.0%}-{max(carried):.0%} carried)"
+        lines.append(summary(label, *await adds.latencies(loaded)))
         refused = sum(1 for a in [*idle, *loaded] if a.status != 200)
         lines.append(
             f"callbacks refused: {refused}; the bot's record: {await _record(database_url)}"
