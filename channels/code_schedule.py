@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from channels.model import ChannelTable, ContactWay, QrKind
+from channels.model import Channel, ChannelTable, ContactWay, QrKind
 from channels.rota import last_change, next_change
 from keywords.hours import shanghai
 
@@ -38,9 +38,9 @@ class DueCodes:
 
 def skip_verify_now(way: ContactWay, now: datetime) -> bool:
     """Auto-accept, within its window when one is set."""
-    window = way.skip_verify_hours
     if not way.skip_verify:
         return False
+    window = way.skip_verify_hours
     return window is None or window.contains(now.astimezone(shanghai()).time())
 
 
@@ -67,8 +67,8 @@ def due_codes(
             changed = last_change(channel.wecom.rota, now, window_edges(channel.wecom))
             if changed is not None:
                 found.append(DueCodes(channel.key, "rota", changed))
-        expires = qr_expiries.get(channel.key)
-        if _temporary(table, channel.key) and expires is not None and expires - RENEW_BEFORE <= now:
+        expires = _temporary_end(channel, qr_expiries)
+        if expires is not None and expires - RENEW_BEFORE <= now:
             found.append(DueCodes(channel.key, "renew", expires))
     return found
 
@@ -90,11 +90,12 @@ def _upcoming(
             change = next_change(channel.wecom.rota, now, window_edges(channel.wecom))
             if change is not None:
                 yield change
-        expires = qr_expiries.get(channel.key)
-        if _temporary(table, channel.key) and expires is not None and expires - RENEW_BEFORE > now:
+        expires = _temporary_end(channel, qr_expiries)
+        if expires is not None and expires - RENEW_BEFORE > now:
             yield expires - RENEW_BEFORE
 
 
-def _temporary(table: ChannelTable, key: str) -> bool:
-    channel = table.get(key)
-    return channel is not None and channel.qr is not None and channel.qr.kind is QrKind.TEMPORARY
+def _temporary_end(channel: Channel, qr_expiries: Mapping[str, datetime | None]) -> datetime | None:
+    """When the channel's temporary QR code ends (None: permanent, none, or not made)."""
+    temporary = channel.qr is not None and channel.qr.kind is QrKind.TEMPORARY
+    return qr_expiries.get(channel.key) if temporary else None
