@@ -1,9 +1,11 @@
 """A channel's "tagged": the people it brought who then earned a behaviour tag, each once.
 
-Arriving is not behaviour: the channel's own tags are attributes, and the tag a WeCom
-add gives everyone who adds (`storage.wecom_contacts.CONTACT_WAY_SOURCE`) says only
-that they arrived. Counted for the channel that first brought the person, the day the
-member row is first marked; in the transaction of the tag, so a replay counts nothing.
+A behaviour tag says what someone did (a keyword rule, a counter, a phone number left).
+Attributes (the channel's own tags, the touch tags) and value tiers (what the points
+add up to, arrival points included) do not; nor does the tag a WeCom add gives everyone
+who adds (`storage.wecom_contacts.CONTACT_WAY_SOURCE`): it says only that they arrived.
+Counted for the channel that first brought the person, the day the member row is first
+marked; in the transaction of the tag, so a replayed batch counts nothing.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.attribution import ATTRIBUTE
 from storage.channels.models import ChannelMember
 from storage.channels.tallies import Tally
 from storage.event_batch import EventBatch
 from storage.models import ProfileTag
 from storage.wecom_contacts import CONTACT_WAY_SOURCE
+
+BEHAVIOR = "behavior"  # tagging.rules.Category.BEHAVIOR (a sibling unit: not imported)
 
 
 async def mark_tagged(
@@ -32,7 +35,7 @@ async def mark_tagged(
         select(ProfileTag.profile_id)
         .where(
             ProfileTag.profile_id.in_(list(profile_ids)),
-            ProfileTag.category != ATTRIBUTE,
+            ProfileTag.category == BEHAVIOR,
             ProfileTag.source.not_like(f"{CONTACT_WAY_SOURCE}%"),
         )
         .distinct()
