@@ -261,8 +261,10 @@ def _wecom(t: _Table, key: str, context: ChannelContext) -> ContactWay | None:
     rota = Rota(tuple(shifts), cap, backups)
     unknown = [p for p in rota.everyone() if context.staff and p not in context.staff]
     if unknown:
+        # A warning: someone who leaves the team leaves every rota, and the bot still runs.
         w.problem("backups" if set(unknown) & set(backups) else "shift",
-                  f"not on the sales team ([[leads.sales]]): {', '.join(unknown)}")  # fmt: skip
+                  f"not on the sales team ([[leads.sales]]): {', '.join(unknown)};"
+                  " left off the code while they are not", warning=True)  # fmt: skip
     if not rota.everyone():
         w.problem("shift", "a contact-me code needs staff: a [[channel.wecom.shift]] or backups")
     if len(rota.everyone()) > limits.WAY_MEMBERS_MAX:

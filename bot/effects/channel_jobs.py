@@ -21,7 +21,7 @@ from bot.effects.api_clients import configured, official_account_clients, wecom_
 from bot.effects.jobs import JobHandler
 from bot.effects.limits import CODES_LOCK_KEY, CODES_LOCK_TTL_S, CODES_LOCK_WAIT_S
 from bot.errors import WxbotError
-from bot.runtime.channels import LiveChannels
+from bot.runtime.channels import LiveChannels, channel_context
 from channels.code_schedule import RENEW_BEFORE, skip_verify_now
 from channels.jobs import CHANNEL_CODES, EnsureCodes
 from channels.model import Channel, ContactWay, QrKind
@@ -61,6 +61,8 @@ class ChannelCodes:
         self._cache = cache
         self._channels = channels
         self._clock = clock
+        # Who may be on a code: the sales team (empty: no team configured, anyone).
+        self._team = channel_context(settings).staff
 
     async def ensure(self, target: str, job: EnsureCodes) -> None:
         del target  # every channel job goes to "channels"; the channel names its clients
@@ -121,7 +123,8 @@ class ChannelCodes:
         self, channel: Channel, way: ContactWay, row: ChannelRow, counts: dict[str, int]
     ) -> None:
         now = self._clock()
-        users = list(on_duty(way.rota, now, counts))
+        gone = [p for p in way.rota.everyone() if self._team and p not in self._team]
+        users = list(on_duty(way.rota, now, counts, unavailable=gone))
         if not users:
             log.warning("channel %s: nobody in its rota can take customers", channel.key)
             return

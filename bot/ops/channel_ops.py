@@ -30,6 +30,10 @@ from storage.tables.versions import NewVersion, Version, get_version, list_versi
 from storage.types import utc_now
 
 
+def _names_others(way_users: str | None, team: frozenset[str]) -> bool:
+    return bool(set(filter(None, (way_users or "").split("|"))) - team)
+
+
 class ChannelOpsError(WxbotError):
     """A request that cannot be done: `invalid` (the table has problems: exit 1) or not."""
 
@@ -108,9 +112,11 @@ class ChannelStore:
             add_jobs(session, jobs, now)
 
     async def start(self, table: ChannelTable) -> None:
-        """At start: the directory from the live table, and jobs for codes never made."""
+        """At start: the directory from the live table, and jobs for codes never made and
+        for contact ways that name someone no longer on the sales team."""
         now = utc_now()
         await sync_directory(self.sessions, listed(table), now)
+        team = channel_context(self.settings).staff
         async with self.sessions.begin() as session:
             rows = {row.key: row for row in await all_channels(session)}
             missing = [
@@ -120,6 +126,7 @@ class ChannelStore:
                 and (
                     (c.qr and not rows[c.key].qr_ticket)
                     or (c.wecom and not rows[c.key].way_config_id)
+                    or (c.wecom and team and _names_others(rows[c.key].way_users, team))
                 )
             ]
             add_jobs(

@@ -1,12 +1,15 @@
 """The code keeper: a shift's end re-staffs the code on time and once however many
-processes keep time; a temporary QR code is replaced 3 days before it ends."""
+processes keep time; a temporary QR code is replaced 3 days before it ends; someone who
+leaves the sales team leaves every code."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot.app import create_app
 from bot.app_keys import CHANNEL_KEEPER, CHANNELS, OUTBOX_WORKER, SESSIONS
 from bot.runtime.channel_keeper import ChannelCodeKeeper
 from fakewechat.records import ContactWay
@@ -14,6 +17,9 @@ from fakewechat.state import FakeWeChat
 from keywords.hours import shanghai
 from storage.channels.models import ChannelRow
 from storage.models import OutboxJob
+from tests.channels.conftest import CHANNELS_TOML
+from tests.conftest import ClientFactory, ConfigWriter
+from tests.leads.conftest import LEADS_TOML
 from tests.leads.helpers import LeadsBot, eventually
 
 
@@ -96,3 +102,26 @@ async def test_a_temporary_qr_code_is_replaced_three_days_before_it_ends(
     assert await _jobs_keyed(leads_bot, f"channel.renew:spring_expo:{int(ends.timestamp())}") == 1
     # The demo's one temporary code, made once and replaced once.
     assert len(fake_state.calls_to("/cgi-bin/qrcode/create")) == 3  # + store_xuhui's permanent
+
+
+async def test_someone_who_leaves_the_sales_team_leaves_every_code(
+    leads_bot: LeadsBot,
+    fake_state: FakeWeChat,
+    write_config: ConfigWriter,
+    aiohttp_client: ClientFactory,
+) -> None:
+    await leads_bot.wait_idle()  # every code made
+    ads = next(w for w in fake_state.contact_ways.values() if w.state == "feed_ads")
+    assert "lisi" in ads.users  # feed_ads: lisi and zhangsan, every day 08:00-22:00
+    # lisi leaves: the config's team no longer has him; the bot is restarted on it.
+    without_lisi = re.sub(r'\[\[leads\.sales\]\]\nuserid = "lisi"\n[^\[]*', "", LEADS_TOML)
+    settings = write_config(extra=without_lisi + CHANNELS_TOML)
+    assert settings.leads is not None
+    assert "lisi" not in {rep.userid for rep in settings.leads.sales}
+    await aiohttp_client(create_app(settings, clock=leads_bot.clock))
+
+    async def lisi_gone() -> bool:
+        return all("lisi" not in w.users for w in fake_state.contact_ways.values())
+
+    await eventually(lisi_gone)
+    assert ads.users == ["zhangsan"]
