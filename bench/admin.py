@@ -2,7 +2,8 @@
 
 Builds a scratch database (migrated like production) with, at `--scale 1`,
 1 000 000 profiles, 10 000 000 events over 90 days, 100 000 leads (graded A, B
-or C, A the rare one), 200 000 outbox jobs and 200 000 journey runs, then signs
+or C, A the rare one), 200 000 outbox jobs, 200 000 journey runs and 1 000
+channels (the scenes the events and leads carry; `bench/admin_channels.py`), then signs
 in and times each page over real HTTP on loopback (median and
 worst of `--runs` after one cold request). The database is dropped at the end
 unless `--keep`.
@@ -23,17 +24,17 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bench.admin_channels import channel_count, channels_fill_sql, publish_channels
 from bot.admin.keys import SITE
 from bot.admin.passwords import hash_password
 from bot.app import Background, create_app
 from bot.config.settings import load_settings
-from storage.database import upgrade_schema
+from storage.database import create_session_factory, upgrade_schema
 from storage.types import utc_now
 from tests.bot.admin.site_helpers import PASSWORD, SESSION_KEY, csrf_of
 
 DATABASE = "bench_admin"  # --name picks another, so two runs on one server keep apart
 SALES = ["zhangsan", "lisi", "wangwu", "zhaoliu", "sunqi"]
-SCENES = 12
 DAYS = 90
 
 CONFIG = """
@@ -88,7 +89,7 @@ trigger = "segment"
 """
 
 
-def _fill_sql(profiles: int, events: int, leads: int) -> list[str]:
+def _fill_sql(profiles: int, events: int, leads: int, scenes: int) -> list[str]:
     """Server-side generate_series inserts: no rows cross the wire."""
     sales = "ARRAY[" + ",".join(f"'{s}'" for s in SALES) + "]"
     span = DAYS * 86400
@@ -97,7 +98,7 @@ def _fill_sql(profiles: int, events: int, leads: int) -> list[str]:
         f"""INSERT INTO profiles (id, phone, score, first_channel, last_channel, created_at,
             updated_at)
             SELECT g, CASE WHEN g % 3 = 0 THEN '13' || lpad(g::text, 9, '0') END, g % 200,
-                   'scene' || (g % {SCENES}), 'main', now() - (g % {span}) * interval '1 second',
+                   'scene' || (g % {scenes}), 'main', now() - (g % {span}) * interval '1 second',
                    now()
             FROM generate_series(1, {profiles}) g""",
         f"""INSERT INTO identities (id, profile_id, kind, app, value, subscribed, created_at,
@@ -114,7 +115,7 @@ def _fill_sql(profiles: int, events: int, leads: int) -> list[str]:
                    1 + g % {profiles},
                    CASE WHEN g % 10 = 0 THEN 'event' ELSE 'text' END,
                    CASE WHEN g % 10 = 0 THEN 'subscribe' END,
-                   CASE WHEN g % 10 = 0 THEN 'qrscene_scene' || (g % {SCENES}) END,
+                   CASE WHEN g % 10 = 0 THEN 'qrscene_scene' || (g % {scenes}) END,
                    CASE WHEN g % 10 <> 0 THEN (ARRAY['价格多少','我想试驾','发票怎么开',
                         '你好','门店地址在哪'])[1 + g % 5] END,
                    now() - (g % {span}) * interval '1 second',
@@ -130,7 +131,7 @@ def _fill_sql(profiles: int, events: int, leads: int) -> list[str]:
                    now() - (g % {span}) * interval '1 second',
                    CASE WHEN g % 2 = 0 THEN now() - (g % {span}) * interval '1 second'
                         + (g % 90) * interval '1 minute' END,
-                   0, now(), 'scene' || (g % {SCENES}), g % 8 = 5,
+                   0, now(), 'scene' || (g % {scenes}), g % 8 = 5,
                    now() - (g % {span}) * interval '1 second',
                    CASE WHEN g % 20 = 0 THEN 'A' WHEN g % 3 = 0 THEN 'B' ELSE 'C' END
             FROM generate_series(1, {leads}) g""",
@@ -162,6 +163,7 @@ def _fill_sql(profiles: int, events: int, leads: int) -> list[str]:
         "SELECT setval('profiles_id_seq', (SELECT max(id) FROM profiles))",
         "SELECT setval('identities_id_seq', (SELECT max(id) FROM identities))",
         "SELECT setval('leads_id_seq', (SELECT max(id) FROM leads))",
+        *channels_fill_sql(scenes, profiles, DAYS, SALES),
         "ANALYZE",
     ]
 
@@ -170,19 +172,20 @@ async def _recreate(server_url: str, name: str, drop_only: bool = False) -> str:
     engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             if not drop_only:
-                await connection.execute(text(f"CREATE DATABASE {name}"))
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         await engine.dispose()
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-async def build(url: str, profiles: int, events: int, leads: int) -> None:
+async def build(url: str, profiles: int, events: int, leads: int, channels: int) -> None:
     await upgrade_schema(url)
     engine: AsyncEngine = create_async_engine(url)
     try:
-        for statement in _fill_sql(profiles, events, leads):
+        await publish_channels(create_session_factory(engine), channels, SALES)
+        for statement in _fill_sql(profiles, events, leads, channels):
             started = time.perf_counter()
             async with engine.begin() as connection:
                 await connection.execute(text(statement))
@@ -265,6 +268,7 @@ async def main() -> None:
         "--scale", type=float, default=1.0, help="1.0: 1M profiles, 10M events, 100k leads"
     )
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--name", default=DATABASE, help="the scratch database's name")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument(
         "--reuse", action="store_true", help="measure the database a --keep run left"
@@ -274,14 +278,16 @@ async def main() -> None:
     profiles, events, leads = (
         max(10, int(n * args.scale)) for n in (1_000_000, 10_000_000, 100_000)
     )
-    print(f"building {profiles:,} profiles, {events:,} events, {leads:,} leads in {args.name}")
+    channels = channel_count(args.scale)
+    print(f"building {profiles:,} profiles, {events:,} events, {leads:,} leads,"
+          f" {channels:,} channels in {args.name}")  # fmt: skip
     url = args.database_url.rsplit("/", 1)[0] + f"/{args.name}"
     if not args.reuse:
         url = await _recreate(args.database_url, args.name)
     try:
         if not args.reuse:
             started = time.perf_counter()
-            await build(url, profiles, events, leads)
+            await build(url, profiles, events, leads, channels)
             print(f"built in {time.perf_counter() - started:.0f} s")
         await measure(url, args.runs, profiles, leads)
     finally:

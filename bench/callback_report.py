@@ -36,7 +36,7 @@ class ConsumerFigures:
 class Results:
     runs: dict[str, list[Run]]
     memory1: Memory
-    paced: tuple[Run, float]
+    paced: tuple[Run, float]  # the run and the rate it was paced at
     saturation: float
     memory2: dict[str, Memory]
     consumer: ConsumerFigures
@@ -107,10 +107,10 @@ def report(res: Results) -> None:
         f" CPU µs per event: worker {con.worker_cpu_us:.0f}, postgres backends"
         f" {con.postgres_cpu_us:.0f}; first batch {con.startup_s:.1f} s after launch (not counted)"
     )
-    paced, delay_ms = res.paced
+    paced, rate = res.paced
     print(
-        f"\np99 at 80 % of saturation (wrk paced by delay() at {delay_ms:.2f} ms per request"
-        " per connection; fixed connections, so wrk's coordinated omission applies):"
+        f"\np99 at 80 % of saturation (wrk paced at {rate:.0f} msg/s by a send schedule in"
+        " delay(); latency from each send, so wrk's coordinated omission applies):"
     )
     print(_line("wxbot", paced))
     share = paced.load.rate / res.saturation * 100

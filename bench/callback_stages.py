@@ -7,6 +7,8 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -44,7 +46,7 @@ class Bench:
         return {**groups, **self.shared}
 
     async def load(
-        self, server: srv.Server, seconds: float, *, delay_ms: float = 0.0, drain: bool = False
+        self, server: srv.Server, seconds: float, *, rate: float = 0.0, drain: bool = False
     ) -> Run:
         count = self._distinct(server.name, seconds) if self.use_wrk else self._python_count()
         print(f"  ... {server.name}: {count} distinct messages, {seconds:g} s", file=sys.stderr)
@@ -61,7 +63,7 @@ class Bench:
                 seconds=seconds,
                 connections=self.args.connections,
                 threads=self.args.threads,
-                delay_ms=delay_ms,
+                rate=rate,
             )
         else:
             connections = self.args.connections
@@ -73,7 +75,7 @@ class Bench:
         spent = meter.read()
         spent["client (wrk)" if self.use_wrk else "client (python)"] = result.client_cpu_s
         run = Run(result, {k: v / max(1, result.requests) * 1e6 for k, v in spent.items()})
-        if delay_ms == 0:
+        if not rate:
             previous = self.expected_rate.get(server.name, 0.0)
             self.expected_rate[server.name] = max(previous, result.rate)
         if drain:
@@ -101,8 +103,24 @@ async def _start_ready(name: str, argv: list[str], port: int, probe: str) -> srv
 
 async def run_all(args: argparse.Namespace, directory: Path) -> None:
     bench = Bench(args, directory)
+    servers: list[srv.Server] = []
+    try:
+        async with scratch_storage(bench) as database_url:
+            try:
+                await _measure_all(bench, servers, database_url)
+            finally:
+                for server in servers:
+                    server.stop()
+    finally:
+        await bench.http.close()
+
+
+@asynccontextmanager
+async def scratch_storage(bench: Bench) -> AsyncIterator[str]:
+    """A database of its own for the run (`bench_<pid>` on the PostgreSQL server, else a
+    SQLite file), and the Redis DB cleaned after it; the database URL."""
+    args = bench.args
     pg = args.database_url.startswith("postgresql")
-    redis_url = args.redis_url
     scratch = f"bench_{os.getpid()}"
     if pg:
         await srv.create_scratch_database(args.database_url, scratch)
@@ -110,20 +128,16 @@ async def run_all(args: argparse.Namespace, directory: Path) -> None:
         bench.pg_dsn, bench.pg_database = srv.asyncpg_dsn(database_url), scratch
         bench.shared["postgres wal/bg"] = (await srv.postgres_pids(bench.pg_dsn, scratch))[1]
     else:
-        database_url = f"sqlite+aiosqlite:///{directory}/bench.db"
-    if redis_url:
-        bench.shared["redis (shared)"] = await srv.redis_pid(redis_url)
-    servers: list[srv.Server] = []
+        database_url = f"sqlite+aiosqlite:///{bench.dir}/bench.db"
+    if args.redis_url:
+        bench.shared["redis (shared)"] = await srv.redis_pid(args.redis_url)
     try:
-        await _measure_all(bench, servers, database_url)
+        yield database_url
     finally:
-        for server in servers:
-            server.stop()
-        await bench.http.close()
         if pg:
             await srv.drop_scratch_database(args.database_url, scratch)
-        if redis_url:
-            await srv.clean_redis(redis_url)
+        if args.redis_url:
+            await srv.clean_redis(args.redis_url)
 
 
 async def _measure_all(bench: Bench, servers: list[srv.Server], database_url: str) -> None:
@@ -207,21 +221,13 @@ def _header(bench: Bench) -> str:
 
 
 async def _paced(bench: Bench, server: srv.Server, target: float) -> tuple[Run, float]:
-    """wrk at `target` msg/s: delay() per request, corrected by short probes for the latency."""
-    connections = bench.args.connections
-    delay_s = connections / target
-    for _ in range(3):
-        probe = await bench.load(server, min(2.0, bench.args.seconds), delay_ms=delay_s * 1000)
-        if abs(probe.load.rate / target - 1) < 0.04:
-            break
-        latency_s = max(0.0, connections / probe.load.rate - delay_s)
-        delay_s = max(0.0001, connections / target - latency_s)
-    await _drained(bench, server)
-    run = await bench.load(server, bench.args.seconds, delay_ms=delay_s * 1000, drain=True)
-    return run, delay_s * 1000
+    """wrk paced at `target` msg/s after a drained backlog: the latency at that load."""
+    await drained(bench, server)
+    run = await bench.load(server, bench.args.seconds, rate=target, drain=True)
+    return run, target
 
 
-async def _drained(bench: Bench, server: srv.Server) -> None:
+async def drained(bench: Bench, server: srv.Server) -> None:
     while await srv.healthz_backlog(bench.http, server.url) > 0:
         await asyncio.sleep(0.1)
 

@@ -6,8 +6,8 @@
 -- writes it just before the run: WeChat's timestamps expire after 300 s). Thread k
 -- of THREADS sends lines k, k+THREADS, ...; past the end it starts over, and those
 -- requests are retries of messages already sent (done() counts them).
--- WXBOT_BENCH_DELAY_MS, when set, paces each connection: wrk waits that long before
--- each request (wrk reads delay() once at load time, hence an environment variable).
+-- WXBOT_BENCH_RATE, when set, paces the load at that many requests a second across all
+-- threads (wrk reads delay() once at load time, hence an environment variable).
 
 local requests = {}
 local step, index = 1, 1
@@ -37,10 +37,28 @@ function request()
    return req
 end
 
-local delay_ms = tonumber(os.getenv("WXBOT_BENCH_DELAY_MS") or "")
-if delay_ms and delay_ms > 0 then
+-- Each thread keeps a schedule of send times, one every THREADS / RATE seconds, and
+-- delay() waits for the next free slot: the offered rate holds whatever the server's
+-- latency (as wrk2's -R does), while a fixed delay() per request would slow down with
+-- the very latency being measured. Behind schedule, requests go at once until caught up.
+local rate = tonumber(os.getenv("WXBOT_BENCH_RATE") or "")
+if rate and rate > 0 then
+   local ffi = require("ffi")
+   ffi.cdef[[
+      typedef struct { long tv_sec; long tv_nsec; } wxbot_timespec;
+      int clock_gettime(int clk_id, wxbot_timespec *tp);
+   ]]
+   local now, slot = ffi.new("wxbot_timespec"), nil
+   local function now_ms()
+      ffi.C.clock_gettime(1, now) -- CLOCK_MONOTONIC
+      return tonumber(now.tv_sec) * 1000 + tonumber(now.tv_nsec) / 1e6
+   end
    function delay()
-      return delay_ms
+      local at = now_ms()
+      slot = math.max(slot or at, at - 1000) -- a stall forgives at most a second of slots
+      local wait = slot - at
+      slot = slot + step * 1000 / rate
+      return math.max(0, wait)
    end
 end
 

@@ -69,12 +69,13 @@ def run_wrk(
     seconds: float,
     connections: int,
     threads: int = 1,
-    delay_ms: float = 0.0,
+    rate: float = 0.0,
 ) -> LoadResult:
-    """Run wrk for `seconds` (blocking: the caller does nothing else meanwhile)."""
+    """Run wrk for `seconds`, as fast as it goes or paced at `rate` requests a second
+    (blocking: the caller does nothing else meanwhile)."""
     if WRK is None:
         raise RuntimeError("wrk is not installed")
-    env = {**os.environ, "WXBOT_BENCH_DELAY_MS": f"{delay_ms:.3f}" if delay_ms > 0 else ""}
+    env = {**os.environ, "WXBOT_BENCH_RATE": f"{rate:.3f}" if rate > 0 else ""}
     command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
     command += ["-s", str(LUA_SCRIPT), base_url, "--", str(requests_file), str(threads)]
     process = subprocess.Popen(  # noqa: S603 - the wrk binary found on PATH

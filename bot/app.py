@@ -9,6 +9,7 @@ bottom is reading the wiring.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
@@ -21,6 +22,8 @@ from aiohttp import web
 from bot.admin.site import mount_admin_site
 from bot.app_keys import (
     CACHE,
+    CHANNEL_KEEPER,
+    CHANNELS,
     EFFECTS,
     ENGINE,
     HTTP,
@@ -29,11 +32,13 @@ from bot.app_keys import (
     LEADS,
     METRICS,
     OUTBOX_WORKER,
+    SERVING,
     SESSIONS,
     SETTINGS,
     TAGGING,
     WECHAT_CALLBACKS,
     WECOM_CALLBACKS,
+    WELCOMES,
 )
 from bot.callbacks.dispatcher import Dispatcher
 from bot.callbacks.late_replies import LateReplies
@@ -45,17 +50,29 @@ from bot.effects.outbox_worker import OutboxWorker
 from bot.effects.stage import EffectsStage, EventStream
 from bot.effects.wechat_events import WeChatEventEffects
 from bot.effects.wecom_events import WeComEventEffects
+from bot.effects.welcome_lane import WelcomeLane
 from bot.health import healthz
 from bot.metrics import Metrics
 from bot.ops.admin_api import KeywordAdminApi
+from bot.ops.channel_ops import ChannelStore
 from bot.ops.demo_menus import restore_demo_menus
 from bot.runtime import resources
 from bot.runtime.api_tracing import token_refresh_tracer
+from bot.runtime.channel_keeper import ChannelCodeKeeper
+from bot.runtime.channel_references import (
+    grade_references,
+    journey_references,
+    log_unknown_references,
+)
+from bot.runtime.channels import LiveChannels, live_channels
 from bot.runtime.journeys import JourneyScheduler, JourneysRuntime, load_journeys
 from bot.runtime.keyword_reload import live_keyword_tables
 from bot.runtime.leads import LeadsRuntime, build_leads
 from bot.runtime.metrics_snapshot import refresh_before_scrape
 from bot.runtime.tagging import TagExpirySweeper, load_tagging
+from channels.attribution import ChannelArrivals
+from channels.contact_step import ChannelContacts
+from channels.tagged import ChannelTagged
 from fakewechat.app import create_fake_app
 from fakewechat.state import FakeWeChat
 from handlers import fallback, keyword_reply, staff
@@ -77,8 +94,11 @@ class Background:
     """Which background work this process runs besides serving HTTP."""
 
     effects: bool = True  # a consumer of the effects stage
-    outbox: bool = True  # the outbox worker (API calls)
-    sweepers: bool = True  # lead timers, tag expiry
+    outbox: bool = True  # the outbox worker and the welcome lane (API calls)
+    sweepers: bool = True  # lead timers, tag expiry, the channel code keeper
+    # API calls wait until `mark_serving(app)`: `wxbot serve` marks it once it listens,
+    # since the demo's API is the fake mounted in this very server.
+    api_after_serving: bool = False
 
     @classmethod
     def nothing(cls) -> Background:
@@ -95,17 +115,29 @@ def build_router() -> Router[Context]:
 
 
 def effect_steps(
-    tagging: Tagging, leads: LeadsRuntime | None, journeys: JourneysRuntime | None = None
+    tagging: Tagging,
+    leads: LeadsRuntime | None,
+    journeys: JourneysRuntime | None = None,
+    channels: LiveChannels | None = None,
 ) -> list[EffectStep]:
     """What runs behind the reply for every batch of events, in order."""
+    # A channel's arrivals before tagging, which mirrors their tags like any other new
+    # tag; its "tagged" after it (a first behaviour tag). Both before lead qualification,
+    # which then sees the arrival's tags and points.
+    first: list[EffectStep] = [tagging]
+    if channels is not None:
+        first = [ChannelArrivals(lambda: channels.table), tagging, ChannelTagged()]
     # Lead qualification stays last: it reads the tags, points and phone the others wrote.
-    steps: list[EffectStep] = [tagging] if leads is None else [tagging, leads.intake]
+    steps: list[EffectStep] = first if leads is None else [*first, leads.intake]
     # Journeys come after: their exits see the lead the qualification step just made.
     return steps if journeys is None else [*steps, journeys.triggers]
 
 
 def event_streams(
-    tagging: Tagging, leads: LeadsRuntime | None, journeys: JourneysRuntime | None = None
+    tagging: Tagging,
+    leads: LeadsRuntime | None,
+    journeys: JourneysRuntime | None = None,
+    channels: LiveChannels | None = None,
 ) -> list[EventStream]:
     streams = [
         EventStream(
@@ -113,7 +145,7 @@ def event_streams(
             PARTITIONS,
             InboundEvent,
             (InboundEvent.account, InboundEvent.openid),
-            WeChatEventEffects(effect_steps(tagging, leads, journeys)),
+            WeChatEventEffects(effect_steps(tagging, leads, journeys, channels)),
         )
     ]
     if leads is not None:
@@ -123,7 +155,11 @@ def event_streams(
                 1,
                 WeComEvent,
                 (WeComEvent.from_user,),
-                WeComEventEffects(leads.commands, leads.contacts),
+                WeComEventEffects(
+                    leads.commands,
+                    leads.contacts,
+                    None if channels is None else ChannelContacts(lambda: channels.table),
+                ),
             )
         )
     return streams
@@ -142,6 +178,7 @@ def create_app(
     app = web.Application()
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
+    app[SERVING] = asyncio.Event()
     lifespan = _Lifespan(
         clock,
         # Reply variants are an A/B split, not a secret: a plain PRNG is right.
@@ -168,6 +205,11 @@ def create_app(
     return app
 
 
+def mark_serving(app: web.Application) -> None:
+    """The server listens: background API work held by `api_after_serving` may start."""
+    app[SERVING].set()
+
+
 @dataclass(frozen=True)
 class _Lifespan:
     clock: Callable[[], datetime]
@@ -190,8 +232,11 @@ class _Lifespan:
             aiohttp.ClientSession(trace_configs=[token_refresh_tracer(metrics)])
         )
         tables = await stack.enter_async_context(live_keyword_tables(settings, sessions, cache))
+        channels = await stack.enter_async_context(live_channels(settings, sessions, cache))
+        await ChannelStore(settings, sessions, cache).start(channels.table)
         journeys = await load_journeys(settings, clock)
         triggers = None if journeys is None else journeys.triggers
+        _warn_about_channel_names(settings, channels, journeys)
         tagging = await load_tagging(
             settings.tagging.rules,
             clock,
@@ -201,7 +246,15 @@ class _Lifespan:
         outbox = OutboxWorker(
             Outbox(sessions, clock),
             build_executors(
-                settings, http, cache, sessions, metrics, tagging=tagging, journeys=triggers
+                settings,
+                http,
+                cache,
+                sessions,
+                metrics,
+                tagging=tagging,
+                journeys=triggers,
+                channels=channels,
+                clock=clock,
             ),
             metrics,
         )
@@ -218,8 +271,11 @@ class _Lifespan:
                 observer=triggers,
             )
         )
+        welcomes = WelcomeLane(settings, http, cache, sessions, channels, metrics=metrics,
+                               clock=clock)  # fmt: skip
+        stack.push_async_callback(welcomes.stop)
         effects = EffectsStage(
-            sessions, event_streams(tagging, leads, journeys), metrics, clock=clock
+            sessions, event_streams(tagging, leads, journeys, channels), metrics, clock=clock
         )
         # Stopped in reverse: the effects stage finishes its batch before the outbox stops.
         stack.push_async_callback(outbox.stop)
@@ -257,27 +313,59 @@ class _Lifespan:
             metrics=metrics,
             on_stored=effects.wake,
             clock=lambda: clock().timestamp(),
+            deadline_work=welcomes,
             **budget,
         )
 
         app[ENGINE], app[SESSIONS], app[CACHE], app[HTTP] = engine, sessions, cache, http
         app[KEYWORD_TABLES], app[TAGGING], app[OUTBOX_WORKER] = tables, tagging, outbox
         app[EFFECTS], app[WECHAT_CALLBACKS], app[WECOM_CALLBACKS] = effects, wechat, wecom
+        app[CHANNELS], app[WELCOMES] = channels, welcomes
         if leads is not None:
             app[LEADS] = leads
         scheduler = None
         if journeys is not None:
             scheduler = journeys.scheduler_for(sessions, outbox.wake)
             app[JOURNEYS] = journeys
+        keeper = ChannelCodeKeeper(sessions, lambda: channels.table, clock=clock,
+                                   on_queued=outbox.wake)  # fmt: skip
+        channels.on_swap(keeper.wake)
+        app[CHANNEL_KEEPER] = keeper
         await self._start(
             stack,
             sessions=sessions,
             tagging=tagging,
             leads=leads,
-            outbox=outbox,
             effects=effects,
             scheduler=scheduler,
+            keeper=keeper,
+            on_queued=outbox.wake,
         )
+        if self.background.outbox:
+            # The deadline lane makes API calls, like the outbox.
+            self._start_api_work(app, stack, [outbox.start, welcomes.start])
+
+    def _start_api_work(
+        self, app: web.Application, stack: AsyncExitStack, starts: list[Callable[[], None]]
+    ) -> None:
+        """Start what makes API calls now, or once the server listens (`api_after_serving`)."""
+        if not self.background.api_after_serving:
+            for start in starts:
+                start()
+            return
+
+        async def when_serving() -> None:
+            await app[SERVING].wait()
+            for start in starts:
+                start()
+
+        waiting = asyncio.create_task(when_serving(), name="api-work-after-serving")
+
+        async def cancel() -> None:
+            waiting.cancel()
+            await asyncio.gather(waiting, return_exceptions=True)
+
+        stack.push_async_callback(cancel)
 
     async def _start(
         self,
@@ -286,24 +374,39 @@ class _Lifespan:
         sessions: SessionFactory,
         tagging: Tagging,
         leads: LeadsRuntime | None,
-        outbox: OutboxWorker,
         effects: EffectsStage,
         scheduler: JourneyScheduler | None,
+        keeper: ChannelCodeKeeper,
+        on_queued: Callable[[], None],
     ) -> None:
-        if self.background.outbox:
-            outbox.start()
         if self.background.effects:
             effects.start()
         if self.background.sweepers:
-            expiry = TagExpirySweeper(sessions, tagging, outbox.wake)
+            expiry = TagExpirySweeper(sessions, tagging, on_queued)
             expiry.start()
             stack.push_async_callback(expiry.stop)
+            keeper.start()
+            stack.push_async_callback(keeper.stop)
             if leads is not None:
                 leads.sweeper.start()
                 stack.push_async_callback(leads.sweeper.stop)
             if scheduler is not None:
                 scheduler.start()
                 stack.push_async_callback(scheduler.stop)
+
+
+def _warn_about_channel_names(
+    settings: Settings, channels: LiveChannels, journeys: JourneysRuntime | None
+) -> None:
+    """Log the channels and groups that grades and journeys name and the live table lacks,
+    now and whenever another table goes live (the conditions run all the same)."""
+    references = grade_references(settings)
+    if journeys is not None and settings.journeys.file is not None:
+        references += journey_references(journeys.catalog, settings.journeys.file.name)
+    if not references:
+        return
+    log_unknown_references(channels.table, references)
+    channels.on_swap(lambda: log_unknown_references(channels.table, references))
 
 
 async def _metrics(request: web.Request) -> web.Response:

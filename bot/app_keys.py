@@ -6,6 +6,8 @@ them once; routes read them, and so may tests and benchmarks.
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,7 +17,10 @@ from bot.callbacks.wecom import WeComCallbacks
 from bot.config.settings import Settings
 from bot.effects.outbox_worker import OutboxWorker
 from bot.effects.stage import EffectsStage
+from bot.effects.welcome_lane import WelcomeLane
 from bot.metrics import Metrics
+from bot.runtime.channel_keeper import ChannelCodeKeeper
+from bot.runtime.channels import LiveChannels
 from bot.runtime.journeys import JourneysRuntime
 from bot.runtime.keyword_tables import KeywordTables
 from bot.runtime.leads import LeadsRuntime
@@ -37,3 +42,8 @@ TAGGING = web.AppKey("tagging", Tagging)
 WECOM_CALLBACKS = web.AppKey("wecom_callbacks", WeComCallbacks)
 LEADS = web.AppKey("leads", LeadsRuntime)
 JOURNEYS = web.AppKey("journeys", JourneysRuntime)
+CHANNELS = web.AppKey("channels", LiveChannels)
+CHANNEL_KEEPER = web.AppKey("channel_keeper", ChannelCodeKeeper)
+# Set once the server listens (`bot.app.mark_serving`).
+SERVING = web.AppKey("serving", asyncio.Event)
+WELCOMES = web.AppKey("welcomes", WelcomeLane)

@@ -13,6 +13,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from fakewechat import replies
 from fakewechat.auth import read_json
+from fakewechat.channel_routes import channel_routes
 from fakewechat.contact_routes import contact_routes
 from fakewechat.journey_routes import journey_routes
 from fakewechat.menu_routes import menu_routes
@@ -57,6 +58,7 @@ def create_fake_app(state: FakeWeChat) -> web.Application:
     app = web.Application(middlewares=[_recorder(state)])
     app[STATE_KEY] = state
     for routes in (
+        channel_routes,
         token_routes,
         oa_routes,
         wecom_routes,

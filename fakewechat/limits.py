@@ -31,6 +31,22 @@ CORP_TAGS_MAX: Final = 3000
 WEBHOOK_PER_MINUTE_MAX: Final = 20
 WEBHOOK_WINDOW_S: Final = 60
 
+# Parametric QR codes (`qrcode/create`): scene_str 1-64 characters, temporary codes at
+# most 30 days, permanent codes at most 100 000 per account (WeChat's qrcode/create
+# reference; /work/shared/reference/wechat-protocol.md "Parametric QR codes").
+QR_SCENE_STR_MAX: Final = 64
+QR_EXPIRE_MAX_S: Final = 2_592_000
+QR_EXPIRE_DEFAULT_S: Final = 30
+PERMANENT_QR_MAX: Final = 100_000
+# Contact ways (`add_contact_way`): state and remark at most 30 characters, at most 100
+# members on a multi-person code (type 2); scene 1 mini-program, 2 QR code.
+CONTACT_WAY_STATE_MAX: Final = 30
+CONTACT_WAY_MEMBERS_MAX: Final = 100
+# `send_welcome_msg`: a welcome code works within 20 s of the add event, once, with at
+# most 9 attachments (developer.work.weixin.qq.com/document/path/92599).
+WELCOME_CODE_TTL_S: Final = 20.0
+WELCOME_ATTACHMENTS_MAX: Final = 9
+
 # --- error codes -----------------------------------------------------------
 SYSTEM_BUSY: Final = -1
 INVALID_CREDENTIAL: Final = 40001  # OA: unknown token (WeCom: wrong corpsecret)
@@ -66,6 +82,16 @@ WECOM_ALL_TARGETS_INVALID: Final = 81013
 WECOM_NO_FOLLOW_RELATION: Final = 84061
 WECOM_INVALID_WEBHOOK: Final = 93000
 WECOM_AGENT_MISMATCH: Final = 301002
+# OA global code 40097 "invalid args" (参数错误): a scene_str or expire_seconds out of range.
+OA_INVALID_ARGS: Final = 40097
+# WeCom 40031 "不合法的UserID列表", 40032 "不合法的UserID列表长度" (global codes table).
+WECOM_INVALID_USERID_LIST: Final = 40031
+WECOM_USERID_LIST_LENGTH: Final = 40032
+# `send_welcome_msg`: 41051 once the welcome was delivered ("externaluser has started
+# chatting"); 41096 while another app is sending it (document/path/92599). A code unknown
+# or past its 20 s answers INVALID_PARAMETER here (the docs name no code: unverified).
+WELCOME_ALREADY_SENT: Final = 41051
+WELCOME_BEING_SENT: Final = 41096
 # The group-robot flood answer: the team's notes say 130101, reports seen in
 # the wild say 45009 "api freq out of limit"; unverified, so kept in one place.
 WEBHOOK_RATE_LIMITED: Final = 45009

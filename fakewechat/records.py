@@ -169,3 +169,52 @@ class MsgTemplateTask:
     external_userids: tuple[str, ...]
     payload: JsonDict
     at: float
+
+
+@dataclass
+class QrTicket:
+    """A parametric QR code `qrcode/create` made; `expires_at` None for a permanent one."""
+
+    ticket: str
+    appid: str
+    scene_str: str
+    url: str
+    expires_at: float | None
+
+
+@dataclass
+class ContactWay:
+    """A contact-me code `add_contact_way` made (only the API sees it, not the console)."""
+
+    config_id: str
+    corpid: str
+    type: int
+    scene: int
+    state: str
+    users: list[str]
+    skip_verify: bool
+    qr_code: str
+    remark: str = ""
+
+
+@dataclass
+class WelcomeCode:
+    """A `WelcomeCode` issued with an add: valid 20 s, good for one send."""
+
+    code: str
+    corpid: str
+    userid: str
+    external_userid: str
+    issued_at: float
+    used: bool = False
+
+
+@dataclass(frozen=True)
+class WelcomeMessage:
+    """A welcome `send_welcome_msg` delivered."""
+
+    code: str
+    userid: str
+    external_userid: str
+    payload: JsonDict
+    at: float

@@ -44,6 +44,11 @@ ERRMSGS: dict[int, str] = {
     limits.WECOM_NO_FOLLOW_RELATION: "no external contact relation",
     limits.WECOM_INVALID_WEBHOOK: "invalid webhook url",
     limits.WECOM_AGENT_MISMATCH: "agentid does not match the access_token",
+    limits.OA_INVALID_ARGS: "invalid args",
+    limits.WECOM_INVALID_USERID_LIST: "invalid userid list",
+    limits.WECOM_USERID_LIST_LENGTH: "invalid userid list size",
+    limits.WELCOME_ALREADY_SENT: "externaluser has started chatting",
+    limits.WELCOME_BEING_SENT: "welcome msg is being distributed",
 }
 
 

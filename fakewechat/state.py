@@ -19,6 +19,7 @@ from fakewechat.records import (
     Account,
     CallRecord,
     CardUpdate,
+    ContactWay,
     Corp,
     CorpTag,
     CustomMessage,
@@ -28,9 +29,12 @@ from fakewechat.records import (
     Follower,
     IssuedToken,
     MsgTemplateTask,
+    QrTicket,
     TemplateMessage,
     WebhookMessage,
     WeComMessage,
+    WelcomeCode,
+    WelcomeMessage,
 )
 
 
@@ -83,6 +87,10 @@ class FakeWeChat:
         self.webhook_sends: dict[str, list[float]] = {}
         self.faults: dict[str, deque[Fault]] = {}
         self.menus: dict[str, AccountMenus] = {}
+        self.qr_tickets: dict[str, QrTicket] = {}
+        self.contact_ways: dict[str, ContactWay] = {}
+        self.welcome_codes: dict[str, WelcomeCode] = {}
+        self.welcomes: list[WelcomeMessage] = []
         self._ids = itertools.count(1)
 
     def now(self) -> float:
@@ -163,6 +171,29 @@ class FakeWeChat:
         )
         self.corp_tags[tag.tag_id] = tag
         return tag
+
+    def simulate_add(
+        self, state: str, external_userid: str, name: str, *, corpid: str | None = None
+    ) -> WelcomeCode:
+        """A customer adds a member through the contact way with `state`: the fake picks
+        the member as WeCom does (the way's members in turn), records the relation and
+        issues the `WelcomeCode` the add event carries."""
+        ways = [w for w in self.contact_ways.values() if w.state == state]
+        if not ways or not ways[-1].users:
+            raise KeyError(f"no contact way with state {state!r} and staff")
+        way = ways[-1]
+        userid = way.users[self.next_id() % len(way.users)]
+        contact = self.external_contacts.get(external_userid)
+        if contact is None:
+            contact = self.add_external_contact(external_userid, name, [])
+        contact.followers.setdefault(userid, [])
+        return self.issue_welcome_code(corpid or way.corpid, userid, external_userid)
+
+    def issue_welcome_code(self, corpid: str, userid: str, external_userid: str) -> WelcomeCode:
+        """The code an `add_external_contact` event carries: 20 s, one send."""
+        code = WelcomeCode(secrets.token_urlsafe(16), corpid, userid, external_userid, self.now())
+        self.welcome_codes[code.code] = code
+        return code
 
     def add_webhook(self, key: str) -> None:
         """Register a group-robot key."""

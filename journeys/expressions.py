@@ -2,8 +2,10 @@
 
     tag:高意向 & !tag:已留资      score>=100 | grade:A      (lead:none | lead:new) & !replied
 
-Terms: `tag:NAME`, `grade:NAME`, `lead:STATE` (`lead:none`, `lead:any`), `channel:NAME`,
-`score>=N` (also >, <, <=), `phone`, `replied` (since the run started), `unsubscribed`.
+Terms: `tag:NAME`, `grade:NAME`, `lead:STATE` (`lead:none`, `lead:any`), `channel:NAME`
+(the first or last channel, by key or name), `channel_group:GROUP` (its group, e.g.
+`channel_group:线下活动`), `score>=N` (also >, <, <=), `phone`, `replied` (since the run
+started), `unsubscribed`.
 `!` binds tighter than `&`, which binds tighter than `|`; parentheses group.
 Parsing is pure and total: bad input raises `ExpressionError` with the column.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +28,7 @@ _COMPARE: dict[str, Callable[[int, int], bool]] = {
     ">": operator.gt,
     "<": operator.lt,
 }
-_PREFIXES = ("tag", "grade", "lead", "channel")
+_PREFIXES = ("tag", "grade", "lead", "channel", "channel_group")
 _WORDS = ("phone", "replied", "unsubscribed")
 
 
@@ -58,7 +60,8 @@ class Term:
         by_kind = {
             "tag": lambda: value in f.tags,
             "grade": lambda: f.lead_grade == value,
-            "channel": lambda: value in (f.first_channel, f.last_channel),
+            "channel": lambda: f.came_through(value),
+            "channel_group": lambda: value in f.channel_groups,
             "lead": lambda: (f.lead_id is None) if value == "none"
             else f.lead_id is not None and value in ("any", f.lead_state),
             "phone": lambda: f.has_phone,
@@ -96,6 +99,17 @@ class AnyOf:
 
 
 Expr = Term | Not | AllOf | AnyOf
+
+
+def terms(expr: Expr) -> Iterator[Term]:
+    """Every term of `expr`, left to right (to check the names it uses)."""
+    if isinstance(expr, Term):
+        yield expr
+    elif isinstance(expr, Not):
+        yield from terms(expr.inner)
+    else:
+        for part in expr.parts:
+            yield from terms(part)
 
 
 def _check_term(text: str, source: str, column: int) -> Term:

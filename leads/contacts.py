@@ -22,10 +22,13 @@ from storage.models import Identity
 from storage.outbox import add_jobs
 from storage.profile_tags import grant_points, grant_tags
 from storage.records import PointGrant, TagGrant
+from storage.wecom_contacts import CONTACT_WAY_SOURCE, link_external_contact
 from storage.wecom_contacts import EXTERNAL_USERID as EXTERNAL
-from storage.wecom_contacts import link_external_contact
 
 log = logging.getLogger(__name__)
+
+# Told of a customer who arrived through a contact way: (session, profile, state, at).
+OnArrival = Callable[[AsyncSession, int, str, datetime], Awaitable[None]]
 
 
 class ContactLinker:
@@ -36,11 +39,15 @@ class ContactLinker:
         policy: LeadPolicy,
         clock: Callable[[], datetime],
         on_added: Callable[[AsyncSession, int], Awaitable[None]] | None = None,
+        on_arrival: OnArrival | None = None,
     ) -> None:
         self.policy = policy
         self._clock = clock
         # Told of each new contact in the same transaction (journeys start on it).
         self._on_added = on_added
+        # Told of each add through a contact way, in the same transaction (the channel's
+        # tags, points and figures).
+        self._on_arrival = on_arrival
 
     async def added(
         self,
@@ -67,7 +74,7 @@ class ContactLinker:
             state=state or None,
             name=_detail(contact, "name"),
         )
-        source = f"wecom:contact_way:{state or '-'}"
+        source = f"{CONTACT_WAY_SOURCE}{state or '-'}"
         if not known:
             # First add (or re-add after a delete): the "contact me" tags and points.
             tags = [TagGrant(CONTACT_ADDED_TAG, source)]
@@ -85,6 +92,8 @@ class ContactLinker:
             )
             .values(subscribed=True)
         )
+        if state and self._on_arrival is not None:
+            await self._on_arrival(session, profile_id, state, self._clock())
         await self._note_on_lead(session, profile_id, userid, external_userid, state)
         if self._on_added is not None and not known:
             await self._on_added(session, profile_id)

@@ -36,19 +36,21 @@ class GradeCondition:
     min_score: int | None = None
     any_tags: tuple[str, ...] = ()
     all_tags: tuple[str, ...] = ()
-    # The person's first or last channel is one of these.
+    # The person's first or last channel is one of these (a channel's key or its name)...
     channels: tuple[str, ...] = ()
+    # ...or belongs to one of these groups (a channel table's `group`, e.g. 线下活动).
+    channel_groups: tuple[str, ...] = ()
     phone: bool | None = None
     messages: Window | None = None
     clicks: Window | None = None
 
     def holds(self, facts: ProfileFacts, now: datetime) -> bool:
-        channels = {facts.first_channel, facts.last_channel}
         checks = (
             self.min_score is None or facts.score >= self.min_score,
             not self.any_tags or bool(set(self.any_tags) & facts.tags),
             set(self.all_tags) <= facts.tags,
-            not self.channels or bool(channels & set(self.channels)),
+            not self.channels or any(facts.came_through(c) for c in self.channels),
+            not self.channel_groups or bool(facts.channel_groups & set(self.channel_groups)),
             self.phone is None or facts.has_phone == self.phone,
             self.messages is None or _count(facts.message_times, self.messages, now),
             self.clicks is None or _count(facts.click_times, self.clicks, now),

@@ -23,6 +23,7 @@ from leads.lifecycle import OPEN_STATES, LeadState
 from leads.limits import CARD_MESSAGES
 from leads.policy import LeadPolicy, SalesRep
 from storage import leads_repo as repo
+from storage.channels.directory import channel_label
 from storage.event_batch import EventBatch
 from storage.lead_models import Lead
 from storage.models import PointEntry, Profile
@@ -325,9 +326,12 @@ async def summarize(session: AsyncSession, lead: Lead) -> LeadSummary:
         openid=await repo.first_openid(session, lead.profile_id) or lead.external_userid or "",
         phone=profile.phone if profile else None,
         # The profile's channel now (the tagging step may have set it after the lead
-        # was made); the one stored with the lead when the profile has none.
-        channel=(profile.last_channel or profile.first_channel if profile else None)
-        or lead.channel,
+        # was made); the one stored with the lead when the profile has none. Shown by
+        # the name people use (a key no channel claims shows as the key).
+        channel=await channel_label(
+            session,
+            (profile.last_channel or profile.first_channel if profile else None) or lead.channel,
+        ),
         tags=tuple(await repo.profile_tags(session, lead.profile_id)),
         points=profile.score if profile else 0,
         messages=tuple(await repo.recent_messages(session, lead.profile_id, CARD_MESSAGES)),

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.channels.lead_counts import count_lead_event
 from storage.lead_models import Lead, LeadEvent
 from storage.models import Identity, InboundEvent, OutboxJob, ProfileTag
 from storage.outbox import job_rows
@@ -82,6 +83,7 @@ async def add_event(
     )
     session.add(event)
     await session.flush()
+    await count_lead_event(session, lead, kind, now, from_state)  # the channel's figures
     return event
 
 

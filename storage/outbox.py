@@ -21,6 +21,7 @@ from storage.database import SessionFactory
 from storage.models import OutboxJob
 from storage.records import JobRequest
 from storage.types import utc_now
+from storage.upsert import insert_or_skip
 
 
 def job_rows(jobs: Sequence[JobRequest], due: datetime) -> list[dict[str, object]]:
@@ -43,6 +44,19 @@ def job_rows(jobs: Sequence[JobRequest], due: datetime) -> list[dict[str, object
 def add_jobs(session: AsyncSession, jobs: Sequence[JobRequest], now: datetime) -> None:
     """Add outbox rows to the session's transaction, due at `now`."""
     session.add_all(OutboxJob(**row) for row in job_rows(jobs, now))
+
+
+async def add_jobs_once(session: AsyncSession, jobs: Sequence[JobRequest], now: datetime) -> int:
+    """Add the jobs whose `dedup_key` was never queued, in one statement; how many were new.
+
+    For work many processes notice at once (a rota's shift change): each queues the same
+    key and the outbox keeps one.
+    """
+    if not jobs:
+        return 0
+    connection = await session.connection()
+    statement = insert_or_skip(connection, OutboxJob, ("dedup_key",)).returning(OutboxJob.id)
+    return len((await connection.execute(statement, job_rows(jobs, now))).all())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.channels.models import ChannelRow
 from storage.id_filter import among
 from storage.lead_models import Lead
 from storage.models import Identity, InboundEvent, Profile, ProfileTag
@@ -31,6 +32,10 @@ class ProfileFacts:
     tags: frozenset[str] = frozenset()
     first_channel: str | None = None
     last_channel: str | None = None
+    # The names and groups of those two channels, from the channel directory (a scene or
+    # state that no channel claims has neither).
+    channel_names: frozenset[str] = frozenset()
+    channel_groups: frozenset[str] = frozenset()
     has_phone: bool = False
     # Still following at least one official account.
     subscribed: bool = True
@@ -45,6 +50,10 @@ class ProfileFacts:
     message_times: tuple[datetime, ...] = ()
     click_times: tuple[datetime, ...] = ()
     last_message_at: datetime | None = None
+
+    def came_through(self, channel: str) -> bool:
+        """The first or the last channel is `channel`, named by its key or its name."""
+        return channel in (self.first_channel, self.last_channel) or channel in self.channel_names
 
 
 async def load_facts(
@@ -79,6 +88,7 @@ async def load_facts(
             "last_channel": last_channel,
             "has_phone": bool(phone),
         }
+    await _channel_labels(session, built)
     tags: dict[int, set[str]] = defaultdict(set)
     rows = await session.execute(
         select(ProfileTag.profile_id, ProfileTag.tag).where(of_ids(ProfileTag.profile_id))
@@ -136,6 +146,25 @@ async def load_facts(
         )
         for profile_id, values in built.items()
     }
+
+
+async def _channel_labels(session: AsyncSession, built: dict[int, dict[str, object]]) -> None:
+    """Each profile's channels' names and groups, in one query for all of them."""
+    keys = {str(key) for values in built.values()
+            for key in (values["first_channel"], values["last_channel"]) if key}  # fmt: skip
+    if not keys:
+        return
+    rows = await session.execute(
+        select(ChannelRow.key, ChannelRow.name, ChannelRow.group_name).where(
+            ChannelRow.key.in_(sorted(keys))
+        )
+    )
+    labels = {str(key): (str(name), str(group)) for key, name, group in rows}
+    for values in built.values():
+        known = [labels[k] for k in (values["first_channel"], values["last_channel"])
+                 if isinstance(k, str) and k in labels]  # fmt: skip
+        values["channel_names"] = frozenset(name for name, _ in known)
+        values["channel_groups"] = frozenset(group for _, group in known if group)
 
 
 async def _recent_events(

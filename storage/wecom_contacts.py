@@ -23,6 +23,8 @@ from storage.timeline import IDENTITY_LINKED, Change, record
 from storage.upsert import insert_unless_exists
 
 EXTERNAL_USERID = "external_userid"
+# The source of what a "contact me" add gives (its tags and points), followed by the state.
+CONTACT_WAY_SOURCE = "wecom:contact_way:"
 # Re-derive a profile's rule tags and mirror all its tags to every identity.
 
 

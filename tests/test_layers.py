@@ -24,6 +24,7 @@ PACKAGES = (
     "journeys",
     "wxapi",
     "fakewechat",
+    "channels",
 )
 
 # Lower ranks know nothing of higher ones; the same rank means "not each other".
@@ -34,6 +35,7 @@ RANKS = {
     "fakewechat": 1,
     "wxapi": 2,
     "tagging": 2,
+    "channels": 2,
     "leads": 3,
     "menus": 3,
     "journeys": 4,

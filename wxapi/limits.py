@@ -20,3 +20,5 @@ TOKEN_POLL_INTERVAL_S: Final = 0.05
 
 # `tags/members/batchtagging` and `batchuntagging` take at most 50 openids.
 BATCH_TAGGING_MAX: Final = 50
+# `showqrcode` lives on the mp host, not the API host.
+SHOWQRCODE_BASE: Final = "https://mp.weixin.qq.com"

@@ -39,3 +39,20 @@ class Tag:
     tag_id: int
     name: str
     count: int
+
+
+@dataclass(frozen=True)
+class QrTicket:
+    """A parametric QR code from `qrcode/create`; `expire_seconds` None when permanent."""
+
+    ticket: str
+    url: str
+    expire_seconds: int | None
+
+
+@dataclass(frozen=True)
+class ContactWayMade:
+    """A contact way from `add_contact_way`: keep `config_id`, the console never shows it."""
+
+    config_id: str
+    qr_code: str

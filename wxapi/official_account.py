@@ -10,9 +10,9 @@ from storage.cache import Cache
 from wxapi import cache_keys, limits
 from wxapi.credentials import OfficialAccountCredentials
 from wxapi.errors import TransportError
-from wxapi.models import FollowerInfo, Tag
+from wxapi.models import FollowerInfo, QrTicket, Tag
 from wxapi.tokens import SharedToken
-from wxapi.transport import JsonDict, call_api
+from wxapi.transport import JsonDict, call_api, fetch_image
 
 _STABLE_ENDPOINT = "/cgi-bin/stable_token"
 
@@ -143,6 +143,25 @@ class OfficialAccountClient:
         if not openids:
             return
         await self._call("POST", path, payload={"openid_list": list(openids), "tagid": tag_id})
+
+    async def create_qrcode(self, scene: str, *, expire_seconds: int | None = None) -> QrTicket:
+        """`qrcode/create` with a string scene: permanent (`QR_LIMIT_STR_SCENE`, counts
+        against the account's 100 000) or, with `expire_seconds`, temporary (at most
+        2 592 000 s). The scene comes back as `EventKey` on a follow or scan."""
+        payload: JsonDict = {"action_info": {"scene": {"scene_str": scene}}}
+        if expire_seconds is None:
+            payload["action_name"] = "QR_LIMIT_STR_SCENE"
+        else:
+            payload |= {"action_name": "QR_STR_SCENE", "expire_seconds": expire_seconds}
+        data = await self._call("POST", "/cgi-bin/qrcode/create", payload=payload)
+        seconds = data.get("expire_seconds")
+        return QrTicket(str(data["ticket"]), str(data["url"]), int(seconds) if seconds else None)
+
+    async def qrcode_image(self, ticket: str) -> bytes:
+        """The code's image from `showqrcode?ticket=` (on mp.weixin.qq.com; no token)."""
+        base = limits.SHOWQRCODE_BASE if self._base == limits.OA_API_BASE else self._base
+        return await fetch_image(self._session, f"{base}/cgi-bin/showqrcode",
+                                 {"ticket": ticket}, self._timeout_s)  # fmt: skip
 
     async def tag_ids_of(self, openid: str) -> list[int]:
         """The tag ids on one follower."""

@@ -77,3 +77,28 @@ def _failed(error: ApiError) -> ApiError:
         error.retryable,
     )
     return error
+
+
+async def fetch_image(
+    session: aiohttp.ClientSession,
+    url: str,
+    params: Mapping[str, str],
+    timeout_s: float = CALL_TIMEOUT_S,
+) -> bytes:
+    """GET an image; a JSON answer is an error (the servers answer errors as JSON)."""
+    endpoint = url.rsplit("/", 1)[-1]
+    timeout = aiohttp.ClientTimeout(total=timeout_s)
+    try:
+        async with session.get(url, params=params, timeout=timeout) as response:
+            if response.status != HTTPStatus.OK:
+                raise _failed(TransportError(endpoint, f"HTTP {response.status}", response.status))
+            body = await response.read()
+            kind = response.content_type
+    except TimeoutError:
+        raise _failed(TransportError(endpoint, f"no answer within {timeout_s} s")) from None
+    except aiohttp.ClientError as exc:
+        raise _failed(TransportError(endpoint, type(exc).__name__)) from None
+    if not kind.startswith("image/"):
+        _decode(body.decode("utf-8", "replace"), endpoint)  # raises on an errcode
+        raise _failed(TransportError(endpoint, f"answer is {kind}, not an image"))
+    return body

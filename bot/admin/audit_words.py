@@ -2,8 +2,8 @@
 
 Entries keep the action as a code and a short detail; publishes and rollbacks of
 every ops table (written with the version by `storage.tables.versions`, whoever
-publishes) carry their version and the names they changed as JSON. Entries from before that (or of an action this release does not know)
-show their detail as it was written.
+publishes) carry their version and the names they changed as JSON. Entries from before
+that (or of an action this release does not know) show their detail as it was written.
 """
 
 from __future__ import annotations

@@ -21,9 +21,12 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from aiohttp import web
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks.checks import check_timestamp, decrypt_envelope, decrypt_signed, read_limited
 from bot.callbacks.crypto import CallbackCrypto
@@ -97,6 +100,16 @@ def callback_type(msg: Inbound) -> str:
     return kind if kind in KNOWN_TYPES else "other"
 
 
+class DeadlineWork(Protocol):
+    """Work with a hard deadline queued with the event that starts it (the welcome lane)."""
+
+    async def queue(
+        self, session: AsyncSession, app: str, fields: Mapping[str, str], received_at: datetime
+    ) -> bool: ...
+
+    def wake(self) -> None: ...
+
+
 class WeComCallbacks:
     """The request handler for every configured WeCom app."""
 
@@ -112,8 +125,11 @@ class WeComCallbacks:
         on_stored: Callable[[], None],
         clock: Callable[[], float] = time.time,
         budget_s: float = HANDLER_BUDGET_S,
+        deadline_work: DeadlineWork | None = None,
     ) -> None:
         self._endpoints = endpoints
+        # Queued in the transaction that stores the event, so a retry queues nothing.
+        self._deadline_work = deadline_work
         self._router = router
         self._commands = commands
         self._sessions = sessions
@@ -175,6 +191,7 @@ class WeComCallbacks:
 
     async def _process(self, msg: Inbound, key: str) -> str:
         """Store the callback and run its handler in one transaction; the reply XML or ""."""
+        deadline = False
         async with self._sessions.begin() as session:
             stored = await insert_unless_exists(
                 session,
@@ -194,6 +211,10 @@ class WeComCallbacks:
             if stored is None:
                 # The cache forgot, the database remembers: a retry.
                 return await stored_reply(session, WeComEvent, key) or ""
+            if self._deadline_work is not None:
+                deadline = await self._deadline_work.queue(
+                    session, msg.account, msg.fields, utc_now()
+                )
             ctx = StaffContext(session, self._commands)
             try:
                 value = await asyncio.wait_for(self._router.dispatch(msg, ctx), self._budget_s)
@@ -208,6 +229,8 @@ class WeComCallbacks:
                 .where(WeComEvent.id == stored)
                 .values(reply=reply, effects_state=PENDING if ctx.apply_later else APPLIED)
             )
+        if deadline and self._deadline_work is not None:
+            self._deadline_work.wake()
         if ctx.apply_later:
             self._on_stored()
         return reply

@@ -21,18 +21,24 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.database import sqlite_file
 from bot.cli.errors import UsageError, run_check
 from bot.config.settings import Settings
 from bot.ops.times import format_time
+from bot.runtime.channel_references import journey_references
+from bot.runtime.channels import LiveTable, load_configured, load_live
 from bot.runtime.journeys import build_journeys
-from filecheck.problems import Problem
+from channels.references import ChannelReference, unknown_references
+from filecheck.problems import Problem, Severity
 from journeys.campaigns import start_segment
 from journeys.definition import Catalog, Journey
 from journeys.dry_run import plan
 from journeys.expressions import ExpressionError, parse_expression
 from journeys.journeys_file import load_journeys
+from keywords.problems import TableError
 from leads.lifecycle import LeadState
 from storage import journey_repo as repo
 from storage.database import SessionFactory, create_engine, create_session_factory, upgrade_schema
@@ -62,7 +68,7 @@ def run_journeys(settings: Settings, args: argparse.Namespace, out: TextIO | Non
     """Run one `wxbot journeys` subcommand; the exit status (see `bot.cli.errors`)."""
     out = out or sys.stdout
     if args.journeys_command == "check":
-        return run_check(args.file, _checked, out)
+        return run_check(args.file, lambda path: _checked(settings, path), out)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return asyncio.run(run_journeys_async(settings, args, out))
 
@@ -78,13 +84,43 @@ async def run_journeys_async(settings: Settings, args: argparse.Namespace, out: 
     return await _run(settings, catalog, args, out)
 
 
-def _checked(path: Path) -> tuple[str, tuple[Problem, ...]]:
+def _checked(settings: Settings, path: Path) -> tuple[str, tuple[Problem, ...]]:
     catalog = load_journeys(path)
     steps = sum(len(j.steps) for j in catalog.journeys)
+    references = journey_references(catalog, path.name)
+    warnings = asyncio.run(_channel_warnings(settings, references)) if references else ()
     return (
         f"{len(catalog.journeys)} journeys, {steps} steps, {len(catalog.templates)} templates",
-        (),
+        tuple(warnings),
     )
+
+
+async def _channel_warnings(
+    settings: Settings, references: list[ChannelReference]
+) -> list[Problem]:
+    """The channel names the conditions use that the live table lacks (warnings: the file is
+    fine). The live table is the published one, else `[channels] file`; a database that
+    does not exist yet or cannot be read leaves the file."""
+    try:
+        live = await _live_channels(settings)
+    except TableError as error:
+        note = f"channel names not checked: {error.source} has errors"
+        return [Problem(error.source, 0, "", note, Severity.WARNING)]
+    return unknown_references(live.table, references)
+
+
+async def _live_channels(settings: Settings) -> LiveTable:
+    url = settings.storage.database_url
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return await load_configured(settings)  # checking must not create a database
+    engine = create_engine(url)
+    try:
+        return await load_live(settings, create_session_factory(engine))
+    except (SQLAlchemyError, OSError):
+        return await load_configured(settings)
+    finally:
+        await engine.dispose()
 
 
 def _journey(catalog: Catalog, name: str) -> Journey:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.admin import add_admin_parser, run_admin
+from bot.cli.channels import add_channels_parser, run_channels
 from bot.cli.database import database_line
 from bot.cli.doctor import add_doctor_parser, run_doctor
 from bot.cli.errors import CliParser, ExitStatus, UsageError, positive_int, user_mistake
@@ -74,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
     add_keywords_parser(commands)
+    add_channels_parser(commands)
     add_outbox_parser(commands)
     add_doctor_parser(commands)
     add_admin_parser(commands)
@@ -111,6 +113,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         "simulate": lambda: asyncio.run(simulate(settings, args)),
         "keywords": lambda: run_keywords(settings, args),
         "menus": lambda: run_menus(settings, args),
+        "channels": lambda: run_channels(settings, args),
         "journeys": lambda: run_journeys(settings, args),
         "users": lambda: asyncio.run(show_user(settings, args.who, sys.stdout)),
         "outbox": lambda: asyncio.run(run_outbox(settings, args, sys.stdout)),

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.app import create_app
+from bot.app import Background, create_app, mark_serving
 from bot.cli.errors import UsageError
 from bot.config.settings import Settings
 from bot.runtime.http_limits import HttpLimits, LimitedAppRunner
@@ -80,7 +80,9 @@ async def _run_one(settings: Settings, *, serve_http: bool, reuse_port: bool) ->
     """One process until SIGINT or SIGTERM (a second signal changes nothing)."""
     server = settings.server
     limits = HttpLimits(server.read_timeout_s, server.max_connections)
-    runner = LimitedAppRunner(create_app(settings), limits, handle_signals=False, access_log=None)
+    # Serving, API calls start once the port listens: the demo's API is this server.
+    app = create_app(settings, background=Background(api_after_serving=serve_http))
+    runner = LimitedAppRunner(app, limits, handle_signals=False, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -90,6 +92,7 @@ async def _run_one(settings: Settings, *, serve_http: bool, reuse_port: bool) ->
         if serve_http:
             site = web.TCPSite(runner, server.host, server.port, reuse_port=reuse_port)
             await site.start()
+            mark_serving(app)
             log.info("process %d serving on http://%s:%d", os.getpid(), server.host, server.port)
         else:
             log.info("process %d running the effects stage and the outbox", os.getpid())

@@ -28,8 +28,12 @@ the follower's side (official account, POST /wechat/<account>):
   wxbot simulate --menu 预约试驾            a tap on that button of it
   wxbot simulate --subscribe spring_expo   a follow through a parametric QR code
   wxbot simulate --aes "我想试驾"            safe mode: encrypted both ways
+  wxbot simulate --scan spring_expo        a follower scans a channel's code
 the salesperson's side (WeCom app of [leads], POST /wecom/<app>):
   wxbot simulate --wecom zhangsan "认领 1"    claim lead #1 (帮助 / help lists the commands)
+  wxbot simulate --add spring_expo         a customer adds staff through a channel's
+                                           contact-me code (the demo's fake API picks the
+                                           member and issues the WelcomeCode)
 """
 
 
@@ -55,6 +59,11 @@ def add_simulate_parser(commands: argparse._SubParsersAction[Any]) -> None:
     kind.add_argument(
         "--wecom", metavar="USERID", help="play this WeCom staff member writing to the app"
     )
+    kind.add_argument(
+        "--add", metavar="CHANNEL", help="a customer adds staff through this channel's code"
+    )
+    sim.add_argument("--customer", default="wm_simulated_customer", help="with --add: who")
+    sim.add_argument("--name", default="王先生", help="with --add: the customer's name")
     sim.add_argument("--aes", action="store_true", help="safe mode: encrypt the callback")
     sim.add_argument("--account", help="[[wechat]] name (default: the first)")
     sim.add_argument("--openid", default="o_simulated_follower", help="the follower's openid")
@@ -113,6 +122,8 @@ async def simulate(settings: Settings, args: argparse.Namespace) -> int:
     """Send one callback and print the bot's reply."""
     if args.wecom is not None:
         return await _simulate_staff(settings, args)
+    if getattr(args, "add", None) is not None:  # callers may build the namespace by hand
+        return await _simulate_add(settings, args)
     known = ", ".join(account.name for account in settings.wechat) or "none"
     account = settings.account(args.account) if args.account else next(iter(settings.wechat), None)
     if account is None:
@@ -156,4 +167,33 @@ async def _simulate_staff(settings: Settings, args: argparse.Namespace) -> int:
     answer = await _post(_base(settings, args), f"/wecom/{app.name}", callback)
     reply = player.read_reply(answer)
     sys.stdout.write(f"{reply.get('Content', '(no reply)')}\n")
+    return 0
+
+
+async def _simulate_add(settings: Settings, args: argparse.Namespace) -> int:
+    """Ask the demo's fake API for an add through the channel's way, then play its event."""
+    app = _staff_app(settings)
+    base = _base(settings, args)
+    body = {"state": args.add, "external_userid": args.customer, "name": args.name}
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{base}/_fake/_sim/add_contact", json=body) as response,
+        ):
+            found = await response.json() if response.status == HTTPStatus.OK else None
+    except aiohttp.ClientConnectionError:
+        raise UsageError(f"nothing answers at {base}: is `wxbot serve` running?") from None
+    if found is None:
+        raise UsageError(
+            f"the demo's fake API has no contact way for {args.add!r}: is it a channel with"
+            " [channel.wecom], and did the bot make its code (`wxbot channels show`)?"
+        )
+    player = WeComPlayer(
+        app.token.reveal(), app.corp_id, app.encoding_aes_key.reveal(), app.agent_id
+    )
+    xml = player.contact_change(
+        "add_external_contact", found["userid"], args.customer, args.add, found["welcome_code"]
+    )
+    await _post(base, f"/wecom/{app.name}", player.callback(xml))
+    sys.stdout.write(f"{args.name} ({args.customer}) added {found['userid']} through {args.add}\n")
     return 0

@@ -101,6 +101,13 @@ class JourneySettings:
 
 
 @dataclass(frozen=True)
+class ChannelSettings:
+    # The channels file (`[channels] file`, relative to the config file): what the bot uses
+    # until a table is published with `wxbot channels publish`. None: no channels yet.
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
 class AdminSettings:
     # Bearer token of the admin HTTP API (/admin/api/...); empty: the API is off.
     token: Secret = field(default_factory=lambda: Secret(""))
@@ -134,6 +141,7 @@ class Settings:
     leads: LeadPolicy | None = None
     admin: AdminSettings = AdminSettings()
     journeys: JourneySettings = JourneySettings()
+    channels: ChannelSettings = ChannelSettings()
 
     def wecom_app(self, name: str) -> WeComApp | None:
         return next((app for app in self.wecom if app.name == name), None)
@@ -209,6 +217,7 @@ def read_settings(
         leads=leads,
         admin=admin,
         journeys=_journeys(root.table("journeys"), base),
+        channels=_channels(root.table("channels"), base),
     )
 
 
@@ -451,3 +460,7 @@ def _tagging(table: TomlTable, base: Path) -> TaggingSettings:
 
 def _journeys(table: TomlTable, base: Path) -> JourneySettings:
     return JourneySettings(file=_existing_file(table, "file", base))
+
+
+def _channels(table: TomlTable, base: Path) -> ChannelSettings:
+    return ChannelSettings(file=_existing_file(table, "file", base))

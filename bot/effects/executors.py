@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 import aiohttp
 
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, official_account_clients
+from bot.effects.channel_jobs import ChannelCodes
 from bot.effects.jobs import Executor, JobHandler, registry
 from bot.effects.journey_jobs import journey_jobs
 from bot.effects.lead_jobs import lead_jobs
 from bot.effects.tagging_jobs import tagging_jobs
 from bot.metrics import Metrics
+from bot.runtime.channels import LiveChannels
+from channels.contact_step import ChannelContacts
 from handlers.customer_service import CUSTOM_SEND, CustomMessage
 from journeys.triggers import JourneyTriggers
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.jobs import encode
+from storage.types import utc_now
 from tagging.step import Tagging
 
 
@@ -28,9 +35,12 @@ def build_executors(
     *,
     tagging: Tagging | None = None,
     journeys: JourneyTriggers | None = None,
+    channels: LiveChannels | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> dict[str, Executor]:
     """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
+    arrivals = None if channels is None else ChannelContacts(lambda: channels.table).arrived
 
     async def custom_send(target: str, message: CustomMessage) -> None:
         await configured(clients, target, CUSTOM_SEND.name).send_custom_message(encode(message))
@@ -39,9 +49,19 @@ def build_executors(
         [
             JobHandler(CUSTOM_SEND, custom_send),
             *lead_jobs(
-                settings, http, cache, sessions, journeys.on_contact_added if journeys else None
+                settings,
+                http,
+                cache,
+                sessions,
+                journeys.on_contact_added if journeys else None,
+                on_arrival=arrivals,
             ),
             *journey_jobs(settings, http, cache, metrics),
+            *(
+                ChannelCodes(settings, http, cache, sessions, channels, clock=clock).handlers()
+                if channels is not None
+                else []
+            ),
             *(
                 tagging_jobs(settings, http, cache, sessions, tagging=tagging, oa_clients=clients)
                 if tagging is not None

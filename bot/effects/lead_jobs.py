@@ -22,7 +22,7 @@ from bot.config.settings import Settings
 from bot.effects.api_clients import configured, wecom_clients
 from bot.effects.jobs import JobHandler
 from leads.alerts import digest_job, render_card, render_digest, render_textcard
-from leads.contacts import ContactLinker
+from leads.contacts import ContactLinker, OnArrival
 from leads.jobs import (
     CONTACT_ADDED,
     LEAD_ALERT,
@@ -66,13 +66,18 @@ class LeadMessenger:
         clock: Callable[[], float] = time.time,
         *,
         on_contact_added: OnContactAdded | None = None,
+        on_arrival: OnArrival | None = None,
     ) -> None:
         self._clients = wecom_clients(settings, http, cache)
         self._cache = cache
         self._sessions = sessions
         self._clock = clock
         policy = settings.leads
-        self._linker = None if policy is None else ContactLinker(policy, utc_now, on_contact_added)
+        self._linker = (
+            None
+            if policy is None
+            else ContactLinker(policy, utc_now, on_contact_added, on_arrival=on_arrival)
+        )
 
     def _client(self, target: str, kind: JobKind[Any]) -> WeComClient:
         return configured(self._clients, target, kind.name)
@@ -167,9 +172,13 @@ def lead_jobs(
     cache: Cache,
     sessions: SessionFactory,
     on_contact_added: OnContactAdded | None = None,
+    *,
+    on_arrival: OnArrival | None = None,
 ) -> list[JobHandler[Any]]:
     """The leads feature's job kinds; none when no WeCom app is configured."""
     if not settings.wecom:
         return []
-    messenger = LeadMessenger(settings, http, cache, sessions, on_contact_added=on_contact_added)
+    messenger = LeadMessenger(
+        settings, http, cache, sessions, on_contact_added=on_contact_added, on_arrival=on_arrival
+    )
     return messenger.handlers()

@@ -27,3 +27,9 @@ OUTBOX_LEASE_S = 60.0
 OUTBOX_IDLE_POLL_S = 1.0
 OUTBOX_MAX_ATTEMPTS = 10
 OUTBOX_MAX_BACKOFF_S = 600.0
+
+# A `channel.codes` job holds its channel for the length of its API calls, so two
+# processes never make two codes for one channel; another waits this long, then retries.
+CODES_LOCK_KEY = "wxbot:channels:codes:{key}"
+CODES_LOCK_TTL_S = OUTBOX_LEASE_S
+CODES_LOCK_WAIT_S = 15.0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,27 +14,38 @@ from leads.contacts import ContactLinker
 from leads.staff_chat import StaffCommandRunner
 from storage.lead_models import WeComEvent
 
+# Told of each contact change in the same transaction (the channels' figures).
+ContactObserver = Callable[[AsyncSession, str, Mapping[str, str], datetime], Awaitable[None]]
+
 
 class WeComEventEffects:
     """What a card click or a contact change does, in the effects stage's transaction."""
 
-    def __init__(self, commands: StaffCommandRunner, contacts: ContactLinker) -> None:
+    def __init__(
+        self,
+        commands: StaffCommandRunner,
+        contacts: ContactLinker,
+        observer: ContactObserver | None = None,
+    ) -> None:
         self._commands = commands
         self._contacts = contacts
+        self._observer = observer
 
     async def __call__(
         self, session: AsyncSession, ids: Sequence[int], at: datetime, mark: Mark
     ) -> None:
         rows = await session.execute(
-            select(WeComEvent.from_user, WeComEvent.detail)
+            select(WeComEvent.from_user, WeComEvent.detail, WeComEvent.app)
             .where(WeComEvent.id.in_(list(ids)))
             .order_by(WeComEvent.id)
         )
-        for from_user, detail in rows.all():
+        for from_user, detail, app in rows.all():
             fields: dict[str, str] = json.loads(detail or "{}")
             event = fields.get("Event", "").lower()
             if event == "change_external_contact":
                 await self._contacts.changed(session, fields)
+                if self._observer is not None:
+                    await self._observer(session, app, fields, at)
             elif event == "template_card_event":
                 await self._commands.on_button(
                     session, from_user, fields["EventKey"], fields.get("ResponseCode", "")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.ops.columns import pad
 from bot.ops.times import format_time
 from leads.lifecycle import label
+from storage.channels.directory import channel_label
 from storage.journey_repo import runs_of
 from storage.lead_models import Lead
 from storage.leads_repo import grade_history
@@ -89,13 +90,15 @@ async def render_profile(session: AsyncSession, profile_id: int) -> str:
     absorbed = list(
         await session.scalars(select(Profile.id).where(Profile.merged_into_id == profile_id))
     )
+    first = await channel_label(session, profile.first_channel) or "-"
+    last = await channel_label(session, profile.last_channel) or "-"
     lines = [
         f"Profile #{profile.id}"
         + (f" (merged from {', '.join(f'#{p}' for p in absorbed)})" if absorbed else ""),
         f"  unionid   {profile.unionid or '-'}",
         f"  phone     {profile.phone or '-'}",
         f"  points    {profile.score} ({recent} in the last {RECENT_POINTS_DAYS} days)",
-        f"  channel   first {profile.first_channel or '-'}, last {profile.last_channel or '-'}",
+        f"  channel   first {first}, last {last}",
         f"  created   {_time(profile.created_at)}",
         *lead_lines(await lead_of(session, profile_id)),
         "Identities",

@@ -21,3 +21,7 @@ EXPIRY_SWEEP_BATCH: Final = 500
 # How often each process looks for due journey steps (claimed with row locks: any number of
 # processes fire each step once).
 JOURNEY_SCHEDULER_INTERVAL_S: Final = 5.0
+
+# The channel code keeper sleeps until the next shift change or QR renewal, but never
+# longer than this: a safety net for a wall clock that jumped.
+CHANNEL_KEEPER_MAX_SLEEP_S: Final = 300.0

@@ -65,9 +65,15 @@ class WeComPlayer:
         return self._xml(userid, "event", fields)
 
     def contact_change(
-        self, change_type: str, userid: str, external_userid: str, state: str = ""
+        self,
+        change_type: str,
+        userid: str,
+        external_userid: str,
+        state: str = "",
+        welcome_code: str = "",
     ) -> str:
-        """A `change_external_contact` event (WeCom sends it from `sys`)."""
+        """A `change_external_contact` event (WeCom sends it from `sys`); an add through a
+        contact way carries its `State`, and a `WelcomeCode` unless the two chatted before."""
         fields: dict[str, str | int] = {
             "Event": "change_external_contact",
             "ChangeType": change_type,
@@ -76,6 +82,8 @@ class WeComPlayer:
         }
         if state:
             fields["State"] = state
+        if welcome_code:
+            fields["WelcomeCode"] = welcome_code
         return self._xml("sys", "event", fields)
 
     def _xml(self, sender: str, msg_type: str, fields: Mapping[str, str | int]) -> str:

@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import storage.channels.models  # registers the channels tables on Base.metadata
 import storage.journey_models  # registers the journeys tables on Base.metadata
 import storage.lead_models  # registers the leads tables on Base.metadata
 import storage.tables.models  # registers ops_table_versions on Base.metadata

@@ -160,7 +160,11 @@ def test_negative_days_are_refused(mistake: Mistake, config: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "choices"),
     [
-        ((), "choose one of: serve, worker, events, simulate, db, users, keywords, outbox, doctor"),
+        (
+            (),
+            "choose one of: serve, worker, events, simulate, db, users, keywords, channels,"
+            " outbox, doctor",
+        ),
         (("users",), "choose one of: show"),
         (("db",), "choose one of: upgrade"),
         (("keywords",), "choose one of: check, test, publish, history"),

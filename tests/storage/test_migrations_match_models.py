@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 import storage.admin_models
+import storage.channels.models
 import storage.journey_models
 import storage.lead_models
 import storage.tables.models
