@@ -101,8 +101,6 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             parsed = await store.check(text, args.file.name)
             _write(check_text(str(args.file), len(parsed.table.channels), parsed.problems))
             return 1 if parsed.errors else 0
-        if command in _WRITING:
-            _write([database_line(settings).rstrip()], "err")
         if command == "publish":
             text = await asyncio.to_thread(args.file.read_text, "utf-8-sig")
             done = await store.publish(text, args.file.name, by)
@@ -110,6 +108,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             done = await store.rollback(args.version, by)
         else:
             return await _read(store, args)
+        _write([database_line(settings).rstrip()], "err")  # which database was written
         version = done.version
         _write([f"published channels version {version.number} ({version.item_count} channels,"
                 f" by {version.created_by}): {version.summary}",

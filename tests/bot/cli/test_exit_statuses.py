@@ -32,6 +32,8 @@ BAD_JOURNEYS = (
     '[[journey.step]]\nwait = "soon"\naction = "text"\ntext = "t"\n'
 )
 BAD_MENU = '[[button]]\nname = "这个名字远远超过了十六个字节"\ntype = "click"\nkey = "K"\n'
+CHANNELS = '[[channel]]\nkey = "expo"\nname = "车展"\ngroup = "线下活动"\n'
+BAD_CHANNELS = '[[channel]]\nkey = "expo"\nname = "车展"\npoints = "many"\n'
 BAD_RULES = '[[counter]]\nname = "c"\nevent = "clik"\nwithin_days = 0\ntag = "t"\n'
 
 
@@ -121,6 +123,19 @@ CASES = [
     Case("menus pull", 2, r"WeChat at http://127.0.0.1:\d+/_fake: "),
     Case("menus show", 0),
     Case("menus try o_someone", 2, r"WeChat at http://127.0.0.1:\d+/_fake: "),
+    Case("channels check channels.toml", 0),
+    Case("channels check bad_channels.toml", 1, r"bad_channels.toml:4: "),
+    Case("channels check nope.toml", 2, r"nope.toml does not exist"),
+    Case("channels publish channels.toml", 0),
+    Case("channels publish bad_channels.toml", 1, r"bad_channels.toml:4: "),
+    Case("channels history", 0),
+    Case("channels rollback 42", 2, r"^error: there is no channels version 42$"),
+    Case("channels list", 0),
+    Case("channels show expo", 0, setup=("channels publish channels.toml",)),
+    Case("channels show nope", 2, r"nope"),
+    Case("channels qr nope -o nope.png", 2, r"nope"),
+    Case("channels stats", 0),
+    Case("channels stats --days 0", 2, r"--days: must be at least 1, got 0"),
     Case("keywords", 2, r"wxbot keywords: choose one of: check, test, publish"),
     Case("nonsense", 2, r"wxbot: argument command: invalid choice: 'nonsense'"),
 ]
@@ -136,6 +151,8 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         ("bad_journeys.toml", BAD_JOURNEYS),
         ("bad_rules.toml", BAD_RULES),
         ("bad_menu.toml", BAD_MENU),
+        ("channels.toml", CHANNELS),
+        ("bad_channels.toml", BAD_CHANNELS),
     ):
         (tmp_path / name).write_text(text, encoding="utf-8")
     shutil.copy(ROOT / "journeys.toml", tmp_path / "journeys.toml")
