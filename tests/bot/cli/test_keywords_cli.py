@@ -287,6 +287,7 @@ async def test_publishes_and_rollbacks_from_the_cli_are_audited(
     ]
     assert json.loads(entries[1].detail) == {
         "version": 2, "added": ["invoice"], "removed": ["hello"], "changed": ["price"],
-        "reordered": False,
+        "reordered": False, "note": "v2.csv",
+        "summary": "1 added (invoice), 1 removed (hello), 1 changed (price)",
     }  # fmt: skip
     assert json.loads(entries[0].detail)["from_version"] == 1

@@ -81,6 +81,7 @@ journey = "lead_nurture"
   any_tags = ["试驾意向"]
   all_tags = ["留资"]
   channels = ["spring_expo"]
+  channel_groups = ["线下活动"]
   phone = true
   messages = 3
   messages_days = 7
@@ -93,6 +94,7 @@ min_score = 100
 any_tags = ["询价"]
 all_tags = ["留资"]
 channels = ["spring_expo"]
+channel_groups = ["线下活动"]
 phone = true
 messages = 3
 messages_days = 7
@@ -104,6 +106,9 @@ rules = "tagging.example.toml"
 
 [journeys]
 file = "journeys.toml"
+
+[channels]
+file = "channels.toml"
 
 [admin]
 token = "a-long-admin-token-0123"
