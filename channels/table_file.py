@@ -30,12 +30,17 @@ from channels.model import (
     Window,
 )
 from channels.table_lines import ChannelLines
+from filecheck.problems import ProblemsError
 from keywords.problems import Problem, Severity
 
 T = TypeVar("T")
 _KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 _SYNTAX_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+class ChannelsError(ProblemsError):
+    """A channel table that cannot run: every problem, each with its line and reason."""
 
 
 @dataclass(frozen=True)

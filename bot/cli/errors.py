@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from bot.errors import SettingsError, SettingsErrors, WxbotError
+from channels.table_file import ChannelsError
 from filecheck.problems import Problem, ProblemsError, Severity, problem_lines
 from journeys.journeys_file import JourneysError
 from keywords.problems import TableError
@@ -50,6 +51,7 @@ CHECK_COMMANDS: dict[type[ProblemsError], tuple[str, str]] = {
     TableError: ("keyword table", "keywords"),
     RulesError: ("tagging rules", "tagging"),
     JourneysError: ("journeys file", "journeys"),
+    ChannelsError: ("channel table", "channels"),
 }
 
 

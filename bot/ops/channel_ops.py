@@ -20,7 +20,7 @@ from channels.diff import diff_summary
 from channels.jobs import CHANNEL_CODES, EnsureCodes
 from channels.model import ChannelTable
 from channels.references import unknown_references
-from channels.table_file import ParsedChannels, parse_channels
+from channels.table_file import ChannelsError, ParsedChannels, parse_channels
 from keywords.problems import Problem
 from storage.cache import Cache
 from storage.channels.directory import Listed, all_channels, sync_directory
@@ -88,11 +88,14 @@ class ChannelStore:
         parsed = await self.check(text, source)
         if parsed.errors:
             raise ChannelOpsError(f"{source} has errors", parsed.problems, invalid=True)
-        current = await self.live()
+        try:
+            current = (await self.live()).table
+        except ChannelsError:  # a broken file runs nothing: publishing is the way out of it
+            current = ChannelTable()
         version = await publish_version(
             self.sessions,
             NewVersion(KIND, SCOPE, text, len(parsed.table.channels), by,
-                       diff_summary(current.table, parsed.table), note or source, action),
+                       diff_summary(current, parsed.table), note or source, action),
         )  # fmt: skip
         await self.apply(parsed.table)
         await announce(self.cache, KIND, {"scope": SCOPE, "version": version.number})

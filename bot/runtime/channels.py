@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from bot.config.settings import Settings
 from bot.runtime.table_reload import TableReloader
 from channels.model import ChannelTable
-from channels.table_file import ChannelContext, ParsedChannels, parse_channels
-from keywords.problems import Problem, TableError
+from channels.table_file import ChannelContext, ChannelsError, ParsedChannels, parse_channels
+from keywords.problems import Problem
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.tables.versions import live_numbers, live_version
@@ -47,7 +47,7 @@ class LiveTable:
 
 def parsed_or_error(parsed: ParsedChannels, source: str) -> ChannelTable:
     if parsed.errors:
-        raise TableError(source, parsed.problems)
+        raise ChannelsError(source, parsed.problems)
     return parsed.table
 
 
@@ -70,7 +70,7 @@ async def load_configured(settings: Settings) -> LiveTable:
     if path is None:
         return LiveTable(ChannelTable(), None, "(none)", "")
     if not path.is_file():
-        raise TableError(str(path), [Problem(str(path), 0, "file", "does not exist")])
+        raise ChannelsError(str(path), [Problem(str(path), 0, "file", "does not exist")])
     text = await asyncio.to_thread(path.read_text, "utf-8-sig")
     parsed = await asyncio.to_thread(parse_channels, text, path.name, context)
     return LiveTable(parsed_or_error(parsed, str(path)), None, str(path), text)

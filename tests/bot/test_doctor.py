@@ -66,7 +66,7 @@ def crosses(out: str) -> list[str]:
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """`cp config.example.toml config.toml` in a checkout, on a port nobody uses."""
-    for name in ("config.example.toml", "tagging.example.toml", "journeys.toml"):
+    for name in ("config.example.toml", "tagging.example.toml", "journeys.toml", "channels.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "keywords", tmp_path / "keywords", ignore=lambda *_: ["*.py"])
     config = tmp_path / "config.toml"
@@ -103,7 +103,8 @@ async def test_the_example_config_fails_with_one_line_per_demo_setting(
     # Nothing answers at the fake API: the bot is not running, not an IP whitelist.
     assert ": the bot is not running (the demo's fake API is served by `wxbot serve` itself)" in out
     assert "whitelist" not in out
-    assert out.endswith("11 of 15 checks failed\n")
+    assert f"✓ channels {example.parent}/channels.toml: nothing published yet: 3 channels\n" in out
+    assert out.endswith("11 of 16 checks failed\n")
     assert not (example.parent / "wxbot.db").exists()
 
 
@@ -213,6 +214,27 @@ async def test_doctor_says_what_serves_the_live_keyword_version(
     assert status == 0, out
     # The file has 9 rules; version 1 (3 rules) is what answers.
     assert "✓ keywords of main: version 1 is live: 3 rules\n" in out
+
+
+async def test_doctor_checks_the_channel_table_that_runs(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken file fails with the command that lists every problem; once a version is
+    published, that version is what runs, whatever the file says."""
+    channels = example.parent / "channels.toml"
+    good = channels.read_text(encoding="utf-8")
+    channels.write_text(good.replace('key = "store_xuhui"', 'key = ""'), encoding="utf-8")
+    _, out = await doctor(example, capsys, "--demo")
+    assert f"✗ channels {channels}: {channels}: 1 errors, first: " in out
+    assert f"    fix: `wxbot channels check {channels}` lists them all\n" in out
+    settings = load_settings(example, {})
+    await upgrade_schema(settings.storage.database_url)
+    published = example.parent / "published.toml"
+    published.write_text(good, encoding="utf-8")
+    args = ["--config", str(example), "channels", "publish", str(published)]
+    assert await asyncio.to_thread(main, args) == 0
+    _, out = await doctor(example, capsys, "--demo")
+    assert f"✓ channels {channels}: version 1 is live: 3 channels\n" in out
 
 
 @pytest.mark.parametrize(
