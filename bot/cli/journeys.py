@@ -32,13 +32,13 @@ from bot.runtime.channel_references import journey_references
 from bot.runtime.channels import LiveTable, load_configured, load_live
 from bot.runtime.journeys import build_journeys
 from channels.references import ChannelReference, unknown_references
+from channels.table_file import ChannelsError
 from filecheck.problems import Problem, Severity
 from journeys.campaigns import start_segment
 from journeys.definition import Catalog, Journey
 from journeys.dry_run import plan
 from journeys.expressions import ExpressionError, parse_expression
 from journeys.journeys_file import load_journeys
-from keywords.problems import TableError
 from leads.lifecycle import LeadState
 from storage import journey_repo as repo
 from storage.database import SessionFactory, create_engine, create_session_factory, upgrade_schema
@@ -103,7 +103,7 @@ async def _channel_warnings(
     does not exist yet or cannot be read leaves the file."""
     try:
         live = await _live_channels(settings)
-    except TableError as error:
+    except ChannelsError as error:
         note = f"channel names not checked: {error.source} has errors"
         return [Problem(error.source, 0, "", note, Severity.WARNING)]
     return unknown_references(live.table, references)

@@ -130,3 +130,20 @@ def test_checks_warn_about_channels_and_groups_the_table_lacks(
     assert "no channel '春节庙会'" in out
     summary = "journeys.toml: 1 journeys, 1 steps, 0 templates, 0 errors, 2 warnings"
     assert out.rstrip().endswith(summary)
+
+
+def test_a_broken_channel_table_leaves_the_names_unchecked_and_says_why(
+    leads_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The journeys file is fine; the channel table is what has errors, and it is named
+    as a channel table with its own check command, not as a keyword table."""
+    channels = tmp_path / "channels.toml"
+    broken = channels.read_text(encoding="utf-8").replace('key = "store_xuhui"', 'key = ""')
+    channels.write_text(broken, encoding="utf-8")
+    config = ["--config", str(tmp_path / "config.toml")]
+    assert main([*config, "journeys", "check", str(tmp_path / "journeys.toml")]) == 0
+    out = capsys.readouterr().out
+    assert f"warning: channel names not checked: {channels} has errors" in out
+    assert main([*config, "channels", "list"]) == 2  # it cannot run: one line
+    err = capsys.readouterr().err
+    assert err.startswith("channel table channels.toml:") and "`wxbot channels check" in err
