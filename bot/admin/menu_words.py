@@ -11,7 +11,7 @@ from menus.model import ButtonType, Platform
 
 BUTTON_TYPE: dict[str, str] = {
     "": N_("Opens sub-buttons"),
-    ButtonType.CLICK: N_("Click: sends its key to the bot"),
+    ButtonType.CLICK: N_("Click: sends its key"),
     ButtonType.VIEW: N_("Opens a web page"),
     ButtonType.MINIPROGRAM: N_("Opens a mini program"),
     ButtonType.SCANCODE_PUSH: N_("Scans a code"),
@@ -33,7 +33,7 @@ PLATFORM: dict[str, str] = {
 }
 # The form's labels of a button's fields (WeChat's JSON names in the menu file).
 FIELD: dict[str, str] = {
-    "name": N_("Name"),
+    "name": N_("Button name"),
     "type": N_("What it does"),
     "key": N_("Key"),
     "url": N_("Link"),
@@ -42,7 +42,7 @@ FIELD: dict[str, str] = {
     "media_id": N_("Material ID"),
     "article_id": N_("Article ID"),
     "tag": N_("Tag"),
-    "platform": N_("Phone"),
+    "platform": N_("Phone system"),
     "button": N_("Buttons"),
     "sub_button": N_("Sub-buttons"),
 }

@@ -44,6 +44,7 @@ _REFUSALS = {
     NOT_FOUND: N_("WeChat does not know what was asked for."),
 }
 _REFUSED = N_("WeChat did not take the menu.")
+_UNREAD = N_("The menu could not be read from WeChat.")
 
 
 def store_of(request: web.Request) -> MenuStore:
@@ -83,6 +84,7 @@ async def _page(
     *,
     checked: bool = False,
     refusal: tuple[str, str] | None = None,
+    pulled: tuple[str, ...] | None = None,
     status: int = 200,
 ) -> web.StreamResponse:
     live = await store_of(request).live(account)
@@ -94,6 +96,7 @@ async def _page(
         "draft": draft,
         "checked": checked,
         "refusal": refusal,
+        "pulled": pulled,
         "types": BUTTON_TYPE,
         "platforms": PLATFORM,
         "field_words": FIELD,
@@ -132,8 +135,10 @@ async def edit(request: web.Request) -> web.StreamResponse:
     fields = _posted(form)
     action = fields.get("action", "")
     menus: MenuSet = edit_menus(menus_from_form(fields), action)
-    parsed = await asyncio.to_thread(read_draft, menus)
     store = store_of(request)
+    if action == "pull":
+        return await _pulled(request, store, account, menus)
+    parsed = await asyncio.to_thread(read_draft, menus)
     if action not in ("check", "publish"):
         return await _page(request, account, place_problems(parsed, ()))
     problems = await store.check(account, parsed)
@@ -150,6 +155,23 @@ async def edit(request: web.Request) -> web.StreamResponse:
         status = error.status if error.status in _REFUSALS else 502
         return await _page(request, account, draft, refusal=(words, error.message), status=status)
     raise web.HTTPSeeOther(account_url(account) + f"?published={published.version.number}")
+
+
+async def _pulled(
+    request: web.Request, store: MenuStore, account: str, menus: MenuSet
+) -> web.StreamResponse:
+    """The editor started again from what WeChat shows now (`wxbot menus pull`): a brand
+    with a menu made elsewhere starts from it. What could not be carried over is listed."""
+    try:
+        pulled = await store.pull(account)
+    except MenuOpsError as error:
+        parsed = await asyncio.to_thread(read_draft, menus)
+        refusal = (reader(request).gettext(_UNREAD), error.message)
+        return await _page(request, account, place_problems(parsed, ()), refusal=refusal)
+    if not pulled.menus.empty:
+        menus = pulled.menus
+    parsed = await asyncio.to_thread(read_draft, menus)
+    return await _page(request, account, place_problems(parsed, ()), pulled=pulled.notes)
 
 
 @routes.post("/menus/{account}/preview")

@@ -297,3 +297,27 @@ async def test_a_viewer_sees_the_menu_but_cannot_change_it(bot: BotClient) -> No
     for path in (f"{PAGE}/edit", f"{PAGE}/preview", "/admin/menus/rollback/1"):
         response = await bot.post(path, data={"csrf": csrf, "action": "publish"})
         assert response.status == 403, path
+
+
+async def test_the_editor_can_start_from_the_menu_wechat_shows(
+    bot: BotClient, fake_state: FakeWeChat
+) -> None:
+    """A menu made elsewhere (another tool, before wxbot) is read into the editor."""
+    csrf = await _ops(bot)
+    fake_state.menus_of(APP_ID).default = [
+        {"type": "click", "name": "老菜单", "key": "OLD_KEY"},
+        {"type": "view", "name": "官网", "url": "https://example.com/"},
+    ]
+    fields = editor_fields(await (await bot.get(PAGE)).text())
+    page = await (
+        await bot.post(f"{PAGE}/edit", data={**fields, "csrf": csrf, "action": "pull"})
+    ).text()
+    assert 'id="menu-pulled"' in page
+    pulled = menus_from_form(editor_fields(page))
+    assert pulled.default is not None
+    assert [(b.name, b.type) for b in pulled.default.buttons] == [
+        ("老菜单", "click"),
+        ("官网", "view"),
+    ]
+    # Nothing is published by reading: the live menu is still none.
+    assert "还没有通过 wxbot 发布过菜单" in page
