@@ -13,7 +13,9 @@ import pytest
 from bot.admin.catalogs import Lang, load_translations
 from bot.admin.menu_editor import SOURCE, form_fields, menus_from_form, read_draft
 from bot.admin.reader import Reader
+from bot.app_keys import CACHE
 from bot.config.settings import Settings
+from bot.ops.limits import MENU_PUBLISH_LOCK_KEY
 from fakewechat.state import FakeWeChat
 from menus.menu_file import parse_menu_text
 from menus.menu_format import format_menu_file
@@ -132,7 +134,7 @@ async def test_publishing_from_the_site_is_the_clis_publish(
     assert "olga" in history and "来自管理后台" in history
     assert re.search(r"1 个按钮改动.*?main/服务/预约到店|default/服务/预约到店", history, re.S)
     audit = await (await bot.get("/admin/audit")).text()
-    assert "发布了公众号菜单" in audit
+    assert "发布公众号菜单" in audit and 'href="/admin/menus/main"' in audit
 
 
 async def test_check_says_the_clis_words_at_the_field(bot: BotClient) -> None:
@@ -321,3 +323,24 @@ async def test_the_editor_can_start_from_the_menu_wechat_shows(
     ]
     # Nothing is published by reading: the live menu is still none.
     assert "还没有通过 wxbot 发布过菜单" in page
+
+
+async def test_a_refusal_by_wechat_or_a_publish_under_way_is_said_and_keeps_the_draft(
+    bot: BotClient, fake_state: FakeWeChat
+) -> None:
+    csrf = await _ops(bot)
+    await _publish(bot, csrf, V1)
+    fields = editor_fields(await (await bot.get(PAGE)).text())
+    fields["m0-b0-name"] = "价格表"
+    fake_state.inject("/cgi-bin/menu/addconditional", errcode=65305)
+    refused = await bot.post(f"{PAGE}/edit", data={**fields, "csrf": csrf, "action": "publish"})
+    assert refused.status == 502
+    page = await refused.text()
+    assert "微信没有接受这份菜单" in page and "65305" in page
+    assert editor_fields(page)["m0-b0-name"] == "价格表"  # nothing typed is lost
+    await bot.app[CACHE].set_if_absent(f"{MENU_PUBLISH_LOCK_KEY}:main", "dave:1", 60)
+    busy = await bot.post(f"{PAGE}/edit", data={**fields, "csrf": csrf, "action": "publish"})
+    assert busy.status == 409
+    assert "有人正在发布这个公众号的菜单" in await busy.text()
+    history = await (await bot.get(f"{PAGE}/history")).text()
+    assert 'data-version="2"' not in history
