@@ -37,6 +37,7 @@ from menus.model import VALUE_FIELDS, Button, MenuSet
 
 routes = web.RouteTableDef()
 MAX_OPENID = 64  # WeChat openids are 28 characters; anything past this names no one
+NOTE_MAX_CHARS = 256  # a version's note column (storage.tables.models.TableVersion.note)
 # What a refusal says before WeChat's own words (which stay as WeChat wrote them).
 _REFUSALS = {
     INVALID: N_("The menu has problems: see the fields in red."),
@@ -148,7 +149,10 @@ async def edit(request: web.Request) -> web.StreamResponse:
         return await _page(request, account, draft, checked=True, status=status)
     try:
         published = await store.publish(
-            account, parsed, viewer(request).name, form_text(form, "note").strip() or SITE_NOTE
+            account,
+            parsed,
+            viewer(request).name,
+            form_text(form, "note").strip()[:NOTE_MAX_CHARS] or SITE_NOTE,
         )
     except MenuOpsError as error:
         words = reader(request).gettext(_REFUSALS.get(error.status, _REFUSED))

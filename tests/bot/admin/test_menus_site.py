@@ -344,3 +344,10 @@ async def test_a_refusal_by_wechat_or_a_publish_under_way_is_said_and_keeps_the_
     assert "有人正在发布这个公众号的菜单" in await busy.text()
     history = await (await bot.get(f"{PAGE}/history")).text()
     assert 'data-version="2"' not in history
+
+
+async def test_a_long_note_is_cut_to_what_a_version_holds(bot: BotClient) -> None:
+    csrf = await _ops(bot)
+    assert await _publish(bot, csrf, V1, note="备" * 300) == f"{PAGE}?published=1"
+    history = await (await bot.get(f"{PAGE}/history")).text()
+    assert "备" * 256 in history and "备" * 257 not in history
