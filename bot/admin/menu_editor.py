@@ -34,7 +34,7 @@ from menus.model import (
 )
 
 SOURCE = "menu.toml"  # the draft's name in its problems, as a file would be named
-MAX_MENUS = 20  # WeChat keeps at most a few dozen conditional menus; a form needs no more
+MAX_MENUS = 20  # an account has a handful of conditional menus; a form needs no more
 MAX_BUTTONS = 8  # more than WeChat's 3 and 5, so a form can show "too many" with its line
 _PATH = re.compile(r"^m(\d{1,2})(?:-b(\d))?(?:-s(\d))?$")
 _BUTTON_FIELDS = ("name", "type", *VALUE_FIELDS)
@@ -70,7 +70,7 @@ def starting_menus(live: MenuSet | None) -> MenuSet:
 def menus_from_form(fields: Mapping[str, str]) -> MenuSet:
     """The menus the form's fields describe (counts bounded: a hand-made post cannot
     make the server build a huge tree)."""
-    count = min(_count(fields, "menus"), MAX_MENUS)
+    count = _count(fields, "menus", MAX_MENUS)
     menus = [_menu_from_form(fields, index) for index in range(max(count, 1))]
     default = replace(menus[0], name=DEFAULT_MENU, match=None)
     return MenuSet(default, tuple(menus[1:]))
@@ -105,9 +105,9 @@ def _button_from_form(fields: Mapping[str, str], path: Path) -> Button:
     return Button.with_values(values["name"], values["type"], values, subs)
 
 
-def _count(fields: Mapping[str, str], name: str) -> int:
+def _count(fields: Mapping[str, str], name: str, most: int = MAX_BUTTONS) -> int:
     raw = fields.get(name, "0")
-    return min(int(raw), MAX_BUTTONS) if raw.isdigit() and len(raw) < 3 else 0  # noqa: PLR2004
+    return min(int(raw), most) if raw.isdigit() and len(raw) < 3 else 0  # noqa: PLR2004
 
 
 def form_fields(menus: MenuSet) -> dict[str, str]:

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from bot.admin.menu_editor import (
     MAX_BUTTONS,
+    MAX_MENUS,
+    blank_button,
     edit_menus,
     form_fields,
     menus_from_form,
@@ -18,7 +20,7 @@ from bot.admin.menu_editor import (
     place_problems,
     read_draft,
 )
-from menus.model import MenuSet
+from menus.model import DEFAULT_MENU, Menu, MenuSet
 from tests.menus.strategies import menu_sets
 
 
@@ -88,3 +90,11 @@ def test_hand_made_posts_cannot_grow_the_tree() -> None:
     assert menus.default is not None
     assert len(menus.default.buttons) == MAX_BUTTONS
     assert all(not button.sub_buttons for button in menus.default.buttons)
+
+
+def test_every_menu_the_editor_can_add_survives_the_form() -> None:
+    menus = MenuSet(Menu(DEFAULT_MENU, (blank_button(),)))
+    for _ in range(MAX_MENUS + 2):
+        menus = edit_menus(menus, "add_menu")
+    assert len(menus.menus) == MAX_MENUS
+    assert menus_from_form(form_fields(menus)) == menus
