@@ -213,12 +213,15 @@ class Draft:
 
     parsed: ParsedMenus
     text: str
+    edited: MenuSet
     at: Mapping[tuple[str, str], Sequence[Problem]] = field(default_factory=dict)
     elsewhere: Sequence[Problem] = ()
 
     @property
     def menus(self) -> MenuSet:
-        return self.parsed.menus
+        """The menus as edited (a default menu with no buttons left stays on the form,
+        though the file it makes has none)."""
+        return self.edited
 
     def problems_of(self, path: str, name: str = "") -> Sequence[Problem]:
         return self.at.get((path, name), ())
@@ -238,8 +241,9 @@ def read_draft(menus: MenuSet) -> ParsedMenus:
     return parse_menu_text(format_menu_file(menus), SOURCE)
 
 
-def place_problems(parsed: ParsedMenus, problems: Sequence[Problem]) -> Draft:
-    """Put each of `problems` (the draft's, and the cross-check's) on its form field."""
+def place_problems(menus: MenuSet, parsed: ParsedMenus, problems: Sequence[Problem]) -> Draft:
+    """Put each of `problems` (of `menus` read as `parsed`, and the cross-check's) on its
+    form field."""
     owners = _line_owners(parsed.menus)
     at: dict[tuple[str, str], list[Problem]] = {}
     elsewhere: list[Problem] = []
@@ -250,13 +254,15 @@ def place_problems(parsed: ParsedMenus, problems: Sequence[Problem]) -> Draft:
             continue
         name = problem.column if problem.column in _BUTTON_FIELDS + _RULE_FIELDS else ""
         at.setdefault((owner, name), []).append(problem)
-    return Draft(parsed, format_menu_file(parsed.menus), at, elsewhere)
+    return Draft(parsed, format_menu_file(parsed.menus), menus, at, elsewhere)
 
 
 def _line_owners(menus: MenuSet) -> dict[int, str]:
     """Line of the draft's text → the path id of the button or menu written there."""
     owners: dict[int, str] = {}
-    for index, menu in enumerate(menus.menus):
+    # A default menu with no buttons is no [[button]] table: the form still counts it.
+    first = 0 if menus.default is not None else 1
+    for index, menu in enumerate(menus.menus, start=first):
         if menu.match is not None:
             lines = {menu.line, menu.match.line, *(line for _, line in menu.match.lines)}
             owners |= dict.fromkeys(lines - {0}, path_id((index,)))

@@ -119,8 +119,9 @@ async def menus_index(request: web.Request) -> web.StreamResponse:
 async def menus_page(request: web.Request) -> web.StreamResponse:
     account = _account(request)
     live = await store_of(request).live(account)
-    parsed = await asyncio.to_thread(read_draft, starting_menus(live.menus if live else None))
-    return await _page(request, account, place_problems(parsed, ()))
+    menus = starting_menus(live.menus if live else None)
+    parsed = await asyncio.to_thread(read_draft, menus)
+    return await _page(request, account, place_problems(menus, parsed, ()))
 
 
 def _posted(form: FormData) -> dict[str, str]:
@@ -141,9 +142,9 @@ async def edit(request: web.Request) -> web.StreamResponse:
         return await _pulled(request, store, account, menus)
     parsed = await asyncio.to_thread(read_draft, menus)
     if action not in ("check", "publish"):
-        return await _page(request, account, place_problems(parsed, ()))
+        return await _page(request, account, place_problems(menus, parsed, ()))
     problems = await store.check(account, parsed)
-    draft = place_problems(parsed, problems)
+    draft = place_problems(menus, parsed, problems)
     if action == "check" or parsed.errors:
         status = 422 if parsed.errors else 200
         return await _page(request, account, draft, checked=True, status=status)
@@ -171,11 +172,11 @@ async def _pulled(
     except MenuOpsError as error:
         parsed = await asyncio.to_thread(read_draft, menus)
         refusal = (reader(request).gettext(_UNREAD), error.message)
-        return await _page(request, account, place_problems(parsed, ()), refusal=refusal)
+        return await _page(request, account, place_problems(menus, parsed, ()), refusal=refusal)
     if not pulled.menus.empty:
         menus = pulled.menus
     parsed = await asyncio.to_thread(read_draft, menus)
-    return await _page(request, account, place_problems(parsed, ()), pulled=pulled.notes)
+    return await _page(request, account, place_problems(menus, parsed, ()), pulled=pulled.notes)
 
 
 @routes.post("/menus/{account}/preview")

@@ -70,8 +70,9 @@ def test_a_nameless_button_is_told_at_its_name_field(menus: MenuSet, data: st.Da
     buttons = list(whole[m].buttons)
     buttons[b] = button
     whole[m] = replace(whole[m], buttons=tuple(buttons))
-    parsed = read_draft(MenuSet(whole[0], tuple(whole[1:])))
-    draft = place_problems(parsed, parsed.problems)
+    edited = MenuSet(whole[0], tuple(whole[1:]))
+    parsed = read_draft(edited)
+    draft = place_problems(edited, parsed, parsed.problems)
     [named] = [p for p in parsed.errors if p.column == "name"]
     assert draft.problems_of(path_id(path), "name") == [named]
     assert named not in draft.elsewhere

@@ -351,3 +351,23 @@ async def test_a_long_note_is_cut_to_what_a_version_holds(bot: BotClient) -> Non
     assert await _publish(bot, csrf, V1, note="备" * 300) == f"{PAGE}?published=1"
     history = await (await bot.get(f"{PAGE}/history")).text()
     assert "备" * 256 in history and "备" * 257 not in history
+
+
+async def test_a_default_menu_with_every_button_removed_stays_on_the_form(
+    bot: BotClient,
+) -> None:
+    csrf = await _ops(bot)
+    await _publish(bot, csrf, V1)
+    fields = editor_fields(await (await bot.get(PAGE)).text())
+    for action in ("remove:m0-b0", "remove:m0-b0"):
+        page = await (
+            await bot.post(f"{PAGE}/edit", data={**fields, "csrf": csrf, "action": action})
+        ).text()
+        fields = editor_fields(page)
+    assert fields["m0-n"] == "0" and fields["m1-name"] == "high_intent"
+    checked = await bot.post(f"{PAGE}/edit", data={**fields, "csrf": csrf, "action": "check"})
+    assert checked.status == 422
+    page = await checked.text()
+    # The conditional menu is still the conditional one, with its problems at its fields.
+    assert editor_fields(page)["m1-name"] == "high_intent"
+    assert "有个性化菜单就必须先有默认菜单" in page
