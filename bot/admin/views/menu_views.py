@@ -33,6 +33,7 @@ from bot.app_keys import CACHE, HTTP, SESSIONS, SETTINGS
 from bot.effects.api_clients import official_account_clients
 from bot.ops.menu_ops import CONFLICT, INVALID, NOT_FOUND, MenuOpsError, MenuStore
 from filecheck.wording import N_
+from menus.menu_format import format_menu_file
 from menus.model import VALUE_FIELDS, Button, MenuSet
 
 routes = web.RouteTableDef()
@@ -210,6 +211,22 @@ async def try_follower(request: web.Request) -> web.StreamResponse:
         except MenuOpsError as error:
             context["error"] = error.message
     return aiohttp_jinja2.render_template("menu_try.html", request, context)
+
+
+@routes.get("/menus/{account}/export")
+async def export(request: web.Request) -> web.StreamResponse:
+    """The live version as the menu file it is (what `wxbot menus check|publish` read)."""
+    account = _account(request)
+    live = await store_of(request).live(account)
+    if live is None:
+        raise web.HTTPNotFound(text=reader(request).gettext("Nothing published yet"))
+    text = await asyncio.to_thread(format_menu_file, live.menus)
+    return web.Response(
+        text=text,
+        content_type="application/toml",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="menus-{quote(account)}.toml"'},
+    )
 
 
 @routes.get("/menus/{account}/history")

@@ -371,3 +371,15 @@ async def test_a_default_menu_with_every_button_removed_stays_on_the_form(
     # The conditional menu is still the conditional one, with its problems at its fields.
     assert editor_fields(page)["m1-name"] == "high_intent"
     assert "有个性化菜单就必须先有默认菜单" in page
+
+
+async def test_the_live_menu_downloads_as_the_file_the_cli_reads(bot: BotClient) -> None:
+    csrf = await _ops(bot)
+    assert (await bot.get(f"{PAGE}/export")).status == 404
+    await _publish(bot, csrf, V1)
+    response = await bot.get(f"{PAGE}/export")
+    assert response.status == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="menus-main.toml"'
+    parsed = parse_menu_text(await response.text())
+    assert parsed.problems == ()
+    assert parsed.menus == parse_menu_text(V1).menus
