@@ -11,11 +11,12 @@ from collections import Counter
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from filecheck.wording import N_, Wording
 from keywords.problems import Problem, Severity
 from menus import limits
 from menus.model import VALUE_FIELDS, Button, ButtonType, Menu, MenuSet, Platform
 
-Report = Callable[[int, str, str, Severity], None]
+Report = Callable[[int, str, Wording, Severity], None]
 _TYPES = ", ".join(kind.value for kind in ButtonType)
 _PLATFORMS = ", ".join(platform.value for platform in Platform)
 
@@ -24,15 +25,17 @@ def check_menus(menus: MenuSet, source: str) -> list[Problem]:
     """Every way `menus` breaks WeChat's rules (errors) or likely ops' intent (warnings)."""
     problems: list[Problem] = []
 
-    def report(line: int, column: str, message: str, severity: Severity = Severity.ERROR) -> None:
+    def report(
+        line: int, column: str, message: Wording, severity: Severity = Severity.ERROR
+    ) -> None:
         problems.append(Problem(source, line, column, message, severity))
 
     if menus.default is None:
         line = menus.conditional[0].line if menus.conditional else 1
-        why = (
-            "a conditional menu needs the default menu first (WeChat: 65303)"
+        why = Wording(
+            N_("a conditional menu needs the default menu first (WeChat: 65303)")
             if menus.conditional
-            else "no menu: write the default menu as [[button]] tables"
+            else N_("no menu: write the default menu as [[button]] tables")
         )
         report(line, "button", why)
     names: Counter[str] = Counter()
@@ -45,13 +48,14 @@ def check_menus(menus: MenuSet, source: str) -> list[Problem]:
 
 
 def _check_menu(menu: Menu, report: Report) -> None:
-    where = f"menu {menu.name}"
     if not 1 <= len(menu.buttons) <= limits.TOP_BUTTONS_MAX:
         line = menu.buttons[limits.TOP_BUTTONS_MAX].line if menu.buttons else menu.line
         report(
             line, "button",
-            f"{where} has {len(menu.buttons)} buttons; WeChat takes 1 to "
-            f"{limits.TOP_BUTTONS_MAX} (40016)",
+            Wording(
+                N_("menu %(menu)s has %(count)s buttons; WeChat takes 1 to %(max)s (40016)"),
+                {"menu": menu.name, "count": len(menu.buttons), "max": limits.TOP_BUTTONS_MAX},
+            ),
             Severity.ERROR,
         )  # fmt: skip
     for button in menu.buttons:
@@ -59,8 +63,11 @@ def _check_menu(menu: Menu, report: Report) -> None:
         if button.sub_buttons and len(button.sub_buttons) > limits.SUB_BUTTONS_MAX:
             report(
                 button.sub_buttons[limits.SUB_BUTTONS_MAX].line, "sub_button",
-                f"{button.name!r} has {len(button.sub_buttons)} sub-buttons; WeChat takes 1 to "
-                f"{limits.SUB_BUTTONS_MAX} (40023)",
+                Wording(
+                    N_("'%(name)s' has %(count)s sub-buttons; WeChat takes 1 to %(max)s (40023)"),
+                    {"name": button.name, "count": len(button.sub_buttons),
+                     "max": limits.SUB_BUTTONS_MAX},
+                ),
                 Severity.ERROR,
             )  # fmt: skip
         for sub in button.sub_buttons:
@@ -72,39 +79,59 @@ def _check_menu(menu: Menu, report: Report) -> None:
         if keys[button.key] > 1 and button.kind is ButtonType.CLICK:
             report(
                 button.line_of("key"), "key",
-                f"key {button.key!r} is on {keys[button.key]} buttons of {where}: "
-                "wxbot cannot tell which one was tapped",
+                Wording(
+                    N_("key '%(key)s' is on %(count)s buttons of menu %(menu)s: wxbot cannot "
+                       "tell which one was tapped"),
+                    {"key": button.key, "count": keys[button.key], "menu": menu.name},
+                ),
                 Severity.WARNING,
             )  # fmt: skip
 
 
 def _check_button(button: Button, report: Report, *, top: bool) -> None:
-    sub = "" if top else "sub-"
     name_max = limits.TOP_NAME_MAX_BYTES if top else limits.SUB_NAME_MAX_BYTES
     if not button.name:
-        report(button.line_of("name"), "name", f"a {sub}button needs a name", Severity.ERROR)
+        nameless = N_("a button needs a name") if top else N_("a sub-button needs a name")
+        report(button.line_of("name"), "name", Wording(nameless), Severity.ERROR)
     elif len(button.name.encode()) > name_max:
-        code = 40018 if top else 40025
+        template = (
+            N_(
+                "'%(name)s' is %(size)s bytes; a button name takes at most %(max)s "
+                "(UTF-8: 3 per Chinese character) (%(code)s)"
+            )
+            if top
+            else N_(
+                "'%(name)s' is %(size)s bytes; a sub-button name takes at most %(max)s "
+                "(UTF-8: 3 per Chinese character) (%(code)s)"
+            )
+        )
         report(
             button.line_of("name"), "name",
-            f"{button.name!r} is {len(button.name.encode())} bytes; a {sub}button name takes at "
-            f"most {name_max} (UTF-8: 3 per Chinese character) ({code})",
+            Wording(template, {"name": button.name, "size": len(button.name.encode()),
+                               "max": name_max, "code": 40018 if top else 40025}),
             Severity.ERROR,
         )  # fmt: skip
     if button.sub_buttons:
         if button.type:
             report(
                 button.line_of("type"), "type",
-                f"{button.name!r} opens sub-buttons, so it has no type (WeChat: type and "
-                "sub_button exclude each other)",
+                Wording(
+                    N_("'%(name)s' opens sub-buttons, so it has no type (WeChat: type and "
+                       "sub_button exclude each other)"),
+                    {"name": button.name},
+                ),
                 Severity.ERROR,
             )  # fmt: skip
         _warn_unused(button, (), report)
         return
     if not button.type:
-        hint = "or [[button.sub_button]] tables" if top else ""
+        template = (
+            N_("'%(name)s' needs a type (%(types)s) or [[button.sub_button]] tables")
+            if top
+            else N_("'%(name)s' needs a type (%(types)s)")
+        )
         report(
-            button.line, "type", f"{button.name!r} needs a type ({_TYPES}) {hint}".rstrip(),
+            button.line, "type", Wording(template, {"name": button.name, "types": _TYPES}),
             Severity.ERROR,
         )  # fmt: skip
         return
@@ -112,13 +139,18 @@ def _check_button(button: Button, report: Report, *, top: bool) -> None:
     if kind is None:
         report(
             button.line_of("type"), "type",
-            f"unknown type {button.type!r} ({_TYPES}) ({40017 if top else 40024})",
+            Wording(
+                N_("unknown type '%(type)s' (%(types)s) (%(code)s)"),
+                {"type": button.type, "types": _TYPES, "code": 40017 if top else 40024},
+            ),
             Severity.ERROR,
         )  # fmt: skip
         return
     for needed in kind.needs:
         if not button.value(needed):
-            report(button.line, needed, f"a {kind.value} button needs {needed}", Severity.ERROR)
+            needs = Wording(N_("a %(type)s button needs %(field)s"),
+                            {"type": kind.value, "field": needed})  # fmt: skip
+            report(button.line, needed, needs, Severity.ERROR)
     _check_sizes(button, kind, report, top=top)
     _warn_unused(button, kind.needs, report)
 
@@ -127,8 +159,11 @@ def _check_sizes(button: Button, kind: ButtonType, report: Report, *, top: bool)
     if len(button.key.encode()) > limits.KEY_MAX_BYTES:
         report(
             button.line_of("key"), "key",
-            f"key is {len(button.key.encode())} bytes; WeChat takes at most "
-            f"{limits.KEY_MAX_BYTES} ({40019 if top else 40026})",
+            Wording(
+                N_("key is %(size)s bytes; WeChat takes at most %(max)s (%(code)s)"),
+                {"size": len(button.key.encode()), "max": limits.KEY_MAX_BYTES,
+                 "code": 40019 if top else 40026},
+            ),
             Severity.ERROR,
         )  # fmt: skip
     if not button.url or "url" not in kind.needs:
@@ -136,25 +171,31 @@ def _check_sizes(button: Button, kind: ButtonType, report: Report, *, top: bool)
     if len(button.url.encode()) > limits.URL_MAX_BYTES:
         report(
             button.line_of("url"), "url",
-            f"url is {len(button.url.encode())} bytes; WeChat takes at most "
-            f"{limits.URL_MAX_BYTES} ({40020 if top else 40027})",
+            Wording(
+                N_("url is %(size)s bytes; WeChat takes at most %(max)s (%(code)s)"),
+                {"size": len(button.url.encode()), "max": limits.URL_MAX_BYTES,
+                 "code": 40020 if top else 40027},
+            ),
             Severity.ERROR,
         )  # fmt: skip
     if urlsplit(button.url).scheme not in ("http", "https") or not urlsplit(button.url).netloc:
         report(
             button.line_of("url"), "url",
-            f"{button.url!r} is not an http(s) link (65317)", Severity.ERROR,
+            Wording(N_("'%(url)s' is not an http(s) link (65317)"), {"url": button.url}),
+            Severity.ERROR,
         )  # fmt: skip
 
 
 def _warn_unused(button: Button, used: tuple[str, ...], report: Report) -> None:
     for name in VALUE_FIELDS:
         if button.value(name) and name not in used:
-            what = "a button with sub-buttons" if button.sub_buttons else f"a {button.type} button"
-            report(
-                button.line_of(name), name,
-                f"{name} is ignored on {what}", Severity.WARNING,
+            ignored = (
+                Wording(N_("%(field)s is ignored on a button with sub-buttons"), {"field": name})
+                if button.sub_buttons
+                else Wording(N_("%(field)s is ignored on a %(type)s button"),
+                             {"field": name, "type": button.type})
             )  # fmt: skip
+            report(button.line_of(name), name, ignored, Severity.WARNING)
 
 
 def _warn_repeated_names(buttons: tuple[Button, ...], report: Report) -> None:
@@ -163,7 +204,9 @@ def _warn_repeated_names(buttons: tuple[Button, ...], report: Report) -> None:
         if button.name and button.name in seen:
             report(
                 button.line_of("name"), "name",
-                f"two buttons side by side are named {button.name!r}", Severity.WARNING,
+                Wording(N_("two buttons side by side are named '%(name)s'"),
+                        {"name": button.name}),
+                Severity.WARNING,
             )  # fmt: skip
         seen.add(button.name)
 
@@ -172,32 +215,42 @@ def _check_rule(menu: Menu, names: Counter[str], report: Report) -> None:
     rule = menu.match
     assert rule is not None  # noqa: S101 - only called for conditional menus
     if not menu.name:
-        report(menu.line, "name", "a conditional menu needs a name", Severity.ERROR)
+        report(menu.line, "name", Wording(N_("a conditional menu needs a name")), Severity.ERROR)
     names[menu.name] += 1
     if menu.name and names[menu.name] == 2:  # noqa: PLR2004 - the first repeat
-        report(rule.line_of("name"), "name", f"two menus are named {menu.name!r}", Severity.ERROR)
+        twice = Wording(N_("two menus are named '%(name)s'"), {"name": menu.name})
+        report(rule.line_of("name"), "name", twice, Severity.ERROR)
     if rule.empty:
         report(
             menu.line, "tag",
-            f"conditional menu {menu.name!r} needs a rule: tag and/or platform (65304)",
+            Wording(
+                N_("conditional menu '%(name)s' needs a rule: tag and/or platform (65304)"),
+                {"name": menu.name},
+            ),
             Severity.ERROR,
         )  # fmt: skip
     for field, _ in rule.private:
         report(
             rule.line_of(field), field,
-            f"WeChat no longer matches menus on {field} (privacy: it refuses such rules "
-            "with 65320); match on a tag instead",
+            Wording(
+                N_("WeChat no longer matches menus on %(field)s (privacy: it refuses such rules "
+                   "with 65320); match on a tag instead"),
+                {"field": field},
+            ),
             Severity.ERROR,
         )  # fmt: skip
     if rule.platform and rule.platform not in {p.value for p in Platform}:
         report(
             rule.line_of("platform"), "platform",
-            f"unknown platform {rule.platform!r} ({_PLATFORMS})", Severity.ERROR,
+            Wording(N_("unknown platform '%(platform)s' (%(platforms)s)"),
+                    {"platform": rule.platform, "platforms": _PLATFORMS}),
+            Severity.ERROR,
         )  # fmt: skip
     if len(rule.tag.encode()) > limits.TAG_NAME_MAX_BYTES:
         report(
             rule.line_of("tag"), "tag",
-            f"tag {rule.tag!r} is longer than WeChat's {limits.TAG_NAME_MAX_BYTES} bytes",
+            Wording(N_("tag '%(tag)s' is longer than WeChat's %(max)s bytes"),
+                    {"tag": rule.tag, "max": limits.TAG_NAME_MAX_BYTES}),
             Severity.ERROR,
         )  # fmt: skip
 
@@ -214,7 +267,11 @@ def _check_domains(conditional: tuple[Menu, ...], report: Report) -> None:
             if len(domains) == limits.CONDITIONAL_URL_DOMAINS_MAX + 1:
                 report(
                     button.line_of("url"), "url",
-                    f"conditional menus link to {', '.join(domains)}: WeChat allows "
-                    f"{limits.CONDITIONAL_URL_DOMAINS_MAX} domains across all of them (65316)",
+                    Wording(
+                        N_("conditional menus link to %(domains)s: WeChat allows %(max)s "
+                           "domains across all of them (65316)"),
+                        {"domains": ", ".join(domains),
+                         "max": limits.CONDITIONAL_URL_DOMAINS_MAX},
+                    ),
                     Severity.ERROR,
                 )  # fmt: skip

@@ -9,6 +9,7 @@ import fnmatch
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
+from filecheck.wording import N_, Wording
 from keywords.problems import Problem, Severity
 from menus.model import ButtonType, MenuSet
 from tagging.rules import EventKind, RuleSet
@@ -59,8 +60,12 @@ def cross_check(menus: MenuSet, source: str, rules: RulesBehind) -> list[Problem
                 problems.append(
                     Problem(
                         source, button.line_of("key"), "key",
-                        f"click key {key!r} ({button.name}) is answered by no keyword rule "
-                        "and counted by no tagging rule: a tap gets no reply, tag or points",
+                        Wording(
+                            N_("click key '%(key)s' (%(name)s) is answered by no keyword rule "
+                               "and counted by no tagging rule: a tap gets no reply, tag or "
+                               "points"),
+                            {"key": key, "name": button.name},
+                        ),
                         Severity.WARNING,
                     )
                 )  # fmt: skip
@@ -70,15 +75,23 @@ def cross_check(menus: MenuSet, source: str, rules: RulesBehind) -> list[Problem
             problems.append(
                 Problem(
                     rule.source, rule.line, f"rule {rule.name}",
-                    f"click rule {rule.name!r} answers {keys}, which no button of {source} "
-                    "sends", Severity.WARNING,
+                    Wording(
+                        N_("click rule '%(rule)s' answers %(keys)s, which no button of "
+                           "%(source)s sends"),
+                        {"rule": rule.name, "keys": keys, "source": source},
+                    ),
+                    Severity.WARNING,
                 )
             )  # fmt: skip
     problems.extend(
         Problem(
             rules.tagging.source, counter.line, f"counter {counter.name}",
-            f"counter {counter.name!r} counts clicks on {counter.key!r}, which no button of "
-            f"{source} sends", Severity.WARNING,
+            Wording(
+                N_("counter '%(counter)s' counts clicks on '%(key)s', which no button of "
+                   "%(source)s sends"),
+                {"counter": counter.name, "key": counter.key, "source": source},
+            ),
+            Severity.WARNING,
         )
         for counter in rules.tagging.counters
         if counter.event is EventKind.CLICK and counter.key and counter.key not in signal_keys
@@ -99,15 +112,26 @@ def _tag_warnings(menus: MenuSet, source: str, rules: RulesBehind) -> list[Probl
             fnmatch.fnmatchcase(tag, pattern) for pattern in rules.tag_patterns
         )
         if not gives:
-            why = (
-                f"no keyword rule, tagging rule or journey gives tag {tag!r}: only followers "
-                f"tagged outside wxbot would see menu {menu.name!r}"
+            why = Wording(
+                N_(
+                    "no keyword rule, tagging rule or journey gives tag '%(tag)s': only "
+                    "followers tagged outside wxbot would see menu '%(menu)s'"
+                ),
+                {"tag": tag, "menu": menu.name},
             )
         elif not sync.official_account:
-            why = f"tags are not mirrored to the official account ([sync] official_account = " \
-                  f"false): WeChat never sees {tag!r}"  # fmt: skip
+            why = Wording(
+                N_(
+                    "tags are not mirrored to the official account ([sync] official_account = "
+                    "false): WeChat never sees '%(tag)s'"
+                ),
+                {"tag": tag},
+            )
         elif not sync.mirrors(tag):
-            why = f"tag {tag!r} is kept in wxbot only ([sync] exclude): WeChat never sees it"
+            why = Wording(
+                N_("tag '%(tag)s' is kept in wxbot only ([sync] exclude): WeChat never sees it"),
+                {"tag": tag},
+            )
         else:
             continue
         problems.append(Problem(source, line, "tag", why, Severity.WARNING))

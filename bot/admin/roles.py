@@ -6,7 +6,7 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    OPS = "ops"  # edits keyword tables, retries jobs, manages admin users
+    OPS = "ops"  # edits keyword tables and the menu, retries jobs, manages admin users
     MANAGER = "manager"  # works leads: reassign, unlock do-not-disturb
     VIEWER = "viewer"  # reads everything, changes nothing; phone numbers masked
 
@@ -17,6 +17,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_LEADS = "manage_leads"
     SEE_PHONES = "see_phones"
+    EDIT_MENUS = "edit_menus"  # the official account's menu: publish and roll back
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -26,6 +27,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.RETRY_JOBS,
             Permission.MANAGE_USERS,
             Permission.SEE_PHONES,
+            Permission.EDIT_MENUS,
         }
     ),
     Role.MANAGER: frozenset({Permission.MANAGE_LEADS, Permission.SEE_PHONES}),

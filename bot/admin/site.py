@@ -30,6 +30,7 @@ from bot.admin.views import (
     journey_views,
     keyword_views,
     lead_views,
+    menu_views,
     outbox_views,
     people_views,
     report_views,
@@ -81,6 +82,7 @@ def create_admin_site(settings: Settings, key: bytes) -> web.Application:
     for module in (
         auth_views, dashboard_views, user_views, audit_views, keyword_views, try_views,
         outbox_views, lead_views, people_views, report_views, journey_views,
+        menu_views,
     ):  # fmt: skip
         site.router.add_routes(module.routes)
     return site

@@ -115,6 +115,8 @@ AUDIT_ACTION = {
     "user.locked": N_("Locked after failed sign-ins"),
     "keywords.publish": N_("Published a keyword table"),
     "keywords.rollback": N_("Rolled a keyword table back"),
+    "menus.publish": N_("Published the menu"),
+    "menus.rollback": N_("Rolled the menu back"),
     "lead.reassign": N_("Reassigned a lead"),
     "lead.unlock": N_("Unlocked a lead"),
     "outbox.retry": N_("Retried a job"),

@@ -206,7 +206,8 @@ async def _eventually(probe: Callable[[], Awaitable[T | None]], timeout_s: float
 
 
 def publish_from_the_cli(config: Path) -> None:
-    """Ops publish twice from the CLI (`--by`) and roll back as whoever is logged in.
+    """Ops publish twice from the CLI (`--by`) and roll back as whoever is logged in, and
+    publish the demo's menu.
 
     Done before the bot starts: on SQLite a CLI write while `serve` runs was seen to
     fail now and then with "database is locked" (see the report of issue 19)."""
@@ -220,6 +221,8 @@ def publish_from_the_cli(config: Path) -> None:
     )
     _cli(config, "keywords", "publish", str(table), "--account", "main", "--by", CLI_PUBLISHER)
     _cli(config, "keywords", "rollback", "1", user="ops_shell")
+    menu = str(ROOT / "menus" / "demo.toml")
+    _cli(config, "menus", "publish", menu, "--account", "main", "--by", CLI_PUBLISHER)
 
 
 def _cli(config: Path, *args: str, user: str | None = None) -> str:

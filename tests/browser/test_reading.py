@@ -71,10 +71,13 @@ def pages(story: Story) -> dict[str, str]:
         "journey": "/admin/journeys/price_nurture",
         "users": "/admin/users",
         "audit": "/admin/audit",
+        # The account's menu (issue 20): the demo's menu, published from the CLI.
+        "menus": "/admin/menus/main",
+        "menu-history": "/admin/menus/main/history",
     }
 
 
-PHONE_PAGES = ("leads", "lead", "person")
+PHONE_PAGES = ("leads", "lead", "person", "menus")  # the menu: the live one on a phone
 
 # What the story put on a page, as the page must say it (Chinese, English).
 EXPECTED: dict[str, list[tuple[str, str]]] = {
@@ -87,6 +90,9 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "outbox": [("60020", "60020")],
     "audit": [(CLI_PUBLISHER, CLI_PUBLISHER), ("ops_shell", "ops_shell")],
     "keyword-history": [(CLI_PUBLISHER, CLI_PUBLISHER)],
+    # The demo's menu (menus/demo.toml) and its conditional menu for 高意向.
+    "menus": [("预约试驾", "预约试驾"), ("带标签 高意向 的粉丝", "Followers tagged 高意向")],
+    "menu-history": [(CLI_PUBLISHER, CLI_PUBLISHER), ("10 个按钮", "10 buttons")],
 }
 
 
