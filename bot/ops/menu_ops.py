@@ -109,7 +109,13 @@ class MenuStore:
         return await check_menu(self.settings, self.sessions, account, parsed)
 
     async def publish(
-        self, account: str, parsed: ParsedMenus, by: str, note: str = "", *, action: str = "publish"
+        self,
+        account: str,
+        parsed: ParsedMenus,
+        by: str,
+        note: str = "",
+        *,
+        from_version: int | None = None,
     ) -> PublishedMenu:
         """Make `parsed` the menu at WeChat and record it, or refuse it with every error."""
         if parsed.errors:
@@ -127,7 +133,15 @@ class MenuStore:
             created_by=by,
             summary=diff.summary(),
             note=note,
-            action=action,
+            action="publish" if from_version is None else "rollback",
+            # The names for the audit log, as keyword publishes give theirs: menus by
+            # name, buttons by "menu/group/name".
+            changes={
+                "added": [*diff.menus_added, *diff.added],
+                "removed": [*diff.menus_removed, *diff.removed],
+                "changed": [*diff.rules_changed, *diff.changed],
+            },
+            from_version=from_version,
         )
         # Recorded under the lock too, so the live version is the one WeChat got last.
         async with self._publishing(account, by):
@@ -143,7 +157,7 @@ class MenuStore:
         parsed = parse_menu_text(stored.body, f"version {number}")
         account = self.account(stored.version.scope)
         return await self.publish(
-            account, parsed, by, f"rollback to version {number}", action="rollback"
+            account, parsed, by, f"rollback to version {number}", from_version=number
         )
 
     async def history(self, account: str | None = None) -> list[versions.Version]:

@@ -81,9 +81,13 @@ async def test_publish_makes_the_menu_live_at_wechat_and_records_it(
             "alice",
             "menus.publish",
             "main",
-            {"version": 1, "summary": "2 menus added (default, high_intent)", "note": "menu.toml"},
+            {
+                "version": 1, "summary": "2 menus added (default, high_intent)",
+                "added": ["default", "high_intent"], "removed": [], "changed": [],
+                "note": "menu.toml",
+            },
         )
-    ]
+    ]  # fmt: skip
 
 
 async def test_a_new_version_replaces_the_conditional_menus_and_says_what_changed(
@@ -125,7 +129,8 @@ async def test_rollback_publishes_an_old_version_again(
     assert _fake_menus(fake_state)[0] == first[0]
     assert [rule for rule, _ in _fake_menus(fake_state)[1]] == [rule for rule, _ in first[1]]
     assert (rolled.version.number, rolled.version.note) == (3, "rollback to version 1")
-    assert (await _audit(sessions))[-1][:3] == ("carol", "menus.rollback", "main")
+    actor, action, target, detail = (await _audit(sessions))[-1]
+    assert (actor, action, target, detail["from_version"]) == ("carol", "menus.rollback", "main", 1)
     live = await store.live("main")
     assert live is not None and live.menus == _parsed(V1).menus
 
