@@ -45,7 +45,7 @@ def _fake_menus(
     return menus.default, [(m.matchrule, m.buttons) for m in menus.conditional]
 
 
-async def _audit(sessions: SessionFactory) -> list[tuple[str, str, str, object]]:
+async def _audit(sessions: SessionFactory) -> list[tuple[str, str, str, dict[str, object]]]:
     async with sessions() as session:
         rows = await session.scalars(select(AdminAudit).order_by(AdminAudit.id))
         return [(row.actor, row.action, row.target, json.loads(row.detail)) for row in rows]
