@@ -34,6 +34,7 @@ SOURCES = {
     "bot/admin": [("**.py", "python"), ("templates/**.html", "jinja2")],
     "bot/ops": [("**.py", "python")],
     "keywords": [("**.py", "python")],
+    "channels": [("**.py", "python")],
 }
 KEYWORDS = {
     "_": None,
