@@ -69,6 +69,9 @@ def pages(story: Story) -> dict[str, str]:
         "person": f"/admin/people?q=%23{story.price_lead}",
         "journeys": "/admin/journeys",
         "journey": "/admin/journeys/price_nurture",
+        "channels": "/admin/channels",
+        "channel": "/admin/channels/spring_expo",
+        "channel-ads": "/admin/channels/feed_ads",
         "users": "/admin/users",
         "audit": "/admin/audit",
     }
@@ -78,7 +81,30 @@ PHONE_PAGES = ("leads", "lead", "person")
 
 # What the story put on a page, as the page must say it (Chinese, English).
 EXPECTED: dict[str, list[tuple[str, str]]] = {
-    "dashboard": [("张三", "张三"), ("春季车展", "春季车展"), ("未命中", "Unanswered")],
+    "dashboard": [
+        ("张三", "张三"),
+        ("春季车展 · 线下活动", "春季车展 · 线下活动"),
+        ("未命中", "Unanswered"),
+    ],
+    "channels": [
+        ("春季车展", "春季车展"),
+        ("线下活动", "线下活动"),
+        ("徐汇门店", "徐汇门店"),
+        ("新关注", "New follows"),
+    ],
+    "channel": [
+        ("春季车展", "春季车展"),
+        ("张三", "张三"),
+        ("李四", "李四"),
+        ("王女士", "Ms. Wang"),
+        ("排班", "Rota"),
+        ("价格表", "价格表"),
+    ],
+    "channel-ads": [
+        ("信息流广告", "信息流广告"),
+        ("每天", "Every day"),
+        ("王女士您好", "Ms. Wang您好"),
+    ],
     "leads": [("张三", "张三"), ("分钟", "min")],
     "leads-by-owner": [("张三", "张三"), ("李四", "李四")],
     "lead": [("春季车展", "春季车展"), ("成为线索", "Became a lead"), ("张三", "张三")],
