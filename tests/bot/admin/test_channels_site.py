@@ -17,8 +17,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, update
 
-from bot.app_keys import CHANNELS, SESSIONS, SETTINGS
+from bot.admin.keys import SITE
+from bot.admin.views.channel_views import PAGE_SIZE
+from bot.app_keys import CACHE, CHANNELS, SESSIONS, SETTINGS
 from bot.config.settings import Settings
+from bot.ops.channel_ops import ChannelStore
 from bot.runtime.channels import KIND, SCOPE, channel_context
 from channels.table_file import parse_channels
 from storage.admin_models import AdminAudit
@@ -238,3 +241,43 @@ async def test_a_viewer_reads_channels_but_changes_none(
     assert (await bot.get("/admin/channels/feed_ads")).status == 200
     answer = await (bot.get(path) if method == "GET" else bot.post(path, data={"csrf": csrf}))
     assert answer.status == 403
+
+
+async def test_every_page_names_a_channel_from_the_table_even_once_removed(
+    bot: BotClient,
+) -> None:
+    names = bot.app[SITE].channels
+    assert (names("spring_expo"), names.group("spring_expo")) == ("春季车展", "线下活动")
+    assert (names("qr_no_channel"), names.group("qr_no_channel")) == ("qr_no_channel", "")
+    store = ChannelStore(bot.app[SETTINGS], bot.app[SESSIONS], bot.app[CACHE])
+    without = DEMO_CHANNELS.read_text(encoding="utf-8").replace('key = "store_xuhui"', 'key = "s2"')
+    await store.publish(without, "channels.toml", "test")
+    deadline = time.monotonic() + 2
+    while bot.app[CHANNELS].table.get("store_xuhui") is not None:
+        assert time.monotonic() < deadline, "the table did not swap within 2 s"
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # the directory is reread after the swap
+    # Gone from the table, still in the directory: its printed codes count under its name.
+    assert (names("store_xuhui"), names.group("store_xuhui")) == ("徐汇门店", "门店")
+
+
+async def test_the_list_is_paged_on_the_key(bot: BotClient) -> None:
+    await _ops(bot)
+    many = "".join(
+        f'[[channel]]\nkey = "c{n:03d}"\nname = "渠道{n:03d}"\n\n' for n in range(PAGE_SIZE + 7)
+    )
+    store = ChannelStore(bot.app[SETTINGS], bot.app[SESSIONS], bot.app[CACHE])
+    await store.publish(many, "channels.toml", "test")
+    first = await (await bot.get("/admin/channels")).text()
+    keys = re.findall(r'data-key="([^"]+)"', first)
+    # The demo's three channels (disabled now, their figures kept) sort among them.
+    assert len(keys) == PAGE_SIZE and keys == sorted(keys)
+    after = re.search(r'id="next-page" href="([^"]+)"', first)
+    assert after is not None
+    second = await (await bot.get(html.unescape(after[1]))).text()
+    rest = re.findall(r'data-key="([^"]+)"', second)
+    assert 'id="next-page"' not in second
+    assert sorted({*keys, *rest}) == sorted(
+        [f"c{n:03d}" for n in range(PAGE_SIZE + 7)] + ["feed_ads", "spring_expo", "store_xuhui"]
+    )
+    assert "已停用" in second or "已停用" in first
