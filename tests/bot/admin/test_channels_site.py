@@ -87,7 +87,9 @@ async def test_the_list_names_each_channel_its_group_codes_and_figures(bot: BotC
     row = text[text.index("春季车展") :]
     assert "线下活动" in row.split("徐汇门店")[0]
     # scans 7, follows 4, net 4, leads 2, won 1; 30 000 yuan / 2 leads, / 1 won
-    assert re.search(r"7\s+4\s+0\s+4\s+0\s+2\s+0\s+1\s+50%\s+50%\s+¥15,000\s+¥30,000", row), row
+    # scans, follows, adds, net, tagged, leads and their rate, claimed, won and of leads,
+    # cost per lead and per won
+    assert re.search(r"7\s+4\s+0\s+4\s+0\s+2\s+50%\s+0\s+1\s+50%\s+¥15,000\s+¥30,000", row), row
     assert "徐汇门店" in text and "信息流广告" in text
 
 
