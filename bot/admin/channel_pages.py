@@ -4,15 +4,18 @@ rota now, the welcome as the customer reads it. Pure: the views do the reading."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from bot.admin.vocabulary import CHANNEL_COUNT
 from bot.ops.channel_figures import ChannelFigures
 from channels.code_schedule import RENEW_BEFORE
 from channels.model import Channel, ChannelTable, Welcome
 from channels.rota import next_change, on_duty
 from channels.welcome import welcome_body
 from storage.channels.models import COUNTS, ChannelRow
+from storage.local_days import local_day
 from storage.reads.channels import Counts
 
 # A temporary code this close to its end gets a warning: it cannot be renewed in place
@@ -118,3 +121,30 @@ def welcome_preview(table: ChannelTable, channel: Channel | None, now: datetime,
         shown.append(Attachment(kind, title, detail))
     own = channel is not None and channel.welcome is not None
     return WelcomePreview(content, shown, own)
+
+
+def summed(days: list[tuple[str, dict[str, int]]]) -> dict[str, int] | None:
+    """A period's counts from its days (None: nothing came)."""
+    if not days:
+        return None
+    total: dict[str, int] = {}
+    for _, counts in days:
+        for name, n in counts.items():
+            total[name] = total.get(name, 0) + n
+    return total
+
+
+def day_chart(days: list[tuple[str, dict[str, int]]], first: str, now: datetime,
+              gettext: Callable[[str], str]) -> dict[str, object]:  # fmt: skip
+    """Every day of the period (a quiet day as zeros), the series named for the reader."""
+    by_day = dict(days)
+    start, end = date.fromisoformat(first), date.fromisoformat(local_day(now))
+    labels = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+    return {
+        "days": [label[5:] for label in labels],
+        "series": [
+            {"name": gettext(CHANNEL_COUNT[name]),
+             "data": [by_day.get(label, {}).get(name, 0) for label in labels]}
+            for name in CHART_SERIES
+        ],
+    }  # fmt: skip

@@ -10,8 +10,6 @@ maintained aggregates (`storage.reads.channels`), never from events.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 import aiohttp_jinja2
@@ -25,19 +23,18 @@ from bot.admin.channel_form import (
     with_enabled,
 )
 from bot.admin.channel_pages import (
-    CHART_SERIES,
-    arrivals,
+    day_chart,
     figures_of,
     lead_rate,
     qr_state,
     rota_now,
+    summed,
     welcome_preview,
 )
 from bot.admin.guard import reader, require, viewer
 from bot.admin.names import names
 from bot.admin.roles import Permission
 from bot.admin.views.forms import form_text
-from bot.admin.vocabulary import CHANNEL_COUNT
 from bot.app_keys import CACHE, CHANNELS, HTTP, SESSIONS, SETTINGS
 from bot.effects.api_clients import official_account_clients
 from bot.ops.channel_figures import ChannelFigures, since_day
@@ -85,16 +82,14 @@ def _table(request: web.Request) -> ChannelTable:
 @routes.get("/channels")
 async def channel_list(request: web.Request) -> web.StreamResponse:
     days, now = _days(request), utc_now()
-    after = request.query.get("after") or None
+    after = request.query.get("after", "")[:64] or None  # a key is at most 64 characters
     page = await channel_page(request.config_dict[SESSIONS], since_day(now, days), PAGE_SIZE,
                               after)  # fmt: skip
-    table = _table(request)
     items = [
         {
             "row": row,
             "figures": figures_of(row.key, row, page.sums.get(row.key)),
             "qr": qr_state(row, now),
-            "live": table.get(row.key),
         }
         for row in page.rows
     ]
@@ -104,8 +99,7 @@ async def channel_list(request: web.Request) -> web.StreamResponse:
         {
             "items": items, "days": days, "periods": PERIODS, "after": after,
             "next_after": page.next_after, "channel_url": channel_url, "new_url": "/admin" + NEW,
-            "lead_rate": lead_rate, "arrivals": arrivals,
-            "published": request.query.get("published"),
+            "lead_rate": lead_rate,
         },
     )  # fmt: skip
 
@@ -137,7 +131,7 @@ async def channel_page_view(request: web.Request) -> web.StreamResponse:
     channel = table.get(key)
     if detail.row is None and channel is None:
         raise web.HTTPNotFound(text=reader(request).gettext(N_("There is no such channel")))
-    figures = figures_of(key, detail.row, _summed(detail.days))
+    figures = figures_of(key, detail.row, summed(detail.days))
     words = reader(request)
     customer = request.query.get("as", "").strip()[:32] or words.gettext(N_("Ms. Wang"))
     return aiohttp_jinja2.render_template(
@@ -152,36 +146,10 @@ async def channel_page_view(request: web.Request) -> web.StreamResponse:
             "welcome": welcome_preview(table, channel, now, customer), "customer": customer,
             "channel_url": channel_url(key), "lead_rate": lead_rate(figures),
             "weekdays": limits.WEEKDAYS,
-            "chart": _chart(detail.days, since_day(now, days), now, words.gettext),
+            "chart": day_chart(detail.days, since_day(now, days), now, words.gettext),
             "published": request.query.get("published"),
         },
     )  # fmt: skip
-
-
-def _summed(days: list[tuple[str, dict[str, int]]]) -> dict[str, int] | None:
-    if not days:
-        return None
-    total: dict[str, int] = {}
-    for _, counts in days:
-        for name, n in counts.items():
-            total[name] = total.get(name, 0) + n
-    return total
-
-
-def _chart(days: list[tuple[str, dict[str, int]]], first: str, now: datetime,
-           gettext: Callable[[str], str]) -> dict[str, object]:  # fmt: skip
-    """Every day of the period (a quiet day as zeros), the series named for the reader."""
-    by_day = dict(days)
-    start, end = date.fromisoformat(first), date.fromisoformat(local_day(now))
-    labels = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
-    return {
-        "days": [label[5:] for label in labels],
-        "series": [
-            {"name": gettext(CHANNEL_COUNT[name]),
-             "data": [by_day.get(label, {}).get(name, 0) for label in labels]}
-            for name in CHART_SERIES
-        ],
-    }  # fmt: skip
 
 
 @routes.get("/channels/{key}/edit")
