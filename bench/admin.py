@@ -24,7 +24,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench.admin_channels import channel_count, channels_fill_sql, publish_channels
+from bench.admin_channels import (
+    CHANNEL_PAGES,
+    channel_count,
+    channels_fill_sql,
+    publish_channels,
+)
 from bot.admin.keys import SITE
 from bot.admin.passwords import hash_password
 from bot.app import Background, create_app
@@ -205,13 +210,13 @@ PAGES = [
     "/admin/people/{profile}?before={entry}&said_before={said}", "/admin/people?q=上海",
     "/admin/people?q=%23{profile}", "/admin/people?q=13{phone:09d}",
     "/admin/people?q=o{profile:012d}", "/admin/audit", "/admin/users", "/admin/reports?days=1",
-    "/admin/journeys", "/admin/journeys/nurture",
+    "/admin/journeys", "/admin/journeys/nurture", *CHANNEL_PAGES,
 ]  # fmt: skip
 # Searches that find one person answer with a redirect to the profile (measured too).
 REDIRECTS = ("/admin/people?q=%23", "/admin/people?q=13", "/admin/people?q=o")
 
 
-async def measure(url: str, runs: int, profiles: int, leads: int) -> None:
+async def measure(url: str, runs: int, profiles: int, leads: int, only: str = "") -> None:
     with tempfile.TemporaryDirectory() as tmp:
         keywords = Path(tmp) / "keywords.csv"
         keywords.write_text(
@@ -239,7 +244,7 @@ async def measure(url: str, runs: int, profiles: int, leads: int) -> None:
                 data={"name": "bench", "password": PASSWORD, "csrf": csrf_of(await login.text())},
             )
             print(f"{'page':<48}{'cold ms':>9}{'median ms':>11}{'worst ms':>10}")
-            for template in PAGES:
+            for template in (p for p in PAGES if p.startswith(only)):
                 page = template.format(
                     lead=leads // 2, profile=profiles // 2, phone=(profiles // 6) * 3,
                     job=leads, event=leads, entry=2**31 - 1, said=2**31 - 1,
@@ -268,17 +273,20 @@ async def main() -> None:
         "--scale", type=float, default=1.0, help="1.0: 1M profiles, 10M events, 100k leads"
     )
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--channels", type=int, help="channels to build (default: 1 000 times the scale)"
+    )
+    parser.add_argument("--only", default="", help="time only the pages whose path starts so")
     parser.add_argument("--name", default=DATABASE, help="the scratch database's name")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument(
         "--reuse", action="store_true", help="measure the database a --keep run left"
     )
-    parser.add_argument("--name", default=DATABASE, help="the scratch database's name")
     args = parser.parse_args()
     profiles, events, leads = (
         max(10, int(n * args.scale)) for n in (1_000_000, 10_000_000, 100_000)
     )
-    channels = channel_count(args.scale)
+    channels = args.channels or channel_count(args.scale)
     print(f"building {profiles:,} profiles, {events:,} events, {leads:,} leads,"
           f" {channels:,} channels in {args.name}")  # fmt: skip
     url = args.database_url.rsplit("/", 1)[0] + f"/{args.name}"
@@ -289,7 +297,7 @@ async def main() -> None:
             started = time.perf_counter()
             await build(url, profiles, events, leads, channels)
             print(f"built in {time.perf_counter() - started:.0f} s")
-        await measure(url, args.runs, profiles, leads)
+        await measure(url, args.runs, profiles, leads, args.only)
     finally:
         if not (args.keep or args.reuse):
             await _recreate(args.database_url, args.name, drop_only=True)

@@ -3,7 +3,12 @@ scenes the generated events and leads carry), published as the live table as ops
 with their codes in the directory, `DAYS` days of figures (`channel_days`, per staff
 member for WeCom codes) and the member rows of the people they brought.
 
-Phase 2 of issue 18 times the channels page and a channel's page on this set.
+`CHANNEL_PAGES` are the channel pages `python -m bench.admin` times on this set (the list,
+its later pages, a channel with a contact-me code and one without, the edit form over
+the whole published table); `--only /admin/channels` times them alone, and `--channels`
+builds 1 000 channels at a smaller scale of people and events:
+
+    python -m bench.admin --scale 0.1 --channels 1000 --only /admin/channels
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ from storage.database import SessionFactory
 from storage.tables.versions import NewVersion, publish_version
 from storage.types import utc_now
 
+CHANNEL_PAGES = [
+    "/admin/channels", "/admin/channels?days=90", "/admin/channels?days=7&after=scene500",
+    "/admin/channels/scene4", "/admin/channels/scene4?days=90", "/admin/channels/scene7",
+    "/admin/channels/scene4/edit",
+]  # fmt: skip
 GROUPS = ("线下活动", "门店", "广告", "地推", "合作伙伴")
 CHANNELS_PER_SCALE = 1000
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from channels.model import ChannelTable
+from filecheck.wording import N_, Wording
 from keywords.problems import Problem, Severity
 
 
@@ -35,13 +36,16 @@ def unknown_references(
     problems = []
     for ref in references:
         if ref.group and ref.value not in groups:
-            known = ", ".join(groups) or "none"
-            message = f"no channel group {ref.value!r} in the channel table (groups: {known})"
-        elif not ref.group and ref.value not in names:
-            message = (
-                f"no channel {ref.value!r} in the channel table (by key or name): it matches"
-                " only a scene or state recorded as it is"
+            message = Wording(
+                N_("no channel group '%(name)s' in the channel table (groups: %(known)s)"),
+                {"name": ref.value, "known": ", ".join(groups) or Wording(N_("none"))},
             )
+        elif not ref.group and ref.value not in names:
+            message = Wording(
+                N_("no channel '%(name)s' in the channel table (by key or name): it matches"
+                   " only a scene or state recorded as it is"),
+                {"name": ref.value},
+            )  # fmt: skip
         else:
             continue
         problems.append(Problem(ref.source, ref.line, ref.where, message, Severity.WARNING))

@@ -35,6 +35,7 @@ SOURCES = {
     "bot/ops": [("**.py", "python")],
     "keywords": [("**.py", "python")],
     "menus": [("**.py", "python")],
+    "channels": [("**.py", "python")],
 }
 KEYWORDS = {
     "_": None,

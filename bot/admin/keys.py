@@ -8,7 +8,7 @@ from aiohttp import web
 from babel.support import Translations
 
 from bot.admin.catalogs import Lang
-from bot.admin.channels import ChannelLabel
+from bot.admin.channels import ChannelNames
 from bot.admin.reader import Reader
 from bot.admin.signin import SignIn
 from bot.ops.keyword_trial import KeywordTrial
@@ -23,7 +23,7 @@ class SiteDeps:
     sign_in: SignIn
     trial: KeywordTrial
     # The one way a channel key becomes the name people read (see bot.admin.channels).
-    channel_label: ChannelLabel
+    channels: ChannelNames
 
 
 @dataclass(frozen=True)

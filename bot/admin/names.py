@@ -7,6 +7,7 @@ for the page to put in words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from leads.policy import LeadPolicy
 class Names:
     policy: LeadPolicy | None
     channel_label: ChannelLabel
+    channel_group: Callable[[str | None], str] | None = None
 
     def salesperson(self, userid: str | None) -> str | None:
         if userid is None:
@@ -31,6 +33,10 @@ class Names:
     def channel(self, key: str | None) -> str | None:
         return None if not key else self.channel_label(key)
 
+    def group(self, key: str | None) -> str:
+        """The channel's group ("" for none)."""
+        return self.channel_group(key) if self.channel_group is not None and key else ""
+
     def team(self) -> list[tuple[str, str]]:
         """(userid, name) of every salesperson, in the config's order."""
         return [(rep.userid, rep.name) for rep in self.policy.sales] if self.policy else []
@@ -38,4 +44,5 @@ class Names:
 
 def names(request: web.Request) -> Names:
     config = request.config_dict
-    return Names(config[SETTINGS].leads, config[SITE].channel_label)
+    channels = config[SITE].channels
+    return Names(config[SETTINGS].leads, channels, channels.group)

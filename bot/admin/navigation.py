@@ -31,6 +31,7 @@ MENU: tuple[tuple[str, tuple[Entry, ...]], ...] = (
             Entry("/admin/reports", N_("Misses and hits")),
             Entry("/admin/journeys", N_("Journeys")),
             Entry("/admin/menus", N_("Account menu")),
+            Entry("/admin/channels", N_("Channels")),
         ),
     ),
     (N_("Sales"), (Entry("/admin/leads", N_("Leads")), Entry("/admin/people", N_("People")))),

@@ -15,7 +15,7 @@ from functools import cache
 
 from babel import Locale
 from babel.dates import format_timedelta
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 from markupsafe import Markup, escape
 
@@ -93,6 +93,17 @@ class Reader:
 
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=babel_locale(self.lang))
+
+    def percent(self, value: float | None) -> str:
+        """A ratio as "12%"; "—" when there is nothing to divide by."""
+        return "—" if value is None else format_percent(value, locale=babel_locale(self.lang))
+
+    def yuan(self, value: float | None) -> str:
+        """An amount in yuan, whole: "¥1,200" ("CN¥1,200" in English); "—" for none."""
+        if value is None:
+            return "—"
+        return format_currency(round(value), "CNY", format="¤#,##0", locale=babel_locale(self.lang),
+                               currency_digits=False)  # fmt: skip
 
     def duration(self, delta: timedelta) -> str:
         """A span as people say it: "12 分钟", "3 天" (rounded, as Babel does)."""

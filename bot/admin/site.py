@@ -17,7 +17,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.admin.catalogs import load_translations
-from bot.admin.channels import ChannelLabel, channel_labels
+from bot.admin.channels import ChannelNames
 from bot.admin.guard import guard_middleware
 from bot.admin.keys import SITE, TRANSLATIONS, SiteDeps
 from bot.admin.seed import seed_demo_user
@@ -26,6 +26,7 @@ from bot.admin.templating import setup_templates
 from bot.admin.views import (
     audit_views,
     auth_views,
+    channel_views,
     dashboard_views,
     journey_views,
     keyword_views,
@@ -37,7 +38,7 @@ from bot.admin.views import (
     try_views,
     user_views,
 )
-from bot.app_keys import SESSIONS, SETTINGS, TAGGING
+from bot.app_keys import CHANNELS, SESSIONS, SETTINGS, TAGGING
 from bot.config.settings import Settings
 from bot.ops.keyword_trial import KeywordTrial
 from storage.admin_users import AdminUsers
@@ -82,16 +83,23 @@ def create_admin_site(settings: Settings, key: bytes) -> web.Application:
     for module in (
         auth_views, dashboard_views, user_views, audit_views, keyword_views, try_views,
         outbox_views, lead_views, people_views, report_views, journey_views,
-        menu_views,
+        menu_views, channel_views,
     ):  # fmt: skip
         site.router.add_routes(module.routes)
     return site
 
 
-def _channel_label(app: web.Application) -> ChannelLabel:
-    """Channel names as the running bot knows them (see `bot.admin.channels`)."""
-    tagging = app.get(TAGGING)
-    return channel_labels(dict(tagging.rules.touch.names) if tagging is not None else {})
+async def _channel_names(app: web.Application) -> ChannelNames:
+    """Channel names as the running bot knows them (see `bot.admin.channels`): the live
+    table it serves, the directory (reread after each swap), the tagging rules' names."""
+    tagging, live = app.get(TAGGING), app.get(CHANNELS)
+    touch = dict(tagging.rules.touch.names) if tagging is not None else {}
+    if live is None:
+        return ChannelNames(touch=touch)
+    names = ChannelNames(lambda: live.table, touch)
+    await names.load_directory(app[SESSIONS])
+    live.on_swap(lambda: names.reload_directory(app[SESSIONS]))
+    return names
 
 
 async def _site_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -101,7 +109,7 @@ async def _site_ctx(app: web.Application) -> AsyncIterator[None]:
         users, settings.admin.lockout_failures, timedelta(minutes=settings.admin.lockout_minutes)
     )
     app[SITE] = SiteDeps(
-        users=users, sign_in=sign_in, trial=KeywordTrial(), channel_label=_channel_label(app)
+        users=users, sign_in=sign_in, trial=KeywordTrial(), channels=await _channel_names(app)
     )
     await seed_demo_user(settings, users)
     yield

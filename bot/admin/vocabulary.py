@@ -55,6 +55,7 @@ JOB_KIND = {
     "profile.fetch_unionid": N_("Follower info lookup"),
     "profile.refresh": N_("Profile refresh"),
     "journey.send": N_("Journey message"),
+    "channel.codes": N_("Channel codes"),
 }
 JOB_STATE = {
     "failed": N_("Failed"),
@@ -117,6 +118,8 @@ AUDIT_ACTION = {
     "keywords.rollback": N_("Rolled a keyword table back"),
     "menus.publish": N_("Published the menu"),
     "menus.rollback": N_("Rolled the menu back"),
+    "channels.publish": N_("Published the channel table"),
+    "channels.rollback": N_("Rolled the channel table back"),
     "lead.reassign": N_("Reassigned a lead"),
     "lead.unlock": N_("Unlocked a lead"),
     "outbox.retry": N_("Retried a job"),
@@ -207,6 +210,27 @@ FUNNEL = {
     "claimed": N_("Claimed"),
     "won": N_("Won"),
 }
+# A channel's counted figures (`storage.channels.models.COUNTS`), as its pages name them.
+CHANNEL_COUNT = {
+    "scans": N_("Scans"),
+    "follows": N_("New follows"),
+    "refollows": N_("Re-follows"),
+    "unfollows": N_("Unfollows"),
+    "adds": N_("WeCom adds"),
+    "deleted_by_staff": N_("Deleted by staff"),
+    "deleted_by_customer": N_("Deleted by the customer"),
+    "tagged": N_("Tagged"),
+    "leads": N_("Leads"),
+    "claimed": N_("Claimed"),
+    "won": N_("Won"),
+}
+# Weekdays in order (0 = Monday), keyed as channels.toml writes them.
+WEEKDAY = {
+    "mon": N_("Mon"), "tue": N_("Tue"), "wed": N_("Wed"), "thu": N_("Thu"), "fri": N_("Fri"),
+    "sat": N_("Sat"), "sun": N_("Sun"),
+}  # fmt: skip
+ATTACHMENT = {"image": N_("Image"), "link": N_("Link"), "miniprogram": N_("Mini program")}
+QR_KIND = {"temporary": N_("Temporary"), "permanent": N_("Permanent")}
 
 # Enum fields of a `Wording` are shown through these (a check message's "text rule").
 BY_ENUM: Mapping[type[StrEnum], Mapping[str, str]] = {

@@ -18,7 +18,9 @@
     if (/Message\(|object at 0x|<[A-Za-z_.]+ object|Traceback/.test(text)) say('a Python repr');
     if (/^(None|null|undefined|NaN|-|\[\]|\{\})$/.test(text)) say('an empty value shown raw');
     if (/[{\[]\s*"[^"]+"\s*:|"[a-z_]+"\s*:\s*["\d\[{]/.test(text)) say('raw JSON');
-    if (/%\(\w+\)[sd]|\{[a-z_]+\}/.test(text)) say('an unfilled placeholder');
+    // A textarea holds what a person typed, as they typed it (a welcome's `{name}` is the
+    // syntax ops write), like an input's value, which is no text node at all.
+    if (/%\(\w+\)[sd]|\{[a-z_]+\}/.test(text) && !el.closest('textarea')) say('an unfilled placeholder');
     if (skipped(el)) continue;
     if (/^[a-z]+(?:[._][a-z0-9]+)+$/.test(text)) say('a translation key or code');
     if (lang === 'zh') {

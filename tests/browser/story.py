@@ -1,6 +1,6 @@
 """The demo's story as data, for tests that read the admin site as a person would.
 
-The demo's own keyword table, tagging rules, journeys and lead grades, and a day of
+The demo's own keyword table, tagging rules, journeys, channels and lead grades, and a day of
 what happens in the README: a follower asks a price and leaves a phone (a lead the
 salesperson claims, notes and moves on, who scans the spring-expo code afterwards),
 one comes from the expo and books a test drive (an urgent A lead whose WeCom contact
@@ -109,6 +109,9 @@ file = "journeys.toml"
 
 [tagging]
 rules = "tagging.toml"
+
+[channels]
+file = "channels.toml"
 """
 
 
@@ -127,6 +130,9 @@ def story_settings(write_config: ConfigWriter, directory: Path) -> Settings:
     )
     (directory / "journeys.toml").write_text(
         (ROOT / "journeys.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (directory / "channels.toml").write_text(
+        (ROOT / "channels.toml").read_text(encoding="utf-8"), encoding="utf-8"
     )
     demo = (ROOT / "keywords" / "demo.csv").read_text(encoding="utf-8")
     return write_config(keywords=demo, extra=STORY_TOML)

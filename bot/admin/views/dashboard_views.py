@@ -19,6 +19,12 @@ from storage.types import utc_now
 routes = web.RouteTableDef()
 
 
+def _channel_slice(who: Names, key: str | None) -> str | None:
+    """A slice's label: the channel's name and, when it has one, its group."""
+    name, group = who.channel(key), who.group(key)
+    return f"{name} · {group}" if name and group else name
+
+
 def chart_data(figures: Figures, words: Reader, who: Names) -> dict[str, object]:
     """What the charts draw, every label already in the reader's language."""
     return {
@@ -33,7 +39,7 @@ def chart_data(figures: Figures, words: Reader, who: Names) -> dict[str, object]
         ],
         "funnel": [{"name": words.label(FUNNEL, stage), "value": n} for stage, n in figures.funnel],
         "by_channel": [
-            {"name": who.channel(key) or words.gettext(N_("No channel")), "value": n}
+            {"name": _channel_slice(who, key) or words.gettext(N_("No channel")), "value": n}
             for key, n in figures.by_channel
         ],
         "by_owner": [
