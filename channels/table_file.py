@@ -7,6 +7,7 @@ top to bottom, and comments survive (the stored version is the text as published
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -98,7 +99,7 @@ class _Table:
                 key,
                 Wording(
                     N_("must be %(what)s, got %(got)s"),
-                    {"what": Wording(what), "got": type(value).__name__},
+                    {"what": Wording(what), "got": _as_written(value)},
                 ),
             )
             return default
@@ -119,15 +120,26 @@ class _Table:
         value = self.data.get(key)
         if value is None or isinstance(value, dict):
             return value
-        self.problem(
-            key, Wording(N_("must be a table, got %(got)s"), {"got": type(value).__name__})
-        )
+        self.problem(key, Wording(N_("must be a table, got %(got)s"), {"got": _as_written(value)}))
         return None
 
     def finish(self) -> None:
         for key in self.data:
             if key not in self._read:
                 self.problem(key, Wording(N_("unknown key")))
+
+
+def _as_written(value: object) -> str | Wording:
+    """A wrong value as ops wrote it (`"abc"`, `true`), not a Python type name."""
+    if isinstance(value, dict):
+        return Wording(N_("a table"))
+    if isinstance(value, list):
+        return Wording(N_("a list"))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def parse_channels(text: str, source: str, context: ChannelContext) -> ParsedChannels:

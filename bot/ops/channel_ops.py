@@ -69,11 +69,15 @@ class ChannelStore:
     cache: Cache
 
     async def check(self, text: str, source: str) -> ParsedChannels:
-        """The table's problems, and a warning for each channel or group that a grade or a
-        journey condition names and this table lacks."""
+        """The table's problems, and (once it has no errors) a warning for each channel or
+        group that a grade or a journey condition names and this table lacks."""
         parsed = await asyncio.to_thread(
             parse_channels, text, source, channel_context(self.settings)
         )
+        if parsed.errors:
+            # A channel with an error is left out of the table, so every grade or journey
+            # naming it would be warned about too: one mistake, one problem.
+            return parsed
         references = await asyncio.to_thread(configured_references, self.settings)
         unknown = unknown_references(parsed.table, references)
         return ParsedChannels(parsed.table, (*parsed.problems, *unknown))

@@ -147,3 +147,18 @@ def test_a_broken_channel_table_leaves_the_names_unchecked_and_says_why(
     assert main([*config, "channels", "list"]) == 2  # it cannot run: one line
     err = capsys.readouterr().err
     assert err.startswith("channel table channels.toml:") and "`wxbot channels check" in err
+
+
+def test_a_table_with_errors_gets_no_warnings_about_what_names_it(
+    leads_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A channel with an error is left out of the table; the grade naming its group is
+    not warned about on top: one mistake, one problem."""
+    channels = tmp_path / "channels.toml"
+    text = channels.read_text(encoding="utf-8").replace("cap = 30", 'cap = "abc"', 1)
+    channels.write_text(text, encoding="utf-8")
+    config = ["--config", str(tmp_path / "config.toml")]
+    assert main([*config, "channels", "check", str(channels)]) == 1
+    out = capsys.readouterr().out
+    assert 'cap: must be a whole number of adds a day, got "abc"' in out
+    assert "warning:" not in out and out.rstrip().endswith("1 errors, 0 warnings")

@@ -90,3 +90,17 @@ def test_every_problem_is_listed_at_once_with_its_line() -> None:
 def test_a_syntax_error_names_its_line() -> None:
     parsed = parse_channels('[[channel]]\nkey = "a"\nname = \n', "c.toml", CONTEXT)
     assert [(p.line, p.column) for p in parsed.problems] == [(3, "file")]
+
+
+def test_a_value_of_the_wrong_kind_is_quoted_as_written() -> None:
+    """What ops typed, in TOML's spelling, not a Python type name ("got str")."""
+    text = (
+        '[[channel]]\nkey = "a"\nname = "甲"\ngroup = true\nwelcome = 3\n'
+        '  [channel.wecom]\n  app = "sales"\n  cap = "abc"\n  backups = ["lisi"]\n'
+    )
+    found = sorted(str(p) for p in parse_channels(text, "c.toml", CONTEXT).problems)
+    assert found == [
+        "c.toml:4: channel a.group: must be a string, got true",
+        "c.toml:5: channel a.welcome: must be a table, got 3",
+        'c.toml:8: channel a.wecom.cap: must be a whole number of adds a day, got "abc"',
+    ]
