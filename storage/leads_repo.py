@@ -106,30 +106,12 @@ async def lock_assignments(session: AsyncSession) -> None:
         await session.execute(select(func.pg_advisory_xact_lock(_ASSIGNMENT_LOCK)))
 
 
-async def open_counts(session: AsyncSession, states: Sequence[str]) -> dict[str, int]:
-    rows = await session.execute(
-        select(Lead.owner, func.count())
-        .where(Lead.owner.is_not(None), Lead.state.in_(states))
-        .group_by(Lead.owner)
-    )
-    return {str(owner): int(count) for owner, count in rows}
-
-
 async def counts_by_state_and_grade(session: AsyncSession) -> dict[tuple[str, str], int]:
     """Leads per (state, grade), "" for no grade; only the pairs that have leads (metrics)."""
     rows = await session.execute(
         select(Lead.state, Lead.grade, func.count()).group_by(Lead.state, Lead.grade)
     )
     return {(state, grade or ""): int(count) for state, grade, count in rows}
-
-
-async def last_assignments(session: AsyncSession, kinds: Sequence[str]) -> dict[str, int]:
-    rows = await session.execute(
-        select(LeadEvent.owner, func.max(LeadEvent.id))
-        .where(LeadEvent.kind.in_(kinds), LeadEvent.owner.is_not(None))
-        .group_by(LeadEvent.owner)
-    )
-    return {str(owner): int(last) for owner, last in rows}
 
 
 async def count_events(
