@@ -80,7 +80,7 @@ class LeadIntake:
         """The effects step: phones left, then each profile of the batch once.
 
         Set-based: one query for the profiles, one for their leads, and the
-        batch's new leads made together as one wave (`_make_wave`); only a
+        batch's new leads made together as one wave (`make_wave`); only a
         dormant lead that wakes up or an upgrade costs round trips of its own.
         """
         now = self._clock()
@@ -123,7 +123,7 @@ class LeadIntake:
                 channel = profile.last_channel or profile.first_channel
                 wave.append(Candidate(profile_id, profile.score, channel, grade))
         # After the touches: a lead they reassigned is in the load the wave reads.
-        await self._make_wave(session, wave, now)
+        await self.make_wave(session, wave, now)
 
     async def _touch(
         self,
@@ -145,7 +145,7 @@ class LeadIntake:
         elif self.policy.grades:
             await self._regrade(session, lead, grade, now, alert=True)
 
-    async def _make_wave(
+    async def make_wave(
         self, session: AsyncSession, candidates: Sequence[Candidate], now: datetime
     ) -> None:
         """Create, grade, assign and alert the batch's new leads together.
