@@ -1,0 +1,299 @@
+"""Lead waves: how fast one effects consumer turns qualifying events into assigned, alerted leads.
+
+For each size of the existing book (open leads already assigned to a 20-person team),
+on a fresh scratch database: appends N encrypted price questions from N new followers
+through the real app (background off; `qualify_score` is the price rule's 10 points,
+so every event makes a lead), then drains the effects stage once and prints
+
+- leads/s through the whole stage (tags, points, replies' effects and the leads);
+- leads/s of the lead step alone (`LeadIntake.apply`: create, grade, assign, queue
+  the alert), and its cost per lead, which must not grow with the book;
+- the baseline: what the two scans the per-lead path ran for each new lead (the
+  team's open leads over `leads`, the last assignment per person over
+  `lead_events`) cost at that size, read once here.
+
+With `--wave-lag`, it also appends a wave of qualifying events followed by ordinary
+events (a text worth no points, from people who are already leads' peers) and prints
+how long after the wave's first event the ordinary events behind it were applied.
+
+    python -m bench.lead_wave --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test \\
+        [--redis-url redis://127.0.0.1:6379/15] [--leads 3000] [--open 0,1000,100000] [--sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bench import callback_servers as servers
+from bench.effects_sql import StatementClock
+from bench.workload import Workload
+from bot.app import Background, create_app
+from bot.app_keys import EFFECTS, ENGINE, SESSIONS
+from bot.config.settings import load_settings
+from bot.testing.wechat_player import Callback
+from leads.intake import ASSIGNING, LeadIntake
+from leads.jobs import LEAD_ALERT
+from leads.lifecycle import OPEN_STATES
+from storage.database import SessionFactory, upgrade_schema_blocking
+from storage.lead_models import Lead, LeadEvent
+from storage.models import OutboxJob, Profile
+
+SCRATCH = f"bench_lead_wave_{os.getpid()}"
+TEAM = 20
+CONCURRENCY = 32
+SEED_CHUNK = 5000
+STATEMENTS_SHOWN = 12
+
+LEADS_TOML = """
+[[wecom]]
+name = "sales"
+corp_id = "wwbench000000000"
+agent_id = 1000002
+secret = "bench-corp-secret"
+token = "bench-wecom-token"
+encoding_aes_key = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+api_base = "http://127.0.0.1:9/_fake"
+
+[leads]
+wecom = "sales"
+qualify_score = 10
+""" + "".join(
+    f'\n[[leads.sales]]\nuserid = "rep{n:02d}"\nname = "销售{n:02d}"\n' for n in range(TEAM)
+)
+
+
+@dataclass
+class StepClock:
+    """Wall time spent in the lead step (wraps `LeadIntake.apply` for this process)."""
+
+    seconds: float = 0.0
+
+    def install(self) -> Callable[[], None]:
+        original = LeadIntake.apply
+        clock = self
+
+        async def timed(intake: LeadIntake, session: AsyncSession, batch: object) -> None:
+            started = time.perf_counter()
+            try:
+                await original(intake, session, batch)  # type: ignore[arg-type]
+            finally:
+                clock.seconds += time.perf_counter() - started
+
+        LeadIntake.apply = timed  # type: ignore[assignment,method-assign]
+
+        def restore() -> None:
+            LeadIntake.apply = original  # type: ignore[method-assign]
+
+        return restore
+
+
+@dataclass(frozen=True)
+class Figures:
+    database: str
+    open_leads: int
+    leads: int
+    alerts: int
+    drain_s: float
+    step_s: float
+    scans_ms: float
+
+
+async def seed_book(sessions: SessionFactory, open_leads: int) -> None:
+    """`open_leads` people, each an open lead assigned to the team in turn, with its entry."""
+    now = datetime.now(UTC)
+    done = 0
+    while done < open_leads:
+        size = min(SEED_CHUNK, open_leads - done)
+        async with sessions.begin() as session:
+            connection = await session.connection()
+            rows = [{"score": 10, "created_at": now, "updated_at": now} for _ in range(size)]
+            ids = [
+                int(pid)
+                for (pid,) in await connection.execute(
+                    insert(Profile).returning(Profile.id, sort_by_parameter_order=True), rows
+                )
+            ]
+            leads = [
+                {
+                    "profile_id": pid,
+                    "state": "contacting" if pid % 2 else "new",
+                    "owner": f"rep{pid % TEAM:02d}",
+                    "assigned_at": now,
+                    "escalation": 0,
+                    "active_at": now,
+                    "locked": False,
+                    "created_at": now,
+                }
+                for pid in ids
+            ]
+            lead_ids = await connection.execute(
+                insert(Lead).returning(Lead.id, Lead.owner, sort_by_parameter_order=True), leads
+            )
+            await connection.execute(
+                insert(LeadEvent),
+                [
+                    {
+                        "lead_id": lead_id,
+                        "kind": "assigned",
+                        "actor": "system",
+                        "to_state": "new",
+                        "owner": owner,
+                        "created_at": now,
+                    }
+                    for lead_id, owner in lead_ids
+                ],
+            )
+        done += size
+
+
+async def scans_ms(sessions: SessionFactory) -> float:
+    """What the per-lead path's two scans cost once, at this size (best of five)."""
+    best = float("inf")
+    async with sessions() as session:
+        for _ in range(5):
+            started = time.perf_counter()
+            await session.execute(
+                select(Lead.owner, func.count())
+                .where(Lead.owner.is_not(None), Lead.state.in_(OPEN_STATES))
+                .group_by(Lead.owner)
+            )
+            await session.execute(
+                select(LeadEvent.owner, func.max(LeadEvent.id))
+                .where(LeadEvent.kind.in_(ASSIGNING), LeadEvent.owner.is_not(None))
+                .group_by(LeadEvent.owner)
+            )
+            best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+async def _post_all(client: TestClient, callbacks: list[Callback]) -> None:  # type: ignore[type-arg]
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def post(callback: Callback) -> None:
+        async with gate:
+            response = await client.post("/wechat/main", params=callback.query, data=callback.body)
+            if response.status != 200:
+                raise RuntimeError(f"{response.status}: {await response.text()}")
+
+    await asyncio.gather(*(post(callback) for callback in callbacks))
+
+
+async def _count(sessions: SessionFactory, query: object) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
+
+
+async def one_size(
+    database_url: str, redis_url: str, open_leads: int, leads: int, show_statements: bool = False
+) -> Figures:
+    with tempfile.TemporaryDirectory() as folder:
+        config = servers.write_bot_config(Path(folder), 0, database_url, redis_url)
+        config.write_text(config.read_text(encoding="utf-8") + LEADS_TOML, encoding="utf-8")
+        settings = load_settings(config, os.environ)
+        await asyncio.to_thread(upgrade_schema_blocking, settings.storage.database_url)
+        app = create_app(settings, background=Background.nothing())
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        try:
+            sessions = client.app[SESSIONS]
+            await seed_book(sessions, open_leads)
+            scans = await scans_ms(sessions)
+            before = await _count(sessions, select(func.count()).select_from(Lead))
+            await _post_all(client, list(Workload(users=leads).callbacks(leads)))
+            clock = StepClock()
+            restore = clock.install()
+            statements = StatementClock()
+            engine = client.app[ENGINE].sync_engine
+            if show_statements:
+                event.listen(engine, "before_cursor_execute", statements.before)
+                event.listen(engine, "after_cursor_execute", statements.after)
+            try:
+                started = time.perf_counter()
+                await client.app[EFFECTS].drain()
+                drain_s = time.perf_counter() - started
+            finally:
+                restore()
+                if show_statements:
+                    event.remove(engine, "before_cursor_execute", statements.before)
+                    event.remove(engine, "after_cursor_execute", statements.after)
+            made = await _count(sessions, select(func.count()).select_from(Lead)) - before
+            alerts = await _count(
+                sessions, select(func.count()).where(OutboxJob.kind == LEAD_ALERT.name)
+            )
+        finally:
+            await client.close()
+    name = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    if show_statements:
+        ranked = sorted(statements.totals.items(), key=lambda item: -item[1][1])
+        for text, (count, total) in ranked[:STATEMENTS_SHOWN]:
+            print(f"  {1e6 * total / max(made, 1):6.1f} µs/lead  {int(count):5d}×  {text}")
+    return Figures(name, open_leads, made, alerts, drain_s, clock.seconds, scans)
+
+
+def report(figures: Figures) -> None:
+    per_lead_ms = 1000 * figures.step_s / max(figures.leads, 1)
+    print(
+        f"{figures.database:10s} open leads {figures.open_leads:7,d}: "
+        f"{figures.leads:,} leads ({figures.alerts:,} alerts) | "
+        f"stage {figures.leads / figures.drain_s:6,.0f} leads/s | "
+        f"lead step {figures.leads / figures.step_s:6,.0f} leads/s, "
+        f"{per_lead_ms:.3f} ms/lead | per-lead path's two scans: "
+        f"{figures.scans_ms:.2f} ms/lead (≤ {1000 / max(figures.scans_ms, 1e-3):,.0f} leads/s)"
+    )
+
+
+async def on_scratch_postgres(
+    server_url: str, measure: Callable[[str], Awaitable[Figures]]
+) -> Figures:
+    await servers.drop_scratch_database(server_url, SCRATCH)
+    await servers.create_scratch_database(server_url, SCRATCH)
+    try:
+        return await measure(servers.with_database(server_url, SCRATCH))
+    finally:
+        await servers.drop_scratch_database(server_url, SCRATCH)
+
+
+async def run(args: argparse.Namespace) -> None:
+    sizes = [int(size) for size in args.open.split(",")]
+    if args.database_url:
+        for size in sizes:
+            if args.redis_url:
+                await servers.clean_redis(args.redis_url)
+
+            async def measure(url: str, size: int = size) -> Figures:
+                return await one_size(url, args.redis_url, size, args.leads, args.statements)
+
+            report(await on_scratch_postgres(args.database_url, measure))
+    if args.sqlite:
+        for size in sizes:
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+                report(await one_size(url, "", size, args.leads, args.statements))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--database-url", default="", help="a PostgreSQL server (scratch DB)")
+    parser.add_argument("--redis-url", default="", help="a spare Redis DB (its wxbot: keys go)")
+    parser.add_argument("--leads", type=int, default=3000, help="new leads per size")
+    parser.add_argument("--open", default="0,1000,100000", help="open leads already there")
+    parser.add_argument("--sqlite", action="store_true", help="also measure SQLite (no target)")
+    parser.add_argument("--statements", action="store_true", help="print the costliest SQL")
+    args = parser.parse_args()
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
