@@ -56,23 +56,44 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$""",
+    # Inserts count per statement, from the rows the statement made: a wave of 500
+    # leads changes each person's row once, not 500 times (fewer dead row versions
+    # for the table's 20 rows to carry, and no per-row function call).
     f"""
-CREATE FUNCTION lead_load_on_events() RETURNS trigger
+CREATE FUNCTION lead_load_on_new_leads() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock({LOCK});
-    INSERT INTO lead_load (owner, open_leads, last_assigned) VALUES (NEW.owner, 0, NEW.id)
-    ON CONFLICT (owner) DO UPDATE
-        SET last_assigned = GREATEST(lead_load.last_assigned, NEW.id);
+    IF EXISTS (SELECT 1 FROM made WHERE owner IS NOT NULL AND state IN {OPEN}) THEN
+        PERFORM pg_advisory_xact_lock({LOCK});
+        INSERT INTO lead_load (owner, open_leads, last_assigned)
+        SELECT owner, COUNT(*), 0 FROM made
+            WHERE owner IS NOT NULL AND state IN {OPEN} GROUP BY owner ORDER BY owner
+        ON CONFLICT (owner) DO UPDATE
+            SET open_leads = lead_load.open_leads + EXCLUDED.open_leads;
+    END IF;
+    RETURN NULL;
+END $$""",
+    f"""
+CREATE FUNCTION lead_load_on_new_events() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM added WHERE owner IS NOT NULL AND kind IN {ASSIGNING}) THEN
+        PERFORM pg_advisory_xact_lock({LOCK});
+        INSERT INTO lead_load (owner, open_leads, last_assigned)
+        SELECT owner, 0, MAX(id) FROM added
+            WHERE owner IS NOT NULL AND kind IN {ASSIGNING} GROUP BY owner ORDER BY owner
+        ON CONFLICT (owner) DO UPDATE
+            SET last_assigned = GREATEST(lead_load.last_assigned, EXCLUDED.last_assigned);
+    END IF;
     RETURN NULL;
 END $$""",
 ]
 
 _PG_TRIGGERS = [
-    f"""
+    """
 CREATE TRIGGER lead_load_insert AFTER INSERT ON leads
-    FOR EACH ROW WHEN (NEW.owner IS NOT NULL AND NEW.state IN {OPEN})
-    EXECUTE FUNCTION lead_load_on_leads()""",
+    REFERENCING NEW TABLE AS made FOR EACH STATEMENT
+    EXECUTE FUNCTION lead_load_on_new_leads()""",
     """
 CREATE TRIGGER lead_load_update AFTER UPDATE OF owner, state ON leads
     FOR EACH ROW WHEN (OLD.owner IS DISTINCT FROM NEW.owner OR OLD.state IS DISTINCT FROM NEW.state)
@@ -81,10 +102,10 @@ CREATE TRIGGER lead_load_update AFTER UPDATE OF owner, state ON leads
 CREATE TRIGGER lead_load_delete AFTER DELETE ON leads
     FOR EACH ROW WHEN (OLD.owner IS NOT NULL AND OLD.state IN {OPEN})
     EXECUTE FUNCTION lead_load_on_leads()""",
-    f"""
+    """
 CREATE TRIGGER lead_load_assigned AFTER INSERT ON lead_events
-    FOR EACH ROW WHEN (NEW.owner IS NOT NULL AND NEW.kind IN {ASSIGNING})
-    EXECUTE FUNCTION lead_load_on_events()""",
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT
+    EXECUTE FUNCTION lead_load_on_new_events()""",
 ]
 
 # SQLite: one writer at a time for the whole database, so the statements need no lock.
@@ -168,7 +189,8 @@ def downgrade() -> None:
         else:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     if op.get_bind().dialect.name == "postgresql":
-        for function in ("lead_load_on_events()", "lead_load_on_leads()",
+        for function in ("lead_load_on_new_events()", "lead_load_on_new_leads()",
+                         "lead_load_on_leads()",
                          "lead_load_open(varchar, integer)"):  # fmt: skip
             op.execute(f"DROP FUNCTION IF EXISTS {function}")
     op.drop_table("lead_load")
