@@ -48,7 +48,7 @@ from leads.jobs import LEAD_ALERT
 from leads.lifecycle import OPEN_STATES
 from storage.database import SessionFactory, upgrade_schema_blocking
 from storage.lead_models import Lead, LeadEvent
-from storage.models import OutboxJob, Profile
+from storage.models import InboundEvent, OutboxJob, Profile
 
 SCRATCH = f"bench_lead_wave_{os.getpid()}"
 TEAM = 20
@@ -250,6 +250,112 @@ async def one_size(
     return Figures(name, open_leads, made, alerts, drain_s, clock.seconds, scans)
 
 
+# A text no rule gives points for (the fallback answers): an ordinary event, no lead.
+ORDINARY = ("在吗",)
+TICK_S = 0.05
+
+
+@dataclass(frozen=True)
+class Lag:
+    wave: int
+    rate: int
+    ordinary: int
+    seconds: list[float]
+    wave_seconds: list[float]
+
+
+async def _paced(
+    client: TestClient,  # type: ignore[type-arg]
+    streams: list[tuple[list[Callback], int]],
+) -> None:
+    """Post each stream at its rate (events/s), all at once, as followers would."""
+    started = time.perf_counter()
+    sent = [0] * len(streams)
+    tasks: list[asyncio.Task[None]] = []
+    while any(sent[i] < len(stream) for i, (stream, _) in enumerate(streams)):
+        elapsed = time.perf_counter() - started
+        for i, (stream, rate) in enumerate(streams):
+            due = min(len(stream), int(rate * elapsed) + 1)
+            tasks += [asyncio.create_task(_post_all(client, stream[sent[i] : due]))]
+            sent[i] = due
+        await asyncio.sleep(TICK_S)
+    await asyncio.gather(*tasks)
+
+
+async def wave_lag(
+    database_url: str, redis_url: str, open_leads: int, *, wave: int, rate: int, ordinary_rate: int
+) -> Lag:
+    """A steady stream of ordinary events with a wave of qualifying ones at `rate` inside.
+
+    The effects consumer runs in the serving process, as `wxbot serve` runs it.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        config = servers.write_bot_config(Path(folder), 0, database_url, redis_url)
+        config.write_text(config.read_text(encoding="utf-8") + LEADS_TOML, encoding="utf-8")
+        settings = load_settings(config, os.environ)
+        await asyncio.to_thread(upgrade_schema_blocking, settings.storage.database_url)
+        app = create_app(settings, background=Background(outbox=False, sweepers=False))
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        try:
+            sessions = client.app[SESSIONS]
+            await seed_book(sessions, open_leads)
+            duration_s = wave / rate
+            # Ordinary events before, during and after the wave (a third of its length each).
+            ordinary = list(
+                Workload(users=10**6, messages=ORDINARY, prefix="o_plain_").callbacks(
+                    int(ordinary_rate * duration_s * 3)
+                )
+            )
+            qualifying = list(Workload(users=wave).callbacks(wave))
+            third = len(ordinary) // 3
+            await _paced(client, [(ordinary[:third], ordinary_rate)])
+            await _paced(client, [(ordinary[third:-third], ordinary_rate), (qualifying, rate)])
+            await _paced(client, [(ordinary[-third:], ordinary_rate)])
+            while await _count(
+                sessions,
+                select(func.count()).where(InboundEvent.effects_state == "pending"),
+            ):
+                await asyncio.sleep(0.2)
+            async with sessions() as session:
+                rows = (
+                    await session.execute(
+                        select(
+                            InboundEvent.content, InboundEvent.received_at, InboundEvent.applied_at
+                        )
+                    )
+                ).all()
+        finally:
+            await client.close()
+    lags = [
+        (content, (applied - received).total_seconds())
+        for content, received, applied in rows
+        if applied is not None  # a failed event (none expected): no lag to show
+    ]
+    return Lag(
+        wave,
+        rate,
+        ordinary_rate,
+        sorted(lag for content, lag in lags if content in ORDINARY),
+        sorted(lag for content, lag in lags if content not in ORDINARY),
+    )
+
+
+def _quantile(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def report_lag(lag: Lag, database: str, open_leads: int) -> None:
+    ordinary, wave = lag.seconds, lag.wave_seconds
+    print(
+        f"{database:10s} open leads {open_leads:7,d}: wave of {lag.wave:,} leads at "
+        f"{lag.rate}/s with {lag.ordinary} ordinary events/s | ordinary events applied "
+        f"after p50 {_quantile(ordinary, 0.5):.2f} s, p99 {_quantile(ordinary, 0.99):.2f} s, "
+        f"max {max(ordinary, default=float('nan')):.2f} s | the wave's events p99 "
+        f"{_quantile(wave, 0.99):.2f} s, max {max(wave, default=float('nan')):.2f} s"
+    )
+
+
 def report(figures: Figures) -> None:
     per_lead_ms = 1000 * figures.step_s / max(figures.leads, 1)
     print(
@@ -275,6 +381,9 @@ async def on_scratch_postgres(
 
 async def run(args: argparse.Namespace) -> None:
     sizes = [int(size) for size in args.open.split(",")]
+    if args.wave_lag:
+        await run_wave_lag(args, sizes)
+        return
     if args.database_url:
         for size in sizes:
             if args.redis_url:
@@ -291,6 +400,35 @@ async def run(args: argparse.Namespace) -> None:
                 report(await one_size(url, "", size, args.leads, args.statements))
 
 
+async def run_wave_lag(args: argparse.Namespace, sizes: list[int]) -> None:
+    for size in sizes:
+
+        async def measure(url: str, size: int = size) -> Lag:
+            return await wave_lag(
+                url,
+                args.redis_url,
+                size,
+                wave=args.wave,
+                rate=args.rate,
+                ordinary_rate=args.ordinary,
+            )
+
+        if args.database_url:
+            if args.redis_url:
+                await servers.clean_redis(args.redis_url)
+            await servers.drop_scratch_database(args.database_url, SCRATCH)
+            await servers.create_scratch_database(args.database_url, SCRATCH)
+            try:
+                lag = await measure(servers.with_database(args.database_url, SCRATCH))
+            finally:
+                await servers.drop_scratch_database(args.database_url, SCRATCH)
+            report_lag(lag, "postgresql", size)
+        if args.sqlite:
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+                report_lag(await measure(url), "sqlite", size)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--database-url", default="", help="a PostgreSQL server (scratch DB)")
@@ -299,6 +437,12 @@ def main() -> None:
     parser.add_argument("--open", default="0,1000,100000", help="open leads already there")
     parser.add_argument("--sqlite", action="store_true", help="also measure SQLite (no target)")
     parser.add_argument("--statements", action="store_true", help="print the costliest SQL")
+    parser.add_argument(
+        "--wave-lag", action="store_true", help="measure ordinary events' lag during a wave"
+    )
+    parser.add_argument("--wave", type=int, default=5000, help="qualifying events in the wave")
+    parser.add_argument("--rate", type=int, default=400, help="the wave's events per second")
+    parser.add_argument("--ordinary", type=int, default=50, help="ordinary events per second")
     args = parser.parse_args()
     asyncio.run(run(args))
 
