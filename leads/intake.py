@@ -166,12 +166,8 @@ class LeadIntake:
         plan = plan_wave(self.policy, candidates, tags, load)
         made = await waves.insert_leads(session, plan.leads, now)
         entries = [entry for entry in plan.entries if entry.profile_id in made]
-        entry_ids = await waves.insert_entries(session, entries, made, now)
-        sequences = {
-            entry.profile_id: entry_id
-            for entry, entry_id in zip(entries, entry_ids, strict=True)
-            if entry.kind == "assigned"
-        }
+        # The "assigned" entry's id is the alert's sequence (its dedup key), as one by one.
+        sequences = await waves.insert_entries(session, entries, made, now, kind="assigned")
         for lead in plan.leads:
             if lead.profile_id not in made:
                 continue  # another worker made it a lead a moment ago

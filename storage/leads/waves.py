@@ -7,14 +7,15 @@ each lead and each assignment as the rows land, in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.channels.tallies import Tally
+from storage.id_filter import among
 from storage.lead_models import Lead, LeadEvent
 from storage.models import OutboxJob
 from storage.outbox import job_rows
@@ -82,9 +83,20 @@ async def insert_leads(
 
 
 async def insert_entries(
-    session: AsyncSession, entries: Sequence[NewEntry], lead_ids: dict[int, int], now: datetime
-) -> list[int]:
-    """The entries' ids, in the order given (ids grow in that order: round robin reads them)."""
+    session: AsyncSession,
+    entries: Sequence[NewEntry],
+    lead_ids: Mapping[int, int],
+    now: datetime,
+    *,
+    kind: str,
+) -> dict[int, int]:
+    """Write the entries in the order given; profile id → the id of its entry of `kind`.
+
+    No RETURNING: SQLite can return ids in parameter order only row by row (3 000
+    statements for a wave of 1 000). The ids of one kind are read back in one query.
+    """
+    if not entries:
+        return {}
     rows = [
         {
             "lead_id": lead_ids[entry.profile_id],
@@ -98,11 +110,15 @@ async def insert_entries(
         }
         for entry in entries
     ]
-    if not rows:
-        return []
     connection = await session.connection()
-    statement = insert(LeadEvent).returning(LeadEvent.id, sort_by_parameter_order=True)
-    return [int(event_id) for (event_id,) in await connection.execute(statement, rows)]
+    await connection.execute(insert(LeadEvent), rows)
+    profiles = {lead_id: profile_id for profile_id, lead_id in lead_ids.items()}
+    found = await connection.execute(
+        select(LeadEvent.lead_id, LeadEvent.id).where(
+            among(session, sorted(profiles))(LeadEvent.lead_id), LeadEvent.kind == kind
+        )
+    )
+    return {profiles[int(lead_id)]: int(entry_id) for lead_id, entry_id in found}
 
 
 async def insert_jobs(session: AsyncSession, jobs: Sequence[JobRequest], now: datetime) -> None:
