@@ -397,20 +397,30 @@ async def run(args: argparse.Namespace) -> None:
     if args.wave_lag:
         await run_wave_lag(args, sizes)
         return
-    if args.database_url:
+    found: dict[tuple[str, int], list[Figures]] = {}
+    # Rounds alternate the sizes, so the machine's drift falls on each alike.
+    for _ in range(args.rounds):
         for size in sizes:
-            if args.redis_url:
-                await servers.clean_redis(args.redis_url)
+            if args.database_url:
+                if args.redis_url:
+                    await servers.clean_redis(args.redis_url)
 
-            async def measure(url: str, size: int = size) -> Figures:
-                return await one_size(url, args.redis_url, size, args.leads, args.statements)
+                async def measure(url: str, size: int = size) -> Figures:
+                    return await one_size(url, args.redis_url, size, args.leads, args.statements)
 
-            report(await on_scratch_postgres(args.database_url, measure))
-    if args.sqlite:
-        for size in sizes:
-            with tempfile.TemporaryDirectory() as folder:
-                url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-                report(await one_size(url, "", size, args.leads, args.statements))
+                figures = await on_scratch_postgres(args.database_url, measure)
+                report(figures)
+                found.setdefault((figures.database, size), []).append(figures)
+            if args.sqlite:
+                with tempfile.TemporaryDirectory() as folder:
+                    url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+                    figures = await one_size(url, "", size, args.leads, args.statements)
+                report(figures)
+                found.setdefault((figures.database, size), []).append(figures)
+    if args.rounds > 1:
+        print(f"medians of {args.rounds} rounds:")
+        for runs in found.values():
+            report(sorted(runs, key=lambda figures: figures.step_s)[len(runs) // 2])
 
 
 async def run_wave_lag(args: argparse.Namespace, sizes: list[int]) -> None:
@@ -450,6 +460,7 @@ def main() -> None:
     parser.add_argument("--open", default="0,1000,100000", help="open leads already there")
     parser.add_argument("--sqlite", action="store_true", help="also measure SQLite (no target)")
     parser.add_argument("--statements", action="store_true", help="print the costliest SQL")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat; print medians too")
     parser.add_argument(
         "--wave-lag", action="store_true", help="measure ordinary events' lag during a wave"
     )
