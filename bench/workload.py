@@ -36,9 +36,13 @@ MESSAGES = ("请问价格多少", "这款车价格怎么样", "落地多少钱",
 class Workload:
     """Distinct callbacks: a fresh MsgId each, from `USERS` followers in turn."""
 
-    def __init__(self, users: int = USERS) -> None:
+    def __init__(
+        self, users: int = USERS, messages: tuple[str, ...] = MESSAGES, prefix: str = "o_bench_"
+    ) -> None:
         self._key = base64.b64decode(AES_KEY + "=")
         self._users = users
+        self._messages = messages
+        self._prefix = prefix
         self._msg_ids = itertools.count(secrets.randbelow(2**60))  # distinct across runs
         self._app_id = APP_ID.encode()
 
@@ -46,12 +50,12 @@ class Workload:
         now = int(time.time())
         for n in range(count):
             msg_id = next(self._msg_ids)
-            openid = f"o_bench_{msg_id % self._users:05d}"
+            openid = f"{self._prefix}{msg_id % self._users:05d}"
             xml = (
                 f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName>"
                 f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
                 f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-                f"<Content><![CDATA[{MESSAGES[n % len(MESSAGES)]}]]></Content>"
+                f"<Content><![CDATA[{self._messages[n % len(self._messages)]}]]></Content>"
                 f"<MsgId>{msg_id}</MsgId></xml>"
             ).encode()
             encrypted = self._encrypt(xml)

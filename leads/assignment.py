@@ -10,7 +10,7 @@ from leads.policy import LeadPolicy, SalesRep
 
 @dataclass(frozen=True)
 class TeamLoad:
-    """The team's state as assignment sees it, derived from the leads tables."""
+    """The team's state as assignment sees it (`storage.leads.load`: maintained counts)."""
 
     # Open leads per salesperson.
     open_counts: Mapping[str, int]
@@ -41,4 +41,18 @@ def pick_owner(
     return min(
         candidates,
         key=lambda rep: (load.last_assigned.get(rep.userid, 0), order[rep.userid]),
+    )
+
+
+def after_assignment(load: TeamLoad, userid: str) -> TeamLoad:
+    """The load once `userid` got one more lead: what the next pick of a wave must see.
+
+    The new position is past every stored one, as the timeline entry written for it
+    will be, so round robin advances in memory across a batch exactly as it would
+    have, lead by lead, through the database.
+    """
+    position = max(load.last_assigned.values(), default=0) + 1
+    return TeamLoad(
+        {**load.open_counts, userid: load.open_counts.get(userid, 0) + 1},
+        {**load.last_assigned, userid: position},
     )

@@ -22,10 +22,14 @@ from leads.grades import Grade, Urgency, grade_of, is_upgrade, max_window_days
 from leads.lifecycle import OPEN_STATES, LeadState
 from leads.limits import CARD_MESSAGES
 from leads.policy import LeadPolicy, SalesRep
+from leads.waves import Candidate, WavePlan, needs_assignment, plan_wave
 from storage import leads_repo as repo
 from storage.channels.directory import channel_label
 from storage.event_batch import EventBatch
 from storage.lead_models import Lead
+from storage.leads import waves
+from storage.leads.cards import card_facts, tags_of
+from storage.leads.load import read_load
 from storage.models import PointEntry, Profile
 from storage.outbox import add_jobs
 from storage.profile_facts import load_facts
@@ -75,9 +79,9 @@ class LeadIntake:
     async def apply(self, session: AsyncSession, batch: EventBatch) -> None:
         """The effects step: phones left, then each profile of the batch once.
 
-        Set-based for the common case (one query for the profiles, one for
-        their leads); only a person who becomes a lead, or a dormant lead
-        that wakes up, costs more.
+        Set-based: one query for the profiles, one for their leads, and the
+        batch's new leads made together as one wave (`make_wave`); only a
+        dormant lead that wakes up or an upgrade costs round trips of its own.
         """
         now = self._clock()
         for event in batch.events:
@@ -101,6 +105,7 @@ class LeadIntake:
         }
         leads = await repo.leads_of_profiles(session, profile_ids)
         grades = await self.grades_now(session, profile_ids, now)
+        wave: list[Candidate] = []
         for profile_id in profile_ids:
             profile = facts.get(profile_id)
             if profile is None:
@@ -116,7 +121,9 @@ class LeadIntake:
             elif qualified:
                 # The account is not a channel: a profile without one shows "未知", not "main".
                 channel = profile.last_channel or profile.first_channel
-                await self._create(session, profile_id, profile.score, channel, now, grade=grade)
+                wave.append(Candidate(profile_id, profile.score, channel, grade))
+        # After the touches: a lead they reassigned is in the load the wave reads.
+        await self.make_wave(session, wave, now)
 
     async def _touch(
         self,
@@ -138,29 +145,81 @@ class LeadIntake:
         elif self.policy.grades:
             await self._regrade(session, lead, grade, now, alert=True)
 
-    async def _create(
+    async def make_wave(
+        self, session: AsyncSession, candidates: Sequence[Candidate], now: datetime
+    ) -> None:
+        """Create, grade, assign and alert the batch's new leads together.
+
+        One assignment lock, one read of the tags and of the team's load, then
+        `leads.waves.plan_wave` decides every lead in memory, and the leads, their
+        timeline and the alert jobs are written in one statement each.
+        """
+        if not candidates:
+            return
+        pushed = [c.profile_id for c in candidates if needs_assignment(c)]
+        tags: dict[int, list[str]] = {}
+        load = TeamLoad({}, {})
+        if pushed:
+            await repo.lock_assignments(session)  # before reading the load it changes
+            tags = await tags_of(session, pushed)
+            load = await team_load(session)
+        plan = plan_wave(self.policy, candidates, tags, load)
+        made = await waves.insert_leads(session, plan.leads, now)
+        entries = [entry for entry in plan.entries if entry.profile_id in made]
+        # The "assigned" entry's id is the alert's sequence (its dedup key), as one by one.
+        sequences = await waves.insert_entries(session, entries, made, now, kind="assigned")
+        for lead in plan.leads:
+            if lead.profile_id not in made:
+                continue  # another worker made it a lead a moment ago
+            log.info(
+                "lead #%d created for profile %d (grade %s): %s",
+                made[lead.profile_id], lead.profile_id, lead.grade or "-",
+                lead.owner or ("pool" if lead.assigned else "nurtured, sales not alerted"),
+            )  # fmt: skip
+            if self.observer is not None:
+                grade = self.policy.grade(lead.grade)
+                if grade is not None:
+                    await self.observer.on_grade_reached(
+                        session, lead.profile_id, grade.name, grade.journey
+                    )
+                await self.observer.on_lead_state(session, lead.profile_id, LeadState.NEW)
+        await self._alert_wave(session, plan, made, sequences)
+
+    async def _alert_wave(
         self,
         session: AsyncSession,
-        profile_id: int,
-        score: int,
-        channel: str | None,
-        now: datetime,
-        *,
-        grade: Grade | None,
+        plan: WavePlan,
+        made: dict[int, int],
+        sequences: dict[int, int],
     ) -> None:
-        lead = await repo.create_lead(session, profile_id, LeadState.NEW, now, channel)
-        if lead is None:
-            return  # another worker made it a lead a moment ago
-        await repo.add_event(session, lead, "created", repo.SYSTEM, now, detail=f"score={score}")
-        log.info("lead #%d created for profile %d (score %d)", lead.id, profile_id, score)
-        await self._regrade(session, lead, grade, now, alert=False)
-        if self.observer is not None:
-            await self.observer.on_lead_state(session, profile_id, LeadState.NEW)
-        if grade is not None and not grade.push:
-            log.info("lead #%d graded %s: nurtured, sales not alerted", lead.id, grade.name)
-            return
-        reason = "新线索" if grade is None else f"新线索 · {grade.name} 级"
-        await self.assign(session, lead, reason=reason)
+        """One alert per lead given to someone, the cards' facts read for all at once."""
+        alerted = [lead for lead in plan.leads if lead.profile_id in sequences and lead.owner]
+        facts = await card_facts(session, [lead.profile_id for lead in alerted], CARD_MESSAGES)
+        jobs = []
+        for lead in alerted:
+            found = facts.get(lead.profile_id)
+            if found is None or lead.owner is None:
+                continue  # the profile was merged away inside the batch: no card to show
+            summary = LeadSummary(
+                lead_id=made[lead.profile_id],
+                openid=found.openid or "",
+                phone=found.phone,
+                channel=found.channel,
+                tags=found.tags,
+                points=found.points,
+                messages=found.messages,
+                grade=lead.grade,
+                # The lead was graded once, in this batch, from no grade.
+                grade_history=(f"-→{lead.grade}",) if lead.grade else (),
+            )
+            grade = self.policy.grade(lead.grade)
+            urgent = grade is not None and grade.urgency == Urgency.URGENT
+            reason = plan.alerts[lead.profile_id]
+            sequence = sequences[lead.profile_id]
+            jobs.append(
+                alert_job(self.policy.wecom, lead.owner, summary, reason, sequence, urgent=urgent)
+            )
+        await waves.insert_jobs(session, jobs, self._clock())
 
     async def grade_now(
         self, session: AsyncSession, profile_id: int, now: datetime
@@ -296,10 +355,7 @@ class LeadIntake:
     ) -> SalesRep | None:
         await repo.lock_assignments(session)  # before reading the load it changes
         tags = await repo.profile_tags(session, lead.profile_id)
-        load = TeamLoad(
-            await repo.open_counts(session, OPEN_STATES),
-            await repo.last_assignments(session, ASSIGNING),
-        )
+        load = await team_load(session)
         # The lead itself must not count against whoever holds it now.
         return pick_owner(self.policy, tags, load, exclude={*exclude, *filter(None, [lead.owner])})
 
@@ -315,6 +371,16 @@ class LeadIntake:
         urgent = grade is not None and grade.urgency == Urgency.URGENT
         job = alert_job(self.policy.wecom, recipient, summary, reason, sequence, urgent=urgent)
         add_jobs(session, [job], self._clock())
+
+
+async def team_load(session: AsyncSession) -> TeamLoad:
+    """The team's load from the maintained counts: one small table, however many leads.
+
+    Hold the assignment lock first (`storage.leads_repo.lock_assignments`) when the
+    load decides an assignment: changes to the counts wait for it.
+    """
+    rows = await read_load(session)
+    return TeamLoad(rows.open_leads, rows.last_assigned)
 
 
 async def summarize(session: AsyncSession, lead: Lead) -> LeadSummary:

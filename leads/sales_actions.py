@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leads.alerts import text_job
-from leads.assignment import TeamLoad, has_room
-from leads.intake import LeadIntake, summarize
+from leads.assignment import has_room
+from leads.intake import LeadIntake, summarize, team_load
 from leads.lifecycle import OPEN_STATES, LeadState
 from leads.limits import TIMELINE_ENTRIES
 from leads.views import lead_card_text, lead_line, owner_name, start_of_day
@@ -100,8 +100,9 @@ class SalesActions:
         self, session: AsyncSession, userid: str, now: datetime
     ) -> Answer | None:
         rep = self.policy.rep(userid)
-        load = TeamLoad(await repo.open_counts(session, OPEN_STATES), {})
-        if rep is not None and not has_room(rep, load):
+        # The lock first: a wave being assigned cannot fill the room this claim sees.
+        await repo.lock_assignments(session)
+        if rep is not None and not has_room(rep, await team_load(session)):
             return _no("at_capacity", max=rep.max_open)
         claimed = await repo.count_events(session, ["claimed"], start_of_day(now), actor=userid)
         if claimed >= self.policy.daily_claim_cap:
@@ -165,7 +166,8 @@ class SalesActions:
             return _no("not_sales", target=target, names=names)
         if target == lead.owner:
             return _no("already_theirs", id=lead_id, owner=owner_name(self.policy, target))
-        if not has_room(rep, TeamLoad(await repo.open_counts(session, OPEN_STATES), {})):
+        await repo.lock_assignments(session)
+        if not has_room(rep, await team_load(session)):
             return _no("their_capacity", owner=owner_name(self.policy, target), max=rep.max_open)
         now = self._clock()
         lead.owner = target

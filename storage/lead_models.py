@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The team's maintained load is one of the leads' tables: registered with them.
+import storage.leads.models  # noqa: F401
 from storage.models import AppliedLater, Base
 from storage.records import DEDUP_KEY_MAX
 from storage.types import utc_now

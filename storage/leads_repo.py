@@ -39,27 +39,6 @@ async def leads_of_profiles(session: AsyncSession, profile_ids: Collection[int])
     return {lead.profile_id: lead for lead in rows}
 
 
-async def create_lead(
-    session: AsyncSession, profile_id: int, state: str, now: datetime, channel: str | None
-) -> Lead | None:
-    """A new lead for the profile; None when it already has one (a lead is made once)."""
-    lead_id = await insert_unless_exists(
-        session,
-        Lead,
-        {
-            "profile_id": profile_id,
-            "state": state,
-            "escalation": 0,
-            "active_at": now,
-            "channel": channel,
-            "locked": False,
-            "created_at": now,
-        },
-        ("profile_id",),
-    )
-    return None if lead_id is None else await session.get(Lead, lead_id)
-
-
 async def add_event(
     session: AsyncSession,
     lead: Lead,
@@ -97,22 +76,15 @@ async def lock_assignments(session: AsyncSession) -> None:
     Assignment reads each salesperson's open leads and then adds one; two effects
     consumers doing so at once would both see room left and overshoot `max_open`.
     On PostgreSQL a transaction-scoped advisory lock serialises them (released at
-    commit or rollback). SQLite serves one process, whose effects stage applies one
-    batch at a time; a manager's reassignment at the same instant could still
-    overshoot by one there.
+    commit or rollback); the `lead_load` triggers (migration 0016) take the same lock
+    before any change to the counts, so a claim or a closing elsewhere waits for the
+    holder too, and the load the holder read stays the load until it commits. SQLite
+    serves one process, whose effects stage applies one batch at a time, and takes
+    one writer at a time for the whole database.
     """
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         await session.execute(select(func.pg_advisory_xact_lock(_ASSIGNMENT_LOCK)))
-
-
-async def open_counts(session: AsyncSession, states: Sequence[str]) -> dict[str, int]:
-    rows = await session.execute(
-        select(Lead.owner, func.count())
-        .where(Lead.owner.is_not(None), Lead.state.in_(states))
-        .group_by(Lead.owner)
-    )
-    return {str(owner): int(count) for owner, count in rows}
 
 
 async def counts_by_state_and_grade(session: AsyncSession) -> dict[tuple[str, str], int]:
@@ -121,15 +93,6 @@ async def counts_by_state_and_grade(session: AsyncSession) -> dict[tuple[str, st
         select(Lead.state, Lead.grade, func.count()).group_by(Lead.state, Lead.grade)
     )
     return {(state, grade or ""): int(count) for state, grade, count in rows}
-
-
-async def last_assignments(session: AsyncSession, kinds: Sequence[str]) -> dict[str, int]:
-    rows = await session.execute(
-        select(LeadEvent.owner, func.max(LeadEvent.id))
-        .where(LeadEvent.kind.in_(kinds), LeadEvent.owner.is_not(None))
-        .group_by(LeadEvent.owner)
-    )
-    return {str(owner): int(last) for owner, last in rows}
 
 
 async def count_events(
