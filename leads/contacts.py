@@ -102,6 +102,7 @@ class ContactLinker:
     async def _note_on_lead(
         self, session: AsyncSession, profile_id: int, userid: str, external: str, state: str
     ) -> None:
+        await repo.lock_assignments(session)  # before the lead's row: see `LeadTimers.sweep`
         lead = await repo.lead_of_profile(session, profile_id)
         if lead is None:
             return

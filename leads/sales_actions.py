@@ -62,6 +62,10 @@ class SalesActions:
         return lead.owner == userid or (owner is not None and owner.manager == userid)
 
     async def _lead(self, session: AsyncSession, lead_id: int) -> Lead | Answer:
+        # The assignment lock before the lead's row, in the order a wave takes them (see
+        # `LeadTimers.sweep`): an action may change the owner or the state, whose
+        # `lead_load` triggers take the lock.
+        await repo.lock_assignments(session)
         lead = await repo.lead_by_id(session, lead_id)
         return lead if lead is not None else _no("no_lead", id=lead_id)
 

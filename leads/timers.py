@@ -45,6 +45,10 @@ class LeadTimers:
         self._clock = clock
 
     async def sweep(self, session: AsyncSession) -> SweepCounts:
+        # The assignment lock before any lead row (as every writer of owners and states
+        # takes them): the `lead_load` triggers take it after the row, and a wave holding
+        # it could be waiting for one of our rows.
+        await repo.lock_assignments(session)
         now = self._clock()
         return SweepCounts(
             reassigned=await self._expire_claims(session, now),

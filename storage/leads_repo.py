@@ -78,7 +78,11 @@ async def lock_assignments(session: AsyncSession) -> None:
     On PostgreSQL a transaction-scoped advisory lock serialises them (released at
     commit or rollback); the `lead_load` triggers (migration 0016) take the same lock
     before any change to the counts, so a claim or a closing elsewhere waits for the
-    holder too, and the load the holder read stays the load until it commits. SQLite
+    holder too, and the load the holder read stays the load until it commits. The
+    order is the lock, then lead rows, in every writer of a lead's owner or state (an
+    effects batch, the timers, staff actions, WeCom contacts): a trigger takes the lock
+    after the row it changes, so a writer that locked rows first could deadlock with a
+    wave that holds the lock and waits for one of them. SQLite
     serves one process, whose effects stage applies one batch at a time, and takes
     one writer at a time for the whole database.
     """

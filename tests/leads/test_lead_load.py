@@ -251,3 +251,40 @@ async def test_a_claim_waits_for_a_wave_and_then_sees_its_load(database_url: str
     finally:
         await first.dispose()
         await second.dispose()
+
+
+@pytest.mark.shared_services
+async def test_a_staff_action_on_a_lead_a_wave_is_updating_waits_and_does_not_deadlock(
+    database_url: str,
+) -> None:
+    """The lock, then lead rows, in every writer: a staff action that locked the lead's
+    row first would wait for the lock held by a wave waiting for that row."""
+    first, second = create_engine(database_url), create_engine(database_url)
+    try:
+        one, other = create_session_factory(first), create_session_factory(second)
+        clock = Clock()
+        intake = LeadIntake(CAPPED, clock)
+        people = await _profiles(one, 1, clock())
+        async with one.begin() as session:
+            await intake.make_wave(session, [Candidate(people[0], 120, None, None)], clock())
+            lead = await session.scalar(select(Lead))
+        assert lead is not None and lead.owner is not None
+
+        async def set_state() -> bool:
+            async with other.begin() as session:
+                answer = await SalesActions(intake, clock).set_state(
+                    session, lead.owner or "", lead.id, sorted(STAFF_STATES)[0]
+                )
+                return answer.ok
+
+        async with one.begin() as session:
+            await repo.lock_assignments(session)  # a wave's batch, holding the lock...
+            acting = asyncio.create_task(set_state())
+            await asyncio.sleep(0.5)
+            # ...then updating the lead (an upgrade): it must not find the row taken.
+            await session.execute(select(Lead).where(Lead.id == lead.id).with_for_update())
+        assert await acting is True
+        await assert_load_is_true(one)
+    finally:
+        await first.dispose()
+        await second.dispose()
