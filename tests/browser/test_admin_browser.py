@@ -8,14 +8,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.admin.keys import SITE
 from bot.admin.passwords import hash_password
@@ -28,7 +28,7 @@ from storage import journey_repo
 from storage.identities import resolve_profile
 from storage.types import utc_now
 from tests.bot.admin.site_helpers import PASSWORD, site_settings
-from tests.browser.chromium import CHROMIUM, SCREENSHOTS
+from tests.browser.chromium import save_screenshot
 from tests.conftest import ConfigWriter
 from tests.leads.conftest import AGENT_ID, CORP_ID, CORP_SECRET, LEADS_TOML, STAFF
 
@@ -58,20 +58,8 @@ def settings(write_config: ConfigWriter, tmp_path: Path) -> Settings:
     return site_settings(write_config, extra=LEADS_TOML + '\n[journeys]\nfile = "journeys.toml"\n')
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
 async def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    await save_screenshot(page, name)
 
 
 async def _simulate(

@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import io
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ import segno
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from PIL import Image, ImageChops
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 
 from bot.admin.keys import SITE
@@ -31,7 +31,7 @@ from storage.channels.models import ChannelRow
 from storage.lead_models import Lead
 from storage.types import utc_now
 from tests.bot.admin.site_helpers import PASSWORD
-from tests.browser.chromium import CHROMIUM, SCREENSHOTS
+from tests.browser.chromium import SCREENSHOTS, save_screenshot
 from tests.browser.story import prepare_fake, story_settings
 from tests.conftest import APP_ID, ConfigWriter
 
@@ -57,20 +57,8 @@ def settings(write_config: ConfigWriter, tmp_path: Path) -> Settings:
     return story_settings(write_config, tmp_path)
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
 async def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    await save_screenshot(page, name, SHOTS)
 
 
 async def _follower(settings: Settings, base: str, capsys: pytest.CaptureFixture[str],

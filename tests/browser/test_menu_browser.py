@@ -6,13 +6,13 @@ a screenshot."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.admin.keys import SITE
 from bot.admin.passwords import hash_password
@@ -27,7 +27,7 @@ from menus.menu_file import parse_menu_text
 from storage.types import utc_now
 from tests.bot.admin.site_helpers import PASSWORD, site_settings
 from tests.bot.effects.tag_sync_helpers import tagging_config
-from tests.browser.chromium import CHROMIUM, SCREENSHOTS
+from tests.browser.chromium import save_screenshot
 from tests.conftest import APP_ID, ConfigWriter
 from tests.menus_ops.conftest import KEYWORDS
 from tests.menus_ops.menus import V1
@@ -42,20 +42,8 @@ def settings(write_config: ConfigWriter, tmp_path: Path) -> Settings:
     return site_settings(write_config, extra=tagging_config(tmp_path), keywords=KEYWORDS)
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
 async def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    await save_screenshot(page, name)
 
 
 async def _simulated_menu(settings: Settings, base: str, capsys: pytest.CaptureFixture[str]) -> str:

@@ -12,14 +12,14 @@ All findings are reported together, so one run lists everything that reads wrong
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from bot.app import create_app
@@ -28,7 +28,7 @@ from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.state import FakeWeChat
 from keywords.table_csv import load_table
 from tests.bot.admin.site_helpers import PASSWORD, BotClient
-from tests.browser.chromium import CHROMIUM, SCREENSHOTS
+from tests.browser.chromium import SCREENSHOTS, save_screenshot
 from tests.browser.reading import BrowserLog, read_page
 from tests.browser.story import (
     CLI_PUBLISHER,
@@ -139,17 +139,6 @@ def settings(write_config: ConfigWriter, tmp_path: Path) -> Settings:
     return story_settings(write_config, tmp_path)
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        # --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
 async def _sign_in(page: Page, base: str, name: str, lang: str) -> list[str]:
     """Sign in, switching language on the sign-in page first for English."""
     findings = []
@@ -172,9 +161,8 @@ async def _sign_in(page: Page, base: str, name: str, lang: str) -> list[str]:
 async def _read(page: Page, log: BrowserLog, lang: str, shot: str) -> list[str]:
     await page.wait_for_load_state("networkidle")
     found = await read_page(page, lang) + log.take()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     await page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays on top
-    await page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+    await save_screenshot(page, shot, SHOTS)
     return found
 
 
