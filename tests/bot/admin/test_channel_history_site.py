@@ -126,8 +126,9 @@ async def test_ops_roll_back_and_every_process_serves_the_old_table(bot: BotClie
     assert "已发布为第 3 版" in _text(page)
     assert "回滚到版本 1" in _text(_row(page, 3))
     assert 'action="/admin/channels/+rollback/2"' in page  # 2 is an older version now
-    audit = _text(await (await bot.get("/admin/audit")).text())
-    assert "版本 3" in audit and "feed_ads" in audit, audit
+    audit = await (await bot.get("/admin/audit")).text()
+    assert "版本 3（即版本 1 的表格）" in _text(audit) and "feed_ads" in _text(audit)
+    assert f'<a href="{HISTORY}">渠道表</a>' in audit  # the target leads to this page
 
 
 async def test_a_viewer_sees_no_button_and_cannot_roll_back(bot: BotClient) -> None:
