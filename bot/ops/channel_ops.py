@@ -1,4 +1,4 @@
-"""What ops do with the channel table, shared by the CLI and (phase 2) the admin site.
+"""What ops do with the channel table, shared by the CLI and the admin site.
 
 The lifecycle is every ops table's: versions in `storage.tables` (audited), the notice
 of `bot.runtime.table_reload`. A publish also brings the directory in line (names and
@@ -16,7 +16,7 @@ from bot.ops.limits import HISTORY_LIMIT
 from bot.runtime.channel_references import configured_references
 from bot.runtime.channels import KIND, SCOPE, LiveTable, channel_context, load_live
 from bot.runtime.table_reload import announce
-from channels.diff import diff_summary
+from channels.diff import diff_tables
 from channels.jobs import CHANNEL_CODES, EnsureCodes
 from channels.model import ChannelTable
 from channels.references import unknown_references
@@ -86,9 +86,10 @@ class ChannelStore:
         return await load_live(self.settings, self.sessions)
 
     async def publish(
-        self, text: str, source: str, by: str, *, note: str = "", action: str = "publish"
+        self, text: str, source: str, by: str, *, note: str = "", from_version: int | None = None
     ) -> Published:
-        """Store `text` as the live table (audited) and make every process switch to it."""
+        """Store `text` as the live table (audited) and make every process switch to it;
+        `from_version`: the version a rollback brings back."""
         parsed = await self.check(text, source)
         if parsed.errors:
             raise ChannelOpsError(f"{source} has errors", parsed.problems, invalid=True)
@@ -96,10 +97,15 @@ class ChannelStore:
             current = (await self.live()).table
         except ChannelsError:  # a broken file runs nothing: publishing is the way out of it
             current = ChannelTable()
+        diff = diff_tables(current, parsed.table)
         version = await publish_version(
             self.sessions,
-            NewVersion(KIND, SCOPE, text, len(parsed.table.channels), by,
-                       diff_summary(current, parsed.table), note or source, action),
+            NewVersion(KIND, SCOPE, text, len(parsed.table.channels), by, diff.summary(),
+                       note or source, "publish" if from_version is None else "rollback",
+                       # The keys for the audit log, as keyword and menu publishes give theirs.
+                       changes={"added": list(diff.added), "removed": list(diff.removed),
+                                "changed": list(diff.changed)},
+                       from_version=from_version),
         )  # fmt: skip
         await self.apply(parsed.table)
         await announce(self.cache, KIND, {"scope": SCOPE, "version": version.number})
@@ -146,7 +152,7 @@ class ChannelStore:
             raise ChannelOpsError(f"there is no channels version {number}", invalid=False)
         note = f"rollback to version {number}"
         return await self.publish(stored.body, f"version {number}", by, note=note,
-                                  action="rollback")  # fmt: skip
+                                  from_version=number)  # fmt: skip
 
     async def history(self) -> list[Version]:
         return await list_versions(self.sessions, KIND, SCOPE, HISTORY_LIMIT)

@@ -212,8 +212,8 @@ async def _eventually(probe: Callable[[], Awaitable[T | None]], timeout_s: float
 
 
 def publish_from_the_cli(config: Path) -> None:
-    """Ops publish twice from the CLI (`--by`) and roll back as whoever is logged in, and
-    publish the demo's menu.
+    """Ops publish keywords and channels twice from the CLI (`--by`) and roll each back as
+    whoever is logged in, and publish the demo's menu.
 
     Done before the bot starts: on SQLite a CLI write while `serve` runs was seen to
     fail now and then with "database is locked" (see the report of issue 19)."""
@@ -229,6 +229,14 @@ def publish_from_the_cli(config: Path) -> None:
     _cli(config, "keywords", "rollback", "1", user="ops_shell")
     menu = str(ROOT / "menus" / "demo.toml")
     _cli(config, "menus", "publish", menu, "--account", "main", "--by", CLI_PUBLISHER)
+    # The channel table: the demo's, then 徐汇门店 worth more points, then rolled back, so
+    # the table served is the demo's and its history has a change and a rollback to read.
+    channels = (ROOT / "channels.toml").read_text(encoding="utf-8")
+    _cli(config, "channels", "publish", str(ROOT / "channels.toml"), "--by", CLI_PUBLISHER)
+    table = config.parent / "channels-v2.toml"
+    table.write_text(channels.replace("points = 10", "points = 15"), encoding="utf-8")
+    _cli(config, "channels", "publish", str(table), "--by", CLI_PUBLISHER)
+    _cli(config, "channels", "rollback", "1", user="ops_shell")
 
 
 def _cli(config: Path, *args: str, user: str | None = None) -> str:

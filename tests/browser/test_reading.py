@@ -72,6 +72,7 @@ def pages(story: Story) -> dict[str, str]:
         "channels": "/admin/channels",
         "channel": "/admin/channels/spring_expo",
         "channel-ads": "/admin/channels/feed_ads",
+        "channel-history": "/admin/channels/+history",
         "users": "/admin/users",
         "audit": "/admin/audit",
         # The account's menu (issue 20): the demo's menu, published from the CLI.
@@ -107,6 +108,14 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("信息流广告", "信息流广告"),
         ("每天", "Every day"),
         ("王女士您好", "Ms. Wang您好"),
+    ],
+    # The story's channel publishes (story.publish_from_the_cli): 徐汇门店 changed, then
+    # version 1 brought back by ops_shell.
+    "channel-history": [
+        (CLI_PUBLISHER, CLI_PUBLISHER),
+        ("修改 1 个渠道", "1 channel changed"),
+        ("徐汇门店", "徐汇门店"),
+        ("回滚到版本 1", "Rolled back to version 1"),
     ],
     "leads": [("张三", "张三"), ("分钟", "min")],
     "leads-by-owner": [("张三", "张三"), ("李四", "李四")],

@@ -22,6 +22,7 @@ from bot.admin.channel_form import (
     with_channel,
     with_enabled,
 )
+from bot.admin.channel_history import history_lines, site_note
 from bot.admin.channel_pages import (
     day_chart,
     figures_of,
@@ -55,8 +56,9 @@ PAGE_SIZE = 50
 PERIODS = (7, 30, 90)
 DEFAULT_DAYS = 30
 SOURCE = "channels.toml"  # the name problems carry: the file the site edits is the table's
-SITE_NOTE = "admin site"
-NEW = "/channels/+new"  # "+" is in no key, so no channel's page is ever shadowed
+# "+" is in no key (`channels.table_file`), so these never shadow a channel's page.
+NEW = "/channels/+new"
+HISTORY = "/channels/+history"
 
 
 def store_of(request: web.Request) -> ChannelStore:
@@ -99,6 +101,7 @@ async def channel_list(request: web.Request) -> web.StreamResponse:
         {
             "items": items, "days": days, "periods": PERIODS, "after": after,
             "next_after": page.next_after, "channel_url": channel_url, "new_url": "/admin" + NEW,
+            "history_url": "/admin" + HISTORY,
             "lead_rate": lead_rate,
         },
     )  # fmt: skip
@@ -120,6 +123,46 @@ async def new_form(request: web.Request) -> web.StreamResponse:
 @require(Permission.EDIT_KEYWORDS)
 async def create(request: web.Request) -> web.StreamResponse:
     return await _save(request, None)
+
+
+@routes.get(HISTORY)
+async def history(request: web.Request) -> web.StreamResponse:
+    """The table's versions, newest first, each with who, when, what and why."""
+    raw = request.query.get("published", "")
+    return await _history_page(request, published=int(raw) if raw.isdigit() else None)
+
+
+async def _history_page(
+    request: web.Request, *, published: int | None = None, refused: int | None = None,
+    problems: tuple[Problem, ...] = (), status: int = 200,
+) -> web.StreamResponse:  # fmt: skip
+    listed = await store_of(request).history()
+    return aiohttp_jinja2.render_template(
+        "channel_history.html",
+        request,
+        {"lines": history_lines(listed), "channel_url": channel_url, "published": published,
+         "refused": refused, "problems": [p for p in problems if p.severity is Severity.ERROR]},
+        status=status,
+    )  # fmt: skip
+
+
+@routes.post("/channels/+rollback/{version:\\d{1,9}}")
+@require(Permission.EDIT_KEYWORDS)
+async def rollback(request: web.Request) -> web.StreamResponse:
+    """Make an older version live again: `wxbot channels rollback N`, audited the same."""
+    number = int(request.match_info["version"])
+    try:
+        done = await store_of(request).rollback(number, viewer(request).name)
+    except ChannelOpsError as error:
+        if not error.invalid:
+            raise web.HTTPNotFound(
+                text=reader(request).gettext(N_("There is no such version"))
+            ) from None
+        # Checked against today's settings: an account, app or salesperson it names may
+        # be gone. The page says which, as the CLI's rollback does.
+        return await _history_page(request, refused=number, problems=error.problems,
+                                   status=422)  # fmt: skip
+    raise web.HTTPSeeOther("/admin" + HISTORY + f"?published={done.version.number}")
 
 
 @routes.get("/channels/{key}")
@@ -196,7 +239,7 @@ async def _save(request: web.Request, key: str | None) -> web.StreamResponse:
     if errors or action != "publish":
         return _form_page(request, form, key, problems=problems, checked=True,
                           status=422 if errors else 200)  # fmt: skip
-    note = f"{SITE_NOTE}: {'edit' if key else 'new'} {form.key}"
+    note = site_note("edit" if key else "new", form.key)
     try:
         done = await store.publish(text, SOURCE, viewer(request).name, note=note)
     except ChannelOpsError as error:  # changed between the check and now
@@ -247,7 +290,7 @@ async def switch(request: web.Request) -> web.StreamResponse:
     if live.table.get(key) is None:
         raise web.HTTPNotFound(text=reader(request).gettext(N_("There is no such channel")))
     text = await asyncio.to_thread(with_enabled, live.text, key, enabled)
-    note = f"{SITE_NOTE}: {'enable' if enabled else 'disable'} {key}"
+    note = site_note("enable" if enabled else "disable", key)
     try:
         done = await store.publish(text, SOURCE, viewer(request).name, note=note)
     except ChannelOpsError as error:

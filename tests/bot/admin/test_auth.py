@@ -22,6 +22,7 @@ PAGES = [
     "/admin/", "/admin/keywords/main", "/admin/try", "/admin/outbox", "/admin/leads",
     "/admin/people", "/admin/users", "/admin/audit", "/admin/keywords/main/history",
     "/admin/keywords/main/export", "/admin/reports", "/admin/leads/1",
+    "/admin/channels/+history",
 ]  # fmt: skip
 
 
