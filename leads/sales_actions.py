@@ -81,7 +81,10 @@ class SalesActions:
             return refusal
         before = lead.state
         if lead.state == LeadState.DORMANT:
+            # Taken up again: its dormancy counts from now, or the next sweep would put
+            # it straight back in the pool (and re-send today's dormant notice).
             lead.state = LeadState.NEW
+            lead.active_at = now
         lead.owner = userid
         lead.claimed_at = lead.followed_up_at = now
         lead.assigned_at = lead.assigned_at or now

@@ -80,6 +80,11 @@ async def test_no_activity_for_dormant_days_makes_the_lead_dormant(
     assert "沉睡" in await leads_bot.staff_says("lisi", f"线索 {lead.id}")
     assert "已认领" in await leads_bot.staff_says("lisi", f"认领 {lead.id}")
     assert (await leads_bot.lead(lead.id)).state == "new"
+    # Taken up again, it stays taken: the next sweep does not find it dormant at once.
+    leads_bot.clock.advance(minutes=1)
+    await leads_bot.sweep()
+    revived = await leads_bot.lead(lead.id)
+    assert (revived.state, revived.owner) == ("new", "lisi")
 
 
 async def test_won_lead_gets_no_more_alerts(leads_bot: LeadsBot, player: WeChatPlayer) -> None:
