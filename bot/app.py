@@ -13,7 +13,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import aiohttp
@@ -32,6 +32,7 @@ from bot.app_keys import (
     LEADS,
     METRICS,
     OUTBOX_WORKER,
+    POLICY,
     SERVING,
     SESSIONS,
     SETTINGS,
@@ -70,6 +71,7 @@ from bot.runtime.keyword_reload import live_keyword_tables
 from bot.runtime.leads import LeadsRuntime, build_leads
 from bot.runtime.metrics_snapshot import refresh_before_scrape
 from bot.runtime.tagging import TagExpirySweeper, load_tagging
+from bot.runtime.team import TeamReturns, live_team
 from channels.attribution import ChannelArrivals
 from channels.contact_step import ChannelContacts
 from channels.tagged import ChannelTagged
@@ -78,6 +80,8 @@ from fakewechat.state import FakeWeChat
 from handlers import fallback, keyword_reply, staff
 from handlers.context import Context, HandlerDeps
 from handlers.router import Router
+from leads.policy import LeadPolicy
+from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.event_batch import EffectStep
 from storage.group_commit import GroupCommitWriter
@@ -234,6 +238,7 @@ class _Lifespan:
         tables = await stack.enter_async_context(live_keyword_tables(settings, sessions, cache))
         channels = await stack.enter_async_context(live_channels(settings, sessions, cache))
         await ChannelStore(settings, sessions, cache).start(channels.table)
+        policy = await self._live_policy(settings, stack, sessions, cache)
         journeys = await load_journeys(settings, clock)
         triggers = None if journeys is None else journeys.triggers
         _warn_about_channel_names(settings, channels, journeys)
@@ -255,14 +260,15 @@ class _Lifespan:
                 journeys=triggers,
                 channels=channels,
                 clock=clock,
+                policy=policy,
             ),
             metrics,
         )
         leads = (
             None
-            if settings.leads is None
+            if policy is None
             else build_leads(
-                settings.leads,
+                policy,
                 clock=clock,
                 sessions=sessions,
                 cache=cache,
@@ -321,8 +327,8 @@ class _Lifespan:
         app[KEYWORD_TABLES], app[TAGGING], app[OUTBOX_WORKER] = tables, tagging, outbox
         app[EFFECTS], app[WECHAT_CALLBACKS], app[WECOM_CALLBACKS] = effects, wechat, wecom
         app[CHANNELS], app[WELCOMES] = channels, welcomes
-        if leads is not None:
-            app[LEADS] = leads
+        if leads is not None and policy is not None:
+            app[LEADS], app[POLICY] = leads, policy
         scheduler = None
         if journeys is not None:
             scheduler = journeys.scheduler_for(sessions, outbox.wake)
@@ -336,6 +342,9 @@ class _Lifespan:
             sessions=sessions,
             tagging=tagging,
             leads=leads,
+            returns=None
+            if policy is None
+            else TeamReturns(sessions, cache, clock=clock, on_queued=outbox.wake),
             effects=effects,
             scheduler=scheduler,
             keeper=keeper,
@@ -344,6 +353,18 @@ class _Lifespan:
         if self.background.outbox:
             # The deadline lane makes API calls, like the outbox.
             self._start_api_work(app, stack, [outbox.start, welcomes.start])
+
+    async def _live_policy(
+        self, settings: Settings, stack: AsyncExitStack, sessions: SessionFactory, cache: Cache
+    ) -> LeadPolicy | None:
+        """The lead rules with the team from its table (seeded by `[[leads.sales]]` once),
+        kept current in this process; None without `[leads]`."""
+        if settings.leads is None:
+            return None
+        team, _ = await stack.enter_async_context(
+            live_team(settings.leads.sales, sessions, cache, self.clock())
+        )
+        return replace(settings.leads, team=team)
 
     def _start_api_work(
         self, app: web.Application, stack: AsyncExitStack, starts: list[Callable[[], None]]
@@ -374,6 +395,7 @@ class _Lifespan:
         sessions: SessionFactory,
         tagging: Tagging,
         leads: LeadsRuntime | None,
+        returns: TeamReturns | None,
         effects: EffectsStage,
         scheduler: JourneyScheduler | None,
         keeper: ChannelCodeKeeper,
@@ -390,6 +412,9 @@ class _Lifespan:
             if leads is not None:
                 leads.sweeper.start()
                 stack.push_async_callback(leads.sweeper.stop)
+            if returns is not None:
+                returns.start()
+                stack.push_async_callback(returns.stop)
             if scheduler is not None:
                 scheduler.start()
                 stack.push_async_callback(scheduler.stop)

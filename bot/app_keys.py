@@ -24,6 +24,7 @@ from bot.runtime.channels import LiveChannels
 from bot.runtime.journeys import JourneysRuntime
 from bot.runtime.keyword_tables import KeywordTables
 from bot.runtime.leads import LeadsRuntime
+from leads.policy import LeadPolicy
 from storage.cache import Cache
 from storage.database import SessionFactory
 from tagging.step import Tagging
@@ -41,6 +42,8 @@ WECHAT_CALLBACKS = web.AppKey("wechat_callbacks", WeChatCallbacks)
 TAGGING = web.AppKey("tagging", Tagging)
 WECOM_CALLBACKS = web.AppKey("wecom_callbacks", WeComCallbacks)
 LEADS = web.AppKey("leads", LeadsRuntime)
+# The lead rules with the live team (`bot.runtime.team`); set with LEADS.
+POLICY = web.AppKey("policy", LeadPolicy)
 JOURNEYS = web.AppKey("journeys", JourneysRuntime)
 CHANNELS = web.AppKey("channels", LiveChannels)
 CHANNEL_KEEPER = web.AppKey("channel_keeper", ChannelCodeKeeper)

@@ -10,16 +10,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from leads.jobs import (
+    HANDOVER_DIGEST,
     LEAD_ALERT,
     LEAD_DIGEST,
     WECOM_CARD_UPDATE,
     WECOM_TEXT,
     CardUpdate,
+    HandoverDigest,
     LeadAlert,
     LeadDigest,
     StaffText,
 )
-from leads.limits import CARD_MESSAGE_CHARS, DUPLICATE_CHECK_S, TEXTCARD_URL
+from leads.limits import CARD_MESSAGE_CHARS, DUPLICATE_CHECK_S, HANDOVER_LINES, TEXTCARD_URL
 from storage.records import JobRequest
 
 CLAIM = "claim"
@@ -109,6 +111,32 @@ def digest_job(app: str, recipient: str, window: int) -> JobRequest:
     return LEAD_DIGEST.request(
         app, LeadDigest(recipient), dedup_key=f"lead-digest:{recipient}:{window}"
     )
+
+
+def handover_digest_job(
+    app: str, recipient: str, handover_id: int, from_name: str, lines: Sequence[str]
+) -> JobRequest:
+    """One card per hand-over and new owner: keyed so, it is queued once, and WeCom's
+    duplicate check drops a resend after a worker died between sending and recording."""
+    digest = HandoverDigest(recipient, handover_id, from_name, list(lines))
+    return HANDOVER_DIGEST.request(app, digest, dedup_key=f"handover:{handover_id}:{recipient}")
+
+
+def render_handover_digest(digest: HandoverDigest) -> dict[str, object]:
+    """Every lead one hand-over gave `touser`, in one markdown message."""
+    shown = digest.lines[:HANDOVER_LINES]
+    more = len(digest.lines) - len(shown)
+    content = "\n".join(
+        [
+            f"**{digest.from_name} 交接给你 {len(digest.lines)} 条线索**"
+            f"（交接 #{digest.handover_id}）",
+            *(f"> {line}" for line in shown),
+            *([f"> 另有 {more} 条"] if more else []),
+            "发送「我的线索」查看",
+        ]
+    )
+    body = {"touser": digest.touser, "msgtype": "markdown", "markdown": {"content": content}}
+    return _dedup(body)
 
 
 def _dedup(body: Mapping[str, object]) -> dict[str, object]:

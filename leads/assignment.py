@@ -30,14 +30,15 @@ def pick_owner(
     exclude: Collection[str] = (),
 ) -> SalesRep | None:
     """The salesperson for a lead, or None for the pool (nobody has room)."""
-    available = [rep for rep in policy.sales if rep.userid not in exclude and has_room(rep, load)]
+    team = policy.team.available()  # those away or gone take no new lead
+    available = [rep for rep in team if rep.userid not in exclude and has_room(rep, load)]
     matched = [rep for rep in available if set(rep.tags) & set(lead_tags)]
     candidates = matched or available
     if not candidates:
         return None
     # Round robin without a stored cursor: whoever was assigned longest ago,
-    # then config order for people never assigned.
-    order = {rep.userid: index for index, rep in enumerate(policy.sales)}
+    # then team order for people never assigned.
+    order = {rep.userid: index for index, rep in enumerate(team)}
     return min(
         candidates,
         key=lambda rep: (load.last_assigned.get(rep.userid, 0), order[rep.userid]),

@@ -109,7 +109,11 @@ class ContactLinker:
         now = self._clock()
         lead.external_userid = external
         lead.active_at = now
-        if lead.owner is None and lead.state in OPEN_STATES and self.policy.rep(userid):
+        if (
+            lead.owner is None
+            and lead.state in OPEN_STATES
+            and self.policy.team.takes_leads(userid)
+        ):
             # Whoever the customer added is the natural owner of a pool lead.
             lead.owner = userid
             lead.assigned_at = lead.claimed_at = lead.followed_up_at = now

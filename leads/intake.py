@@ -369,6 +369,8 @@ class LeadIntake:
         summary = await summarize(session, lead)
         grade = self.policy.grade(lead.grade)
         urgent = grade is not None and grade.urgency == Urgency.URGENT
+        # An owner on leave or gone is stood in for: their deputy, else their manager.
+        recipient = self.policy.team.recipient(recipient)
         job = alert_job(self.policy.wecom, recipient, summary, reason, sequence, urgent=urgent)
         add_jobs(session, [job], self._clock())
 

@@ -32,6 +32,16 @@ class LeadDigest:
 
 
 @dataclass(frozen=True)
+class HandoverDigest:
+    """The one card a new owner gets for everything one hand-over gave them."""
+
+    touser: str
+    handover_id: int
+    from_name: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
 class StaffText:
     """A plain text notice to staff (`touser` is `|`-joined userids, as WeCom wants)."""
 
@@ -59,6 +69,7 @@ class ContactAdded:
 
 LEAD_ALERT = JobKind("lead.alert", LeadAlert)
 LEAD_DIGEST = JobKind("lead.digest", LeadDigest)
+HANDOVER_DIGEST = JobKind("lead.handover_digest", HandoverDigest)
 WECOM_TEXT = JobKind("wecom.text", StaffText)
 WECOM_CARD_UPDATE = JobKind("wecom.update_card", CardUpdate)
 CONTACT_ADDED = JobKind("lead.contact_added", ContactAdded)

@@ -29,3 +29,6 @@ SWEEP_LOCK_TTL_S: Final = 120.0
 TIMELINE_ENTRIES: Final = 10
 # Days are counted in the sales team's timezone.
 TEAM_TIMEZONE: Final = "Asia/Shanghai"
+# A hand-over's digest lists this many leads, then "and N more": WeCom's markdown
+# content holds at most 2048 bytes (message/send, developer.work.weixin.qq.com/document/path/90236).
+HANDOVER_LINES: Final = 40

@@ -1,14 +1,18 @@
-"""The lead rules ops configure under `[leads]`: thresholds, timers and the sales team.
+"""The lead rules ops configure under `[leads]`: thresholds, timers and the team's seed.
 
 Plain frozen data, built by `bot.config.settings` from the TOML file and read by the
-rest of the leads package; nothing here knows about TOML or HTTP.
+rest of the leads package; nothing here knows about TOML or HTTP. The team itself is
+`team`, a live `leads.team.Team` the running bot keeps in step with the team table;
+`sales` (`[[leads.sales]]`) only seeds that table on the first start.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from leads.grades import Grade, rank
+from leads.team import Status, Team
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,11 @@ class SalesRep:
     max_open: int | None = None
     # The WeCom userid copied on the second follow-up tier.
     manager: str | None = None
+    # Who gets this person's alerts and reminders while they are away.
+    deputy: str | None = None
+    status: Status = Status.ACTIVE
+    # The Asia/Shanghai day an away person is back.
+    away_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,17 @@ class LeadPolicy:
     followup: FollowupTiers = FollowupTiers()
     # Leads one person may take from the pool per day (Asia/Shanghai day).
     daily_claim_cap: int = 20
+    # `[[leads.sales]]`: only the seed of the team table; read `team` for the team.
     sales: tuple[SalesRep, ...] = ()
     # Ordered, best first; empty: one bar, `qualify_score` (or a phone).
     grades: tuple[Grade, ...] = ()
+    # The team now: the seed until a running bot swaps in the table's (`bot.runtime.team`).
+    team: Team = field(default_factory=Team, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.team.live:
+            self.team.swap(self.sales)
+            self.team.live = False
 
     def grade(self, name: str | None) -> Grade | None:
         return next((grade for grade in self.grades if grade.name == name), None)
@@ -60,8 +77,9 @@ class LeadPolicy:
         return found.claim_minutes if found and found.claim_minutes else self.claim_minutes
 
     def rep(self, userid: str) -> SalesRep | None:
-        return next((rep for rep in self.sales if rep.userid == userid), None)
+        """Anyone on the team now, whatever their status (names stay readable)."""
+        return self.team.rep(userid)
 
     def is_manager(self, userid: str) -> bool:
         """Managers named by any salesperson may unlock and reassign leads."""
-        return any(rep.manager == userid for rep in self.sales)
+        return self.team.is_manager(userid)

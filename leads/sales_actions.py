@@ -168,8 +168,8 @@ class SalesActions:
         if not authorized and not self._may_work(userid, lead):
             return _no("transfer_not_yours", id=lead_id)
         rep = self.policy.rep(target)
-        if rep is None:
-            names = "、".join(r.userid for r in self.policy.sales)
+        if rep is None or not self.policy.team.takes_leads(target):
+            names = "、".join(r.userid for r in self.policy.team.available())
             return _no("not_sales", target=target, names=names)
         if target == lead.owner:
             return _no("already_theirs", id=lead_id, owner=owner_name(self.policy, target))

@@ -34,12 +34,13 @@ class StaffCommandRunner:
         self._policy = desk.policy
 
     def is_staff(self, userid: str) -> bool:
-        return self._policy.rep(userid) is not None or self._policy.is_manager(userid)
+        # Someone who left the team is refused like a stranger; someone on leave is not.
+        return self._policy.team.on_staff(userid)
 
     async def on_text(self, session: AsyncSession, userid: str, text: str) -> str:
         """The reply to a text message from `userid`."""
         if not self.is_staff(userid):
-            log.warning("lead command refused: %s is not configured in [[leads.sales]]", userid)
+            log.warning("lead command refused: %s is not on the sales team", userid)
             return NOT_STAFF
         parsed = parse_command(text)
         if isinstance(parsed, Usage):
@@ -84,7 +85,7 @@ class StaffCommandRunner:
             return
         action, lead_id = button
         if not self.is_staff(userid):
-            log.warning("card click refused: %s is not configured in [[leads.sales]]", userid)
+            log.warning("card click refused: %s is not on the sales team", userid)
             answer = Answer(False, verbatim(NOT_STAFF))
         elif action == CLAIM:
             answer = await self._desk.claim(session, userid, lead_id)

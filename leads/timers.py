@@ -58,7 +58,9 @@ class LeadTimers:
         )
 
     def _notify(self, session: AsyncSession, userids: list[str], text: str, key: str) -> None:
-        add_jobs(session, [text_job(self.policy.wecom, userids, text, key)], self._clock())
+        # Someone on leave or gone is stood in for: their deputy, else their manager.
+        to = self.policy.team.recipients(userids)
+        add_jobs(session, [text_job(self.policy.wecom, to, text, key)], self._clock())
 
     async def _expire_claims(self, session: AsyncSession, now: datetime) -> int:
         # Each grade may have its own claim timeout: select by the shortest, filter by each.

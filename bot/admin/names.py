@@ -1,7 +1,7 @@
 """The names people read for the keys the data stores: salespeople, channels, actors.
 
-Salespeople are named by `[[leads.sales]] name`, channels through the site's one
-`ChannelLabel`. A key with no name reads as itself; None (the pool, no channel) is
+Salespeople are named by the live team (`bot.runtime.team`), channels through the
+site's one `ChannelLabel`. A key with no name reads as itself; None (the pool, no channel) is
 for the page to put in words.
 """
 
@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.admin.channels import ChannelLabel
 from bot.admin.keys import SITE
-from bot.app_keys import SETTINGS
+from bot.app_keys import POLICY, SETTINGS
 from leads.policy import LeadPolicy
 
 
@@ -38,11 +38,16 @@ class Names:
         return self.channel_group(key) if self.channel_group is not None and key else ""
 
     def team(self) -> list[tuple[str, str]]:
-        """(userid, name) of every salesperson, in the config's order."""
-        return [(rep.userid, rep.name) for rep in self.policy.sales] if self.policy else []
+        """(userid, name) of every salesperson, in the team's order."""
+        return [(rep.userid, rep.name) for rep in self.policy.team.reps] if self.policy else []
+
+
+def live_policy(request: web.Request) -> LeadPolicy | None:
+    """The lead rules with the team as it is now (the settings' seed when no bot runs)."""
+    config = request.config_dict
+    return config[POLICY] if POLICY in config else config[SETTINGS].leads
 
 
 def names(request: web.Request) -> Names:
-    config = request.config_dict
-    channels = config[SITE].channels
-    return Names(config[SETTINGS].leads, channels, channels.group)
+    channels = request.config_dict[SITE].channels
+    return Names(live_policy(request), channels, channels.group)

@@ -27,6 +27,7 @@ from bot.cli.menus import add_menus_parser, run_menus
 from bot.cli.outbox import add_outbox_parser, run_outbox
 from bot.cli.simulate import add_simulate_parser, simulate
 from bot.cli.tagging import add_tagging_parser, run_tagging
+from bot.cli.team import add_team_parser, run_team
 from bot.cli.users import show_user
 from bot.config.logs import setup_logging
 from bot.config.settings import Settings, load_settings
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
     add_keywords_parser(commands)
     add_channels_parser(commands)
+    add_team_parser(commands)
     add_outbox_parser(commands)
     add_doctor_parser(commands)
     add_admin_parser(commands)
@@ -114,6 +116,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         "keywords": lambda: run_keywords(settings, args),
         "menus": lambda: run_menus(settings, args),
         "channels": lambda: run_channels(settings, args),
+        "team": lambda: run_team(settings, args),
         "journeys": lambda: run_journeys(settings, args),
         "users": lambda: asyncio.run(show_user(settings, args.who, sys.stdout)),
         "outbox": lambda: asyncio.run(run_outbox(settings, args, sys.stdout)),

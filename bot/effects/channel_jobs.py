@@ -21,7 +21,7 @@ from bot.effects.api_clients import configured, official_account_clients, wecom_
 from bot.effects.jobs import JobHandler
 from bot.effects.limits import CODES_LOCK_KEY, CODES_LOCK_TTL_S, CODES_LOCK_WAIT_S
 from bot.errors import WxbotError
-from bot.runtime.channels import LiveChannels, channel_context
+from bot.runtime.channels import LiveChannels
 from channels.code_schedule import RENEW_BEFORE, skip_verify_now
 from channels.jobs import CHANNEL_CODES, EnsureCodes
 from channels.model import Channel, ContactWay, QrKind
@@ -31,6 +31,7 @@ from storage.channels.directory import get_channel, record_qr, record_way
 from storage.channels.models import ChannelRow
 from storage.channels.tallies import adds_today
 from storage.database import SessionFactory
+from storage.team.members import ACTIVE, Member, read_team
 from storage.types import utc_now
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,6 @@ class ChannelCodes:
         self._cache = cache
         self._channels = channels
         self._clock = clock
-        # Who may be on a code: the sales team (empty: no team configured, anyone).
-        self._team = channel_context(settings).staff
 
     async def ensure(self, target: str, job: EnsureCodes) -> None:
         del target  # every channel job goes to "channels"; the channel names its clients
@@ -90,12 +89,15 @@ class ChannelCodes:
         async with self._sessions() as session:
             row = await get_channel(session, job.key)
             counts = await adds_today(session, job.key, self._clock())
+            # Read at the job, not from this process's copy: a status change queues this
+            # job in its own transaction, before any process has reloaded the team.
+            team = await read_team(session)
         if channel is None or not channel.enabled or row is None:
             return
         if channel.qr is not None:
             await self._qr(channel, row)
         if channel.wecom is not None:
-            await self._way(channel, channel.wecom, row, dict(counts))
+            await self._way(channel, channel.wecom, row, dict(counts), team)
 
     async def _qr(self, channel: Channel, row: ChannelRow) -> None:
         qr = channel.qr
@@ -120,10 +122,18 @@ class ChannelCodes:
                         " `wxbot channels qr %s`", channel.key, channel.key)  # fmt: skip
 
     async def _way(
-        self, channel: Channel, way: ContactWay, row: ChannelRow, counts: dict[str, int]
+        self,
+        channel: Channel,
+        way: ContactWay,
+        row: ChannelRow,
+        counts: dict[str, int],
+        team: list[Member],
     ) -> None:
         now = self._clock()
-        gone = [p for p in way.rota.everyone() if self._team and p not in self._team]
+        # Who may be on a code: the team at work (no team at all: anyone). Those on leave
+        # or gone drop out of every rota.
+        working = {member.userid for member in team if member.status == ACTIVE}
+        gone = [p for p in way.rota.everyone() if team and p not in working]
         users = list(on_duty(way.rota, now, counts, unavailable=gone))
         if not users:
             log.warning("channel %s: nobody in its rota can take customers", channel.key)

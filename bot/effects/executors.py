@@ -19,6 +19,7 @@ from bot.runtime.channels import LiveChannels
 from channels.contact_step import ChannelContacts
 from handlers.customer_service import CUSTOM_SEND, CustomMessage
 from journeys.triggers import JourneyTriggers
+from leads.policy import LeadPolicy
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.jobs import encode
@@ -37,6 +38,7 @@ def build_executors(
     journeys: JourneyTriggers | None = None,
     channels: LiveChannels | None = None,
     clock: Callable[[], datetime] = utc_now,
+    policy: LeadPolicy | None = None,
 ) -> dict[str, Executor]:
     """Every outbox job kind the bot runs, by name."""
     clients = official_account_clients(settings, http, cache)
@@ -55,6 +57,7 @@ def build_executors(
                 sessions,
                 journeys.on_contact_added if journeys else None,
                 on_arrival=arrivals,
+                policy=policy,
             ),
             *journey_jobs(settings, http, cache, metrics),
             *(

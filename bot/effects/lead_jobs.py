@@ -21,21 +21,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config.settings import Settings
 from bot.effects.api_clients import configured, wecom_clients
 from bot.effects.jobs import JobHandler
-from leads.alerts import digest_job, render_card, render_digest, render_textcard
+from leads.alerts import (
+    digest_job,
+    render_card,
+    render_digest,
+    render_handover_digest,
+    render_textcard,
+)
 from leads.contacts import ContactLinker, OnArrival
 from leads.jobs import (
     CONTACT_ADDED,
+    HANDOVER_DIGEST,
     LEAD_ALERT,
     LEAD_DIGEST,
     WECOM_CARD_UPDATE,
     WECOM_TEXT,
     CardUpdate,
     ContactAdded,
+    HandoverDigest,
     LeadAlert,
     LeadDigest,
     StaffText,
 )
 from leads.limits import ALERTS_PER_MINUTE, RATE_KEY, RATE_WINDOW_S
+from leads.policy import LeadPolicy
 from storage import leads_repo
 from storage.cache import Cache
 from storage.database import SessionFactory
@@ -67,12 +76,14 @@ class LeadMessenger:
         *,
         on_contact_added: OnContactAdded | None = None,
         on_arrival: OnArrival | None = None,
+        policy: LeadPolicy | None = None,
     ) -> None:
+        """`policy`: the live one (its team follows the table); default the settings'."""
         self._clients = wecom_clients(settings, http, cache)
         self._cache = cache
         self._sessions = sessions
         self._clock = clock
-        policy = settings.leads
+        policy = policy or settings.leads
         self._linker = (
             None
             if policy is None
@@ -86,6 +97,7 @@ class LeadMessenger:
         return [
             JobHandler(LEAD_ALERT, self.alert),
             JobHandler(LEAD_DIGEST, self.digest),
+            JobHandler(HANDOVER_DIGEST, self.handover_digest),
             JobHandler(WECOM_TEXT, self.text),
             JobHandler(WECOM_CARD_UPDATE, self.update_card),
             JobHandler(CONTACT_ADDED, self.contact_added),
@@ -108,6 +120,12 @@ class LeadMessenger:
             log.warning("template card refused (%s); sending a textcard instead", exc.errcode)
             await client.send_message(render_textcard(alert))
         log.info("lead alert %s sent to %s", alert.title, touser)
+
+    async def handover_digest(self, target: str, digest: HandoverDigest) -> None:
+        """One card for one hand-over's leads; resent after a crash, WeCom drops the copy."""
+        client = self._client(target, HANDOVER_DIGEST)
+        await client.send_message(render_handover_digest(digest))
+        log.info("hand-over #%d digest sent to %s", digest.handover_id, digest.touser)
 
     async def _hold_back(self, target: str, alert: LeadAlert, window: int) -> None:
         title = " ".join(filter(None, [alert.title, alert.phone, alert.channel]))
@@ -174,11 +192,18 @@ def lead_jobs(
     on_contact_added: OnContactAdded | None = None,
     *,
     on_arrival: OnArrival | None = None,
+    policy: LeadPolicy | None = None,
 ) -> list[JobHandler[Any]]:
     """The leads feature's job kinds; none when no WeCom app is configured."""
     if not settings.wecom:
         return []
     messenger = LeadMessenger(
-        settings, http, cache, sessions, on_contact_added=on_contact_added, on_arrival=on_arrival
+        settings,
+        http,
+        cache,
+        sessions,
+        on_contact_added=on_contact_added,
+        on_arrival=on_arrival,
+        policy=policy,
     )
     return messenger.handlers()

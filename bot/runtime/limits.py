@@ -25,3 +25,6 @@ JOURNEY_SCHEDULER_INTERVAL_S: Final = 5.0
 # The channel code keeper sleeps until the next shift change or QR renewal, but never
 # longer than this: a safety net for a wall clock that jumped.
 CHANNEL_KEEPER_MAX_SLEEP_S: Final = 300.0
+
+# How often a process looks for salespeople whose leave ends today (any process may).
+TEAM_RETURN_CHECK_S: Final = 60.0

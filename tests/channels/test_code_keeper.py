@@ -1,25 +1,22 @@
 """The code keeper: a shift's end re-staffs the code on time and once however many
 processes keep time; a temporary QR code is replaced 3 days before it ends; someone who
-leaves the sales team leaves every code."""
+is on leave or has left leaves every code, and is back on it at the end of the leave."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.app import create_app
-from bot.app_keys import CHANNEL_KEEPER, CHANNELS, OUTBOX_WORKER, SESSIONS
+from bot.app_keys import CACHE, CHANNEL_KEEPER, CHANNELS, OUTBOX_WORKER, POLICY, SESSIONS
+from bot.ops.team_ops import TeamOps
 from bot.runtime.channel_keeper import ChannelCodeKeeper
+from bot.runtime.team import TeamReturns, local_day
 from fakewechat.records import ContactWay
 from fakewechat.state import FakeWeChat
 from keywords.hours import shanghai
 from storage.channels.models import ChannelRow
 from storage.models import OutboxJob
-from tests.channels.conftest import CHANNELS_TOML
-from tests.conftest import ClientFactory, ConfigWriter
-from tests.leads.conftest import LEADS_TOML
 from tests.leads.helpers import LeadsBot, eventually
 
 
@@ -104,24 +101,48 @@ async def test_a_temporary_qr_code_is_replaced_three_days_before_it_ends(
     assert len(fake_state.calls_to("/cgi-bin/qrcode/create")) == 3  # + store_xuhui's permanent
 
 
-async def test_someone_who_leaves_the_sales_team_leaves_every_code(
-    leads_bot: LeadsBot,
-    fake_state: FakeWeChat,
-    write_config: ConfigWriter,
-    aiohttp_client: ClientFactory,
+async def test_someone_on_leave_leaves_every_code_and_comes_back_on_their_day(
+    leads_bot: LeadsBot, fake_state: FakeWeChat
 ) -> None:
     await leads_bot.wait_idle()  # every code made
     ads = next(w for w in fake_state.contact_ways.values() if w.state == "feed_ads")
     assert "lisi" in ads.users  # feed_ads: lisi and zhangsan, every day 08:00-22:00
-    # lisi leaves: the config's team no longer has him; the bot is restarted on it.
-    without_lisi = re.sub(r'\[\[leads\.sales\]\]\nuserid = "lisi"\n[^\[]*', "", LEADS_TOML)
-    settings = write_config(extra=without_lisi + CHANNELS_TOML)
-    assert settings.leads is not None
-    assert "lisi" not in {rep.userid for rep in settings.leads.sales}
-    await aiohttp_client(create_app(settings, clock=leads_bot.clock))
+    app = leads_bot.client.app
+    ops = TeamOps(app[POLICY], app[SESSIONS], app[CACHE], clock=leads_bot.clock)
+    back_on = local_day(leads_bot.clock()) + timedelta(days=3)
+    await ops.leave("olga", "lisi", back_on)
 
     async def lisi_gone() -> bool:
+        app[OUTBOX_WORKER].wake()
         return all("lisi" not in w.users for w in fake_state.contact_ways.values())
 
     await eventually(lisi_gone)
     assert ads.users == ["zhangsan"]
+    # Their day comes: the periodic check brings them back, and the rota takes them again.
+    leads_bot.clock.advance(days=3)
+    returns = TeamReturns(app[SESSIONS], app[CACHE], clock=leads_bot.clock, on_queued=lambda: None)
+    assert await returns.run_once() == ["lisi"]
+    assert await returns.run_once() == []  # once
+
+    async def lisi_back() -> bool:
+        app[OUTBOX_WORKER].wake()
+        return "lisi" in ads.users
+
+    await eventually(lisi_back)
+    assert ads.users == ["lisi", "zhangsan"]
+
+
+async def test_someone_who_left_leaves_every_code(
+    leads_bot: LeadsBot, fake_state: FakeWeChat
+) -> None:
+    await leads_bot.wait_idle()
+    app = leads_bot.client.app
+    await TeamOps(app[POLICY], app[SESSIONS], app[CACHE], clock=leads_bot.clock).mark_left(
+        "olga", "lisi"
+    )
+
+    async def lisi_gone() -> bool:
+        app[OUTBOX_WORKER].wake()
+        return all("lisi" not in w.users for w in fake_state.contact_ways.values())
+
+    await eventually(lisi_gone)

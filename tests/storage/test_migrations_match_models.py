@@ -11,7 +11,8 @@ import storage.channels.models
 import storage.journey_models
 import storage.lead_models
 import storage.tables.models
-import storage.tagging_models  # noqa: F401 - every table of the app
+import storage.tagging_models
+import storage.team.models  # noqa: F401 - every table of the app
 from storage.database import SessionFactory
 from storage.models import Base
 

@@ -16,10 +16,10 @@ from bot.admin.keys import SITE
 from bot.admin.lead_cards import card_labels, card_views
 from bot.admin.lead_words import answer_text, event_line, grade_path
 from bot.admin.masking import mask_for
-from bot.admin.names import names
+from bot.admin.names import live_policy, names
 from bot.admin.roles import Permission
 from bot.admin.views.forms import form_text, query_id, safe_next
-from bot.app_keys import LEADS, OUTBOX_WORKER, SESSIONS, SETTINGS
+from bot.app_keys import LEADS, OUTBOX_WORKER, SESSIONS
 from leads.intake import summarize
 from leads.lifecycle import LeadState
 from leads.sales_actions import Answer, SalesActions
@@ -51,13 +51,13 @@ def _filter(request: web.Request) -> LeadFilter:
 
 @routes.get("/leads")
 async def board(request: web.Request) -> web.StreamResponse:
-    policy = request.config_dict[SETTINGS].leads
+    policy = live_policy(request)
     by = "owner" if request.query.get("by") == "owner" else "state"
     keys: list[str | None]
     if by == "state":
         keys = [state.value for state in LeadState]
     else:
-        keys = [rep.userid for rep in policy.sales] if policy else []
+        keys = [rep.userid for rep in policy.team.reps] if policy else []
         keys.append(None)
     where = _filter(request)
     sessions = request.config_dict[SESSIONS]
