@@ -17,6 +17,7 @@ from typing import NamedTuple, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from filecheck.wording import N_, Wording
 from leads.alerts import handover_digest_job
 from leads.assignment import TeamLoad, after_assignment, pick_owner
 from leads.intake import team_load
@@ -72,8 +73,8 @@ class NoCustomerMove:
 class HandoverRefused(Exception):
     """The hand-over cannot be made as asked; nothing was changed."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
+    def __init__(self, problems: Sequence[Wording]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
         self.problems = tuple(problems)
 
 
@@ -189,25 +190,27 @@ class Handover:
         strangers = sorted(set(lead_ids) - set(mine))
         if strangers:
             listed = ", ".join(f"#{lead_id}" for lead_id in strangers)
-            raise HandoverRefused([f"not open leads of {from_userid}: {listed}"])
+            found = {"userid": from_userid, "leads": listed}
+            raise HandoverRefused([Wording(N_("not open leads of %(userid)s: %(leads)s"), found)])
         return [mine[lead_id] for lead_id in sorted(set(lead_ids))]
 
     def _check_target(self, to: str | None, from_userid: str, count: int, load: TeamLoad) -> None:
         if to is None:
             return
-        rep = self.policy.rep(to)
+        rep, named = self.policy.rep(to), {"to": to}
         if rep is None:
-            raise HandoverRefused([f"{to} is not on the sales team"])
+            raise HandoverRefused([Wording(N_("%(to)s is not on the sales team"), named)])
         if to == from_userid:
-            raise HandoverRefused([f"{to} cannot hand leads over to themselves"])
+            raise HandoverRefused([Wording(N_("%(to)s cannot take their own leads"), named)])
         if not self.policy.team.takes_leads(to):
-            raise HandoverRefused([f"{to} is {rep.status.value}: they take no leads"])
+            raise HandoverRefused(
+                [Wording(N_("%(to)s is away or has left: they take no leads"), named)]
+            )
         if rep.max_open is not None:
-            room = rep.max_open - load.open_counts.get(to, 0)
+            room = max(rep.max_open - load.open_counts.get(to, 0), 0)
             if count > room:
-                raise HandoverRefused(
-                    [f"{to} has room for {max(room, 0)} more open leads, not {count}"]
-                )
+                template = N_("%(to)s has room for %(room)s more open leads, not %(count)s")
+                raise HandoverRefused([Wording(template, {"to": to, "room": room, "count": count})])
 
     async def _queue_digests(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from enum import StrEnum
 
 from bot.errors import WxbotError
 from bot.runtime.team import (
@@ -21,6 +22,7 @@ from bot.runtime.team import (
     local_day,
     queue_rota_refresh,
 )
+from filecheck.wording import N_, Wording
 from leads.handover import CustomerMover, Handover, HandoverDone, HandoverRefused
 from leads.intake import team_load
 from leads.lifecycle import OPEN_STATES
@@ -37,9 +39,12 @@ from storage.team.members import add_member, delete_member, read_team, save_memb
 class TeamOpsError(WxbotError):
     """A change refused: `unknown` (exit 2: no such person) or its `problems` (exit 1)."""
 
-    def __init__(self, message: str, problems: Sequence[str] = (), *, unknown: bool = False):
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self, message: Wording, problems: Sequence[Wording] = (), *, unknown: bool = False
+    ) -> None:
+        super().__init__(str(message))
+        self.wording = message
+        self.message = str(message)
         self.problems = tuple(problems)
         self.unknown = unknown
 
@@ -93,11 +98,10 @@ class TeamOps:
     async def add(self, actor: str, rep: SalesRep) -> SalesRep:
         async with self.sessions.begin() as session:
             team = [as_rep(m) for m in await read_team(session)]
-            problems = [f"{rep.userid} is already on the team"] * any(
-                other.userid == rep.userid for other in team
-            )
+            taken = any(other.userid == rep.userid for other in team)
+            problems = [Wording(N_("%(userid)s is already on the team"), who(rep.userid))] * taken
             problems += member_problems([*team, rep], rep, local_day(self._clock()))
-            self._refuse(f"cannot add {rep.userid}", problems)
+            self._refuse(Wording(N_("cannot add %(userid)s"), who(rep.userid)), problems)
             await add_member(session, as_member(rep), actor, self._clock())
         await announce_team(self._cache, rep.userid)
         return rep
@@ -105,7 +109,8 @@ class TeamOps:
     async def edit(self, actor: str, userid: str, **changes: object) -> SalesRep:
         wrong = sorted(set(changes) - EDITABLE)
         if wrong:
-            raise TeamOpsError(f"cannot edit {', '.join(wrong)}", unknown=True)
+            fields = {"fields": ", ".join(wrong)}
+            raise TeamOpsError(Wording(N_("cannot edit %(fields)s"), fields), unknown=True)
         return await self._change(actor, userid, "edit", changes)
 
     async def leave(
@@ -135,16 +140,23 @@ class TeamOps:
             if not any(rep.userid == userid for rep in team):
                 raise await self._unknown(userid)
             owned = await leads_repo.leads_owned(session, userid, OPEN_STATES)
-            problems = (
-                [f"{userid} has {len(owned)} open leads: hand them over first"] if owned else []
-            )
+            leads: dict[str, str | int | StrEnum | Wording] = {
+                "userid": userid,
+                "count": len(owned),
+            }
+            problems = [
+                Wording(N_("%(userid)s has %(count)s open leads: hand them over first"), leads)
+            ] * bool(owned)
             problems += [
-                f"{rep.userid} names {userid} as {role}"
+                Wording(template, {"userid": rep.userid, "named": userid})
                 for rep in team
-                for role, who in (("manager", rep.manager), ("deputy", rep.deputy))
-                if who == userid
+                for template, named in (
+                    (N_("%(userid)s names %(named)s as their manager"), rep.manager),
+                    (N_("%(userid)s names %(named)s as their deputy"), rep.deputy),
+                )
+                if named == userid
             ]
-            self._refuse(f"cannot remove {userid}", problems)
+            self._refuse(Wording(N_("cannot remove %(userid)s"), who(userid)), problems)
             await delete_member(session, userid, actor, self._clock())
             await queue_rota_refresh(session, self._clock())
         await announce_team(self._cache, userid)
@@ -171,9 +183,8 @@ class TeamOps:
                     reason=reason, employed=person.status != Status.LEFT,
                 )  # fmt: skip
             except HandoverRefused as refused:
-                raise TeamOpsError(
-                    f"cannot hand over {from_userid}'s leads", refused.problems
-                ) from None
+                message = Wording(N_("cannot hand over the leads of %(userid)s"), who(from_userid))
+                raise TeamOpsError(message, refused.problems) from None
         return done
 
     async def handovers(self, userid: str) -> list[HandoverRecord]:
@@ -191,7 +202,7 @@ class TeamOps:
             after = replace(before, **changes)  # type: ignore[arg-type]
             updated = [after if rep.userid == userid else rep for rep in team]
             problems = member_problems(updated, after, local_day(self._clock()))
-            self._refuse(f"cannot {action} {userid}", problems)
+            self._refuse(Wording(REFUSALS[action], who(userid)), problems)
             await save_member(session, as_member(after), actor, action, self._clock())
             if after.status != before.status:
                 await queue_rota_refresh(session, self._clock())
@@ -199,11 +210,27 @@ class TeamOps:
         return after
 
     @staticmethod
-    def _refuse(message: str, problems: Sequence[str]) -> None:
+    def _refuse(message: Wording, problems: Sequence[Wording]) -> None:
         if problems:
             raise TeamOpsError(message, problems)
 
     async def _unknown(self, userid: str) -> TeamOpsError:
         async with self.sessions() as session:
-            known = ", ".join(m.userid for m in await read_team(session)) or "nobody yet"
-        return TeamOpsError(f"no salesperson {userid!r} (the team: {known})", unknown=True)
+            known = ", ".join(m.userid for m in await read_team(session)) or "-"
+        template = N_("no salesperson %(userid)s (the team: %(team)s)")
+        return TeamOpsError(
+            Wording(template, {"userid": repr(userid), "team": known}), unknown=True
+        )
+
+
+def who(userid: str) -> dict[str, str | int | StrEnum | Wording]:
+    return {"userid": userid}
+
+
+# Each change's refusal, by the audit's action name.
+REFUSALS = {
+    "edit": N_("cannot edit %(userid)s"),
+    "leave": N_("cannot give %(userid)s leave"),
+    "left": N_("cannot mark %(userid)s as left"),
+    "return": N_("cannot bring %(userid)s back"),
+}

@@ -166,7 +166,7 @@ def test_a_deputy_away_and_a_circle_of_managers_are_refused(
     # Someone others name as manager or deputy stays until they name someone else.
     status, _, err = team(leads_settings, capsys, "remove", "lisi")
     assert status == 1
-    assert "  zhangsan names lisi as manager" in err.splitlines()
+    assert "  zhangsan names lisi as their manager" in err.splitlines()
 
 
 async def test_remove_refuses_someone_with_open_leads(
