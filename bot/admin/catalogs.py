@@ -36,6 +36,8 @@ SOURCES = {
     "keywords": [("**.py", "python")],
     "menus": [("**.py", "python")],
     "channels": [("**.py", "python")],
+    # The sales team's checks and hand-over refusals (`leads/team_rules.py`, `leads/handover.py`).
+    "leads": [("**.py", "python")],
 }
 KEYWORDS = {
     "_": None,

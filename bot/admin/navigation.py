@@ -34,7 +34,14 @@ MENU: tuple[tuple[str, tuple[Entry, ...]], ...] = (
             Entry("/admin/channels", N_("Channels")),
         ),
     ),
-    (N_("Sales"), (Entry("/admin/leads", N_("Leads")), Entry("/admin/people", N_("People")))),
+    (
+        N_("Sales"),
+        (
+            Entry("/admin/leads", N_("Leads")),
+            Entry("/admin/people", N_("People")),
+            Entry("/admin/team", N_("Sales team")),
+        ),
+    ),
     (
         N_("System"),
         (

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 class Role(StrEnum):
     OPS = "ops"  # edits keyword tables and the menu, retries jobs, manages admin users
-    MANAGER = "manager"  # works leads: reassign, unlock do-not-disturb
+    MANAGER = "manager"  # works leads (reassign, unlock) and the sales team (leave, hand-over)
     VIEWER = "viewer"  # reads everything, changes nothing; phone numbers masked
 
 
@@ -18,6 +18,7 @@ class Permission(StrEnum):
     MANAGE_LEADS = "manage_leads"
     SEE_PHONES = "see_phones"
     EDIT_MENUS = "edit_menus"  # the official account's menu: publish and roll back
+    MANAGE_TEAM = "manage_team"  # the sales team: edits, leave, hand-over
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -30,7 +31,9 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_MENUS,
         }
     ),
-    Role.MANAGER: frozenset({Permission.MANAGE_LEADS, Permission.SEE_PHONES}),
+    Role.MANAGER: frozenset(
+        {Permission.MANAGE_LEADS, Permission.SEE_PHONES, Permission.MANAGE_TEAM}
+    ),
     Role.VIEWER: frozenset(),
 }
 

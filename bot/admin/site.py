@@ -35,6 +35,7 @@ from bot.admin.views import (
     outbox_views,
     people_views,
     report_views,
+    team_views,
     try_views,
     user_views,
 )
@@ -83,7 +84,7 @@ def create_admin_site(settings: Settings, key: bytes) -> web.Application:
     for module in (
         auth_views, dashboard_views, user_views, audit_views, keyword_views, try_views,
         outbox_views, lead_views, people_views, report_views, journey_views,
-        menu_views, channel_views,
+        menu_views, channel_views, team_views,
     ):  # fmt: skip
         site.router.add_routes(module.routes)
     return site

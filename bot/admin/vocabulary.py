@@ -46,6 +46,7 @@ LEAD_EVENT = {
 JOB_KIND = {
     "lead.alert": N_("Lead alert card"),
     "lead.digest": N_("Lead digest"),
+    "lead.handover_digest": N_("Hand-over digest"),
     "lead.contact_added": N_("New WeCom contact"),
     "wecom.text": N_("Notice to staff"),
     "wecom.update_card": N_("Card update"),
@@ -122,8 +123,17 @@ AUDIT_ACTION = {
     "channels.rollback": N_("Rolled the channel table back"),
     "lead.reassign": N_("Reassigned a lead"),
     "lead.unlock": N_("Unlocked a lead"),
+    "team.seed": N_("Seeded the sales team from the config"),
+    "team.add": N_("Added a salesperson"),
+    "team.edit": N_("Changed a salesperson"),
+    "team.leave": N_("Gave a salesperson leave"),
+    "team.left": N_("Marked a salesperson as left"),
+    "team.return": N_("Brought a salesperson back"),
+    "team.remove": N_("Removed a salesperson"),
+    "team.handover": N_("Handed leads over"),
     "outbox.retry": N_("Retried a job"),
 }
+TEAM_STATUS = {"active": N_("At work"), "away": N_("On leave"), "left": N_("Left the company")}
 RUN_STATUS = {"active": N_("In progress"), "done": N_("Finished"), "exited": N_("Left")}
 JOURNEY_TRIGGER = {
     "tag": N_("Tag added"),

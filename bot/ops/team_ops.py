@@ -8,6 +8,7 @@ queues each contact way's `channel.codes`, so rotas drop or take back the person
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -30,6 +31,7 @@ from leads.policy import LeadPolicy, SalesRep
 from leads.team import Status, Team
 from leads.team_rules import member_problems
 from storage import leads_repo
+from storage.admin_users import add_audit
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.team.handovers import HandoverRecord, handovers_from
@@ -169,8 +171,12 @@ class TeamOps:
         to: str | None = None,
         lead_ids: Collection[int] | None = None,
         reason: str = "",
+        lead_actor: str | None = None,
     ) -> HandoverDone:
-        """Hand `from_userid`'s open leads (or `lead_ids`) over: by the rules, or to `to`."""
+        """Hand `from_userid`'s open leads (or `lead_ids`) over: by the rules, or to `to`.
+
+        `lead_actor` names the manager in the leads' history when it differs from the
+        audit's name (the admin site's "admin:NAME", as its other lead actions)."""
         async with self.sessions.begin() as session:
             team = Team((as_rep(m) for m in await read_team(session)), live=True)
             person = team.rep(from_userid)
@@ -179,12 +185,16 @@ class TeamOps:
             handover = Handover(replace(self._rules, team=team), self._clock, self._mover)
             try:
                 done = await handover.run(
-                    session, actor=actor, from_userid=from_userid, to=to, lead_ids=lead_ids,
-                    reason=reason, employed=person.status != Status.LEFT,
+                    session, actor=lead_actor or actor, from_userid=from_userid, to=to,
+                    lead_ids=lead_ids, reason=reason, employed=person.status != Status.LEFT,
                 )  # fmt: skip
             except HandoverRefused as refused:
                 message = Wording(N_("cannot hand over the leads of %(userid)s"), who(from_userid))
                 raise TeamOpsError(message, refused.problems) from None
+            owners = {str(lead): owner for lead, owner in done.owners.items()}
+            detail = {"handover": done.handover_id, "to": to, "reason": reason, "owners": owners}
+            add_audit(session, actor=actor, action="team.handover", target=from_userid,
+                      detail=json.dumps(detail, ensure_ascii=False), at=self._clock())  # fmt: skip
         return done
 
     async def handovers(self, userid: str) -> list[HandoverRecord]:
