@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.admin.names import Names
 from bot.admin.reader import Reader
-from bot.admin.vocabulary import ROLE
+from bot.admin.vocabulary import ROLE, TEAM_FIELD
 from filecheck.wording import N_
 from storage.admin_users import AuditEntry
 
@@ -42,8 +42,40 @@ def _changes(fields: dict[str, object], words: Reader) -> str:
     return "；".join(parts)
 
 
+def _value(value: object) -> str:
+    if isinstance(value, list):
+        return "、".join(map(str, value)) or "-"
+    return "-" if value is None else str(value)
+
+
+def _team_line(entry: AuditEntry, fields: dict[str, object], words: Reader) -> AuditLine:
+    """A team change (`storage.team.members`, `bot.ops.team_ops`) in the reader's words;
+    the values before and after as written."""
+    changes = fields.get("changes")
+    if isinstance(changes, dict):
+        named = "、".join(words.label(TEAM_FIELD, key) for key in changes)
+        data = "；".join(
+            f"{key} {_value(pair[0])} → {_value(pair[1])}"
+            for key, pair in changes.items()
+            if isinstance(pair, list) and len(pair) == 2  # noqa: PLR2004 - [before, after]
+        )
+        return AuditLine(entry, words.gettext(N_("changed %(fields)s")) % {"fields": named}, data)
+    if isinstance(userids := fields.get("userids"), list):
+        return AuditLine(entry, data=_value(userids))
+    if isinstance(owners := fields.get("owners"), dict):
+        text = words.ngettext(
+            "hand-over #%(id)s: %(num)s lead", "hand-over #%(id)s: %(num)s leads", len(owners)
+        ) % {"id": fields.get("handover"), "num": len(owners)}
+        return AuditLine(entry, text, _value(fields.get("reason") or ""))
+    if isinstance(after := fields.get("after"), dict):
+        return AuditLine(entry, data=f"{after.get('name')} ({after.get('userid')})")
+    return AuditLine(entry)
+
+
 def audit_line(entry: AuditEntry, words: Reader, who: Names) -> AuditLine:
     detail = entry.detail
+    if entry.action.startswith("team.") and detail.startswith("{"):
+        return _team_line(entry, json.loads(detail), words)
     if entry.action.endswith((".publish", ".rollback")) and detail.startswith("{"):
         fields = json.loads(detail)
         version = words.gettext(N_("version %(n)s")) % {"n": fields.get("version")}

@@ -133,6 +133,15 @@ AUDIT_ACTION = {
     "team.handover": N_("Handed leads over"),
     "outbox.retry": N_("Retried a job"),
 }
+TEAM_FIELD = {
+    "name": N_("name"),
+    "tags": N_("tags taken first"),
+    "max_open": N_("open leads at most"),
+    "manager": N_("manager"),
+    "deputy": N_("deputy"),
+    "status": N_("status"),
+    "away_until": N_("back on"),
+}
 TEAM_STATUS = {"active": N_("At work"), "away": N_("On leave"), "left": N_("Left the company")}
 RUN_STATUS = {"active": N_("In progress"), "done": N_("Finished"), "exited": N_("Left")}
 JOURNEY_TRIGGER = {

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,6 +31,7 @@ from bot.config.settings import Settings
 from bot.testing.wechat_player import WeChatPlayer
 from bot.testing.wecom_player import WeComPlayer
 from fakewechat.state import FakeWeChat
+from keywords.hours import shanghai
 from storage.lead_models import Lead
 from storage.models import OutboxJob
 from storage.types import utc_now
@@ -311,6 +313,17 @@ async def tell_story(client: BotClient, fake: FakeWeChat, player: WeChatPlayer) 
     fake.inject("/cgi-bin/message/send", errcode=-1, times=50)
     await teller.staff("lisi", f"转给 {price_lead.id} zhangsan")
     await _eventually(lambda: _job_with(client, "retrying"))
+
+    # A manager gives 李四 a week's leave on the site, 张三 standing in (issue 21).
+    csrf = await sign_in(client, USERS["manager"])
+    back_on = (utc_now().astimezone(shanghai()).date() + timedelta(days=7)).isoformat()
+    away = await client.post(
+        "/admin/team/lisi/leave",
+        data={"csrf": csrf, "until": back_on, "deputy": "zhangsan"},
+        allow_redirects=False,
+    )
+    assert away.status == 303 and "done=" in away.headers["Location"], await away.text()
+    await client.post("/admin/logout", data={"csrf": csrf})
     return Story(price_lead.id, expo_lead.id)
 
 

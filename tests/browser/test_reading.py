@@ -78,6 +78,9 @@ def pages(story: Story) -> dict[str, str]:
         # The account's menu (issue 20): the demo's menu, published from the CLI.
         "menus": "/admin/menus/main",
         "menu-history": "/admin/menus/main/history",
+        # The sales team (issue 21): 李四 on leave, 张三 standing in.
+        "team": "/admin/team",
+        "team-member": "/admin/team/lisi",
     }
 
 
@@ -128,6 +131,8 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     # The demo's menu (menus/demo.toml) and its conditional menu for 高意向.
     "menus": [("预约试驾", "预约试驾"), ("带标签 高意向 的粉丝", "Followers tagged 高意向")],
     "menu-history": [(CLI_PUBLISHER, CLI_PUBLISHER), ("10 个按钮", "10 buttons")],
+    "team": [("张三", "张三"), ("李四", "李四"), ("休假中", "On leave"), ("在岗", "At work")],
+    "team-member": [("休假中", "On leave"), ("回岗", "back on"), ("张三", "张三")],
 }
 
 
