@@ -17,6 +17,7 @@ from bot.ops.team_ops import TeamOps, TeamOpsError
 from bot.runtime.team import local_day
 from bot.testing.wechat_player import WeChatPlayer
 from fakewechat.records import WeComMessage
+from leads.handover import Handover
 from leads.intake import ASSIGNING
 from leads.jobs import HANDOVER_DIGEST
 from leads.lifecycle import OPEN_STATES
@@ -147,3 +148,33 @@ async def test_one_card_per_new_owner_across_a_crash_of_the_worker(
     await leads_bot.wait_idle()
     assert leads_bot.fake.duplicates_suppressed == suppressed + 1
     assert len(digests_to(leads_bot, "lisi")) == 1
+
+
+class Crash(Exception):
+    """Raised inside the hand-over's transaction after its work: everything rolls back."""
+
+
+async def test_a_hand_over_that_crashes_leaves_no_owner_changed_and_no_card_queued(
+    leads_bot: LeadsBot, player: WeChatPlayer
+) -> None:
+    leads = await zhangsans_leads(leads_bot, player, 2)
+    app = leads_bot.client.app
+    handover = Handover(app[POLICY], leads_bot.clock)
+    try:
+        async with app[SESSIONS].begin() as session:
+            await handover.run(session, actor="olga", from_userid="zhangsan", to="lisi")
+            raise Crash
+    except Crash:
+        pass
+    assert {(await leads_bot.lead(lead.id)).owner for lead in leads} == {"zhangsan"}
+    async with app[SESSIONS]() as session:
+        queued = list(
+            await session.scalars(select(OutboxJob).where(OutboxJob.kind == HANDOVER_DIGEST.name))
+        )
+    assert queued == []
+    # Done again for real: one card, for this hand-over.
+    done = await ops_of(leads_bot).handover("olga", "zhangsan", to="lisi")
+    await leads_bot.wait_idle()
+    [digest] = digests_to(leads_bot, "lisi")
+    assert f"（交接 #{done.handover_id}）" in str(digest.payload["markdown"]["content"])
+    await assert_load_is_true(leads_bot)

@@ -11,16 +11,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app_keys import POLICY, SESSIONS
+from bot.app import create_app
+from bot.app_keys import CACHE, POLICY, SESSIONS
 from bot.cli.database import database_line
 from bot.cli.main import main
 from bot.config.settings import Settings
+from bot.ops.team_ops import TeamOps
 from bot.runtime.team import local_day
 from bot.testing.wechat_player import WeChatPlayer
 from leads.team import Status
 from storage.admin_models import AdminAudit
 from storage.database import create_engine, create_session_factory
 from storage.types import utc_now
+from tests.conftest import ClientFactory
 from tests.leads.helpers import LeadsBot
 
 SWITCH_WITHIN_S = 2.0
@@ -203,3 +206,19 @@ async def test_a_change_reaches_the_running_bot_within_two_seconds(
         assert await session.scalar(
             select(AdminAudit.actor).where(AdminAudit.action == "team.leave")
         )
+
+
+@pytest.mark.shared_services  # two apps on one database and Redis: two processes
+async def test_a_change_in_one_process_is_live_in_another_within_two_seconds(
+    leads_bot: LeadsBot, leads_settings: Settings, aiohttp_client: ClientFactory
+) -> None:
+    other = await aiohttp_client(create_app(leads_settings, clock=leads_bot.clock))
+    mine, theirs = leads_bot.client.app, other.app
+    assert theirs[POLICY].team is not mine[POLICY].team
+    ops = TeamOps(mine[POLICY], mine[SESSIONS], mine[CACHE], clock=leads_bot.clock)
+    started = time.monotonic()
+    await ops.edit("olga", "wangwu", max_open=7, tags=("杭州",))
+    while (rep := theirs[POLICY].rep("wangwu")) is None or rep.max_open != 7:
+        assert time.monotonic() - started < SWITCH_WITHIN_S, "the other process did not see it"
+        await asyncio.sleep(0.05)
+    assert rep.tags == ("杭州",)
