@@ -24,6 +24,7 @@ from bot.app_keys import (
     CACHE,
     CHANNEL_KEEPER,
     CHANNELS,
+    CUSTOMER_MOVER,
     EFFECTS,
     ENGINE,
     HTTP,
@@ -80,6 +81,7 @@ from fakewechat.state import FakeWeChat
 from handlers import fallback, keyword_reply, staff
 from handlers.context import Context, HandlerDeps
 from handlers.router import Router
+from leads.handover import NoCustomerMove
 from leads.policy import LeadPolicy
 from storage.cache import Cache
 from storage.database import SessionFactory
@@ -329,6 +331,9 @@ class _Lifespan:
         app[CHANNELS], app[WELCOMES] = channels, welcomes
         if leads is not None and policy is not None:
             app[LEADS], app[POLICY] = leads, policy
+            # The seam of WeCom's customer transfer: leads move, customers stay, until
+            # a real mover is wired here.
+            app[CUSTOMER_MOVER] = NoCustomerMove()
         scheduler = None
         if journeys is not None:
             scheduler = journeys.scheduler_for(sessions, outbox.wake)

@@ -24,6 +24,7 @@ from bot.runtime.channels import LiveChannels
 from bot.runtime.journeys import JourneysRuntime
 from bot.runtime.keyword_tables import KeywordTables
 from bot.runtime.leads import LeadsRuntime
+from leads.handover import CustomerMover
 from leads.policy import LeadPolicy
 from storage.cache import Cache
 from storage.database import SessionFactory
@@ -44,6 +45,8 @@ WECOM_CALLBACKS = web.AppKey("wecom_callbacks", WeComCallbacks)
 LEADS = web.AppKey("leads", LeadsRuntime)
 # The lead rules with the live team (`bot.runtime.team`); set with LEADS.
 POLICY = web.AppKey("policy", LeadPolicy)
+# What moves WeCom customers with handed-over leads (`leads.handover.CustomerMover`).
+CUSTOMER_MOVER = web.AppKey("customer_mover", CustomerMover)
 JOURNEYS = web.AppKey("journeys", JourneysRuntime)
 CHANNELS = web.AppKey("channels", LiveChannels)
 CHANNEL_KEEPER = web.AppKey("channel_keeper", ChannelCodeKeeper)

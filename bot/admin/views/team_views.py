@@ -19,7 +19,7 @@ from bot.admin.guard import reader, require, viewer
 from bot.admin.names import live_policy
 from bot.admin.roles import Permission
 from bot.admin.views.forms import FormData, form_text
-from bot.app_keys import CACHE, OUTBOX_WORKER, SESSIONS
+from bot.app_keys import CACHE, CUSTOMER_MOVER, OUTBOX_WORKER, SESSIONS
 from bot.ops.team_ops import TeamOps, TeamOpsError
 from bot.runtime.team import local_day
 from filecheck.wording import N_
@@ -38,7 +38,8 @@ def _ops(request: web.Request) -> TeamOps:
     if rules is None:
         raise web.HTTPNotFound(text=reader(request).gettext("Leads are not configured"))
     config = request.config_dict
-    return TeamOps(rules, config[SESSIONS], config[CACHE], clock=utc_now)
+    mover = config.get(CUSTOMER_MOVER)
+    return TeamOps(rules, config[SESSIONS], config[CACHE], clock=utc_now, mover=mover)
 
 
 @routes.get("/team")
