@@ -14,7 +14,14 @@ from bot.config.settings import Settings
 from bot.errors import WxbotError
 from bot.ops.limits import HISTORY_LIMIT
 from bot.runtime.channel_references import configured_references
-from bot.runtime.channels import KIND, SCOPE, LiveTable, channel_context, load_live
+from bot.runtime.channels import (
+    KIND,
+    SCOPE,
+    LiveTable,
+    channel_context,
+    load_live,
+    team_userids,
+)
 from bot.runtime.table_reload import announce
 from channels.diff import diff_tables
 from channels.jobs import CHANNEL_CODES, EnsureCodes
@@ -71,9 +78,8 @@ class ChannelStore:
     async def check(self, text: str, source: str) -> ParsedChannels:
         """The table's problems, and (once it has no errors) a warning for each channel or
         group that a grade or a journey condition names and this table lacks."""
-        parsed = await asyncio.to_thread(
-            parse_channels, text, source, channel_context(self.settings)
-        )
+        context = channel_context(self.settings, await team_userids(self.sessions))
+        parsed = await asyncio.to_thread(parse_channels, text, source, context)
         if parsed.errors:
             # A channel with an error is left out of the table, so every grade or journey
             # naming it would be warned about too: one mistake, one problem.
@@ -129,7 +135,7 @@ class ChannelStore:
         for contact ways that name someone no longer on the sales team."""
         now = utc_now()
         await sync_directory(self.sessions, listed(table), now)
-        team = channel_context(self.settings).staff
+        team = channel_context(self.settings, await team_userids(self.sessions, working=True)).staff
         async with self.sessions.begin() as session:
             rows = {row.key: row for row in await all_channels(session)}
             missing = [

@@ -22,6 +22,7 @@ from keywords.problems import Problem
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.tables.versions import live_numbers, live_version
+from storage.team.members import ACTIVE, AWAY, read_team
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,22 @@ KIND = "channels"
 SCOPE = "*"  # one channel table for the whole bot; each channel names its account and app
 
 
-def channel_context(settings: Settings) -> ChannelContext:
-    """What a channel table is checked against: the configured accounts, apps and team."""
-    staff = frozenset(rep.userid for rep in settings.leads.sales) if settings.leads else frozenset()
+def channel_context(settings: Settings, team: frozenset[str] | None = None) -> ChannelContext:
+    """What a channel table is checked against: the configured accounts, apps and the team
+    (`team`, from the team table, else `[[leads.sales]]`, its seed)."""
+    seed = frozenset(rep.userid for rep in settings.leads.sales) if settings.leads else frozenset()
+    staff = team or seed
     return ChannelContext(
         tuple(a.name for a in settings.wechat), tuple(a.name for a in settings.wecom), staff
     )
+
+
+async def team_userids(sessions: SessionFactory, *, working: bool = False) -> frozenset[str]:
+    """The team table's people who have not left (`working`: only those at work)."""
+    async with sessions() as session:
+        members = await read_team(session)
+    wanted = {ACTIVE} if working else {ACTIVE, AWAY}
+    return frozenset(m.userid for m in members if m.status in wanted)
 
 
 @dataclass(frozen=True)
