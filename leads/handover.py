@@ -21,7 +21,7 @@ from filecheck.wording import N_, Wording
 from leads.alerts import handover_digest_job
 from leads.assignment import TeamLoad, after_assignment, pick_owner
 from leads.intake import team_load
-from leads.lifecycle import OPEN_STATES
+from leads.lifecycle import OPEN_STATES, label
 from leads.policy import LeadPolicy
 from storage import leads_repo as repo
 from storage.lead_models import Lead
@@ -237,4 +237,4 @@ class Handover:
 
 def _lead_line(lead: Lead) -> str:
     grade = f" · {lead.grade} 级" if lead.grade else ""
-    return f"#{lead.id}{grade} · {lead.state}"
+    return f"#{lead.id}{grade} · {label(lead.state)}"

@@ -8,6 +8,7 @@ people wrote (notes, the alert's reason) is shown as they wrote it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,8 @@ from leads.wording import Lang as ChatLang
 from storage.lead_models import LeadEvent
 
 NO_GRADE = "-"
+# A hand-over's timeline entry (`leads.handover`): "交接 #3：zhangsan → lisi；离职".
+HANDED_OVER = re.compile(r"^交接 #(?P<id>\d+)：(?P<from>\S+) → [^；\s]+(?:；(?P<reason>.*))?$")
 ANSWERS = {
     "transferred": N_("Lead #%(id)s now belongs to %(owner)s"),
     "already_theirs": N_("Lead #%(id)s already belongs to %(owner)s"),
@@ -78,6 +81,10 @@ def event_line(
         detail = _grade_change(raw, words)
     elif event.kind == "contact_added" and raw:
         detail = words.gettext(N_("through %(channel)s")) % {"channel": who.channel(raw)}
+    elif event.kind in ("transferred", "pooled") and (handed := HANDED_OVER.match(raw)):
+        fields = {"id": handed["id"], "name": who.salesperson(handed["from"]) or handed["from"]}
+        detail = words.gettext(N_("hand-over #%(id)s from %(name)s")) % fields
+        note = mask(handed["reason"] or "")
     elif event.kind == "escalated" and raw.startswith("tier "):
         detail = words.gettext(N_("reminder %(tier)s")) % {"tier": raw.removeprefix("tier ")}
     else:

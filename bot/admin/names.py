@@ -41,6 +41,11 @@ class Names:
         """(userid, name) of every salesperson, in the team's order."""
         return [(rep.userid, rep.name) for rep in self.policy.team.reps] if self.policy else []
 
+    def takers(self) -> list[tuple[str, str]]:
+        """(userid, name) of those who take leads now (not on leave, not gone)."""
+        team = self.policy.team.available() if self.policy else ()
+        return [(rep.userid, rep.name) for rep in team]
+
 
 def live_policy(request: web.Request) -> LeadPolicy | None:
     """The lead rules with the team as it is now (the settings' seed when no bot runs)."""

@@ -126,7 +126,9 @@ async def test_a_manager_marks_someone_as_left_and_hands_over_to_the_team(
 
     await page.goto(f"{base}/admin/leads/{lead.id}")
     await expect(page.locator("#owner")).to_contain_text("张三")
-    await expect(page.locator("#timeline")).to_contain_text("交接 #1：lisi → zhangsan；离职交接")
+    timeline = page.locator("#timeline")
+    await expect(timeline).to_contain_text("交接 #1，来自 李四")
+    await expect(timeline).to_contain_text("「离职交接」")
     await _shot(page, "04-lead")
     await context.close()
 

@@ -82,7 +82,7 @@ async def test_by_the_rules_each_new_owner_gets_one_card_and_the_history_says_wh
     [to_wangwu] = digests_to(leads_bot, "wangwu")
     content = str(to_lisi.payload["markdown"]["content"])
     assert content.startswith(f"**张三 交接给你 3 条线索**（交接 #{done.handover_id}）")
-    assert all(f"> #{lead_id} · new" in content for lead_id in done.inherited["lisi"])
+    assert all(f"> #{lead_id} · 待跟进" in content for lead_id in done.inherited["lisi"])
     assert f"#{leads[1].id}" in str(to_wangwu.payload["markdown"]["content"])
     # No alert card per lead: the digest is the one message.
     assert len(leads_bot.alerts_to("lisi")) == 0
