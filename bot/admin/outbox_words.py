@@ -146,6 +146,17 @@ def _digest(payload: Mapping[str, object], words: Reader, who: Names) -> Drawn:
     return Drawn("sentence", who.salesperson(str(payload.get("touser"))) or "", sentence=sentence)
 
 
+def _handover_digest(payload: Mapping[str, object], words: Reader, who: Names) -> Drawn:
+    lines = _strings(payload.get("lines"))
+    sentence = words.ngettext(
+        "One card for hand-over #%(id)s from %(name)s: %(num)s lead",
+        "One card for hand-over #%(id)s from %(name)s: %(num)s leads",
+        len(lines),
+    ) % {"id": payload.get("handover_id"), "name": payload.get("from_name"), "num": len(lines)}
+    to = who.salesperson(str(payload.get("touser"))) or ""
+    return Drawn("sentence", to, sentence=sentence, data=lines)
+
+
 def _card_update(payload: Mapping[str, object], words: Reader, who: Names) -> Drawn:
     button = payload.get("button")
     label = button.get("replace_name", "") if isinstance(button, dict) else ""
@@ -166,6 +177,7 @@ DRAWERS: dict[str, Drawer] = {
     "profile.refresh": _refresh,
     "lead.contact_added": _contact_added,
     "lead.digest": _digest,
+    "lead.handover_digest": _handover_digest,
     "wecom.update_card": _card_update,
 }
 

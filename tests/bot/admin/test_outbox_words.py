@@ -68,6 +68,9 @@ async def test_every_registered_kind_has_words_and_a_drawing(
 @pytest.mark.parametrize(
     ("kind", "payload", "drawn_as"),
     [
+        ("lead.handover_digest", {"touser": "lisi", "handover_id": 3, "from_name": "张三",
+                                  "lines": ["#12 · 待跟进", "#15 · A 级 · 联系中"]},
+         ("sentence", "交接 #3（来自 张三）的汇总卡片：2 条线索")),
         ("tags.oa_sync", {"openids": ["o_1"], "add": ["询价"], "remove": ["低价值"]},
          ("sentence", "为公众号粉丝加 1 个标签、去掉 1 个")),
         ("wechat.custom_send", {"touser": "o_1", "msgtype": "text", "text": {"content": "您好"}},
