@@ -77,7 +77,6 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("who", metavar="OPENID|PHONE|ID", help="an openid, a phone number or #id")
     add_keywords_parser(commands)
     add_channels_parser(commands)
-    add_team_parser(commands)
     add_outbox_parser(commands)
     add_doctor_parser(commands)
     add_admin_parser(commands)
@@ -85,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     add_menus_parser(commands)
     add_tagging_parser(commands)
     add_fake_api_parser(commands)
+    add_team_parser(commands)
     return parser
 
 

@@ -167,6 +167,7 @@ def test_negative_days_are_refused(mistake: Mistake, config: Path) -> None:
         ),
         (("users",), "choose one of: show"),
         (("db",), "choose one of: upgrade"),
+        (("team",), "choose one of: list, add, edit, leave, return, remove, handover"),
         (("keywords",), "choose one of: check, test, publish, history"),
         (("menus",), "choose one of: check, publish, history, rollback, pull, show, try"),
     ],

@@ -23,7 +23,7 @@ from leads.team import Status
 from storage.admin_models import AdminAudit
 from storage.database import create_engine, create_session_factory
 from storage.types import utc_now
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, ConfigWriter
 from tests.leads.helpers import LeadsBot
 
 SWITCH_WITHIN_S = 2.0
@@ -222,3 +222,12 @@ async def test_a_change_in_one_process_is_live_in_another_within_two_seconds(
         assert time.monotonic() - started < SWITCH_WITHIN_S, "the other process did not see it"
         await asyncio.sleep(0.05)
     assert rep.tags == ("杭州",)
+
+
+def test_without_leads_there_is_no_team(
+    write_config: ConfigWriter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = write_config()
+    status, out, err = team(settings, capsys, "list")
+    assert (status, out) == (2, "")
+    assert err.startswith(f"no [leads] in {settings.source}")
