@@ -73,3 +73,23 @@ async def test_managers_give_leave_and_others_cannot(bot: BotClient) -> None:
     assert audit is not None and audit.actor == "mia"
     audit_page = await (await bot.get("/admin/audit")).text()
     assert "安排了销售休假" in audit_page
+
+
+async def test_a_manager_edits_someone_and_a_wrong_cap_is_said(bot: BotClient) -> None:
+    await add_user(bot, "mia", "manager")
+    csrf = await sign_in(bot, "mia")
+    form = {"csrf": csrf, "name": "王五", "tags": "杭州，苏州", "manager": "boss", "deputy": ""}
+    text = await (
+        await bot.post("/admin/team/wangwu/edit", data={**form, "max_open": "abc"})
+    ).text()
+    assert '<div class="notice error" id="error">无法修改 wangwu' in text
+    assert "<li>线索上限须为整数，填写的是 abc</li>" in text
+    text = await (await bot.post("/admin/team/wangwu/edit", data={**form, "max_open": "3"})).text()
+    assert '<div class="notice ok" id="done">已保存</div>' in text
+    assert "0 / 上限 3" in text
+
+    async def edited() -> bool:
+        rep = bot.app[POLICY].rep("wangwu")
+        return rep is not None and rep.max_open == 3 and rep.tags == ("杭州", "苏州")
+
+    await eventually(edited)

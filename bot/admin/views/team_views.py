@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
+from enum import StrEnum
 from urllib.parse import quote, urlencode
 
 import aiohttp_jinja2
@@ -22,7 +23,7 @@ from bot.admin.views.forms import FormData, form_text
 from bot.app_keys import CACHE, CUSTOMER_MOVER, OUTBOX_WORKER, SESSIONS
 from bot.ops.team_ops import TeamOps, TeamOpsError
 from bot.runtime.team import local_day
-from filecheck.wording import N_
+from filecheck.wording import N_, Wording
 from leads.lifecycle import OPEN_STATES
 from leads.team import Status
 from storage import leads_repo
@@ -45,7 +46,6 @@ def _ops(request: web.Request) -> TeamOps:
 @routes.get("/team")
 async def team_page(request: web.Request) -> web.StreamResponse:
     ops = _ops(request)
-    await ops.start()  # the config's seed, if no bot has started yet
     return aiohttp_jinja2.render_template(
         "team.html", request, {"lines": await ops.team(), "status": Status}
     )
@@ -107,9 +107,14 @@ def _optional(form: FormData, key: str) -> str | None:
 @routes.post(f"/team/{USERID}/edit")
 @require(Permission.MANAGE_TEAM)
 async def edit(request: web.Request) -> web.StreamResponse:
+    who: dict[str, str | int | StrEnum | Wording] = {"userid": request.match_info["userid"]}
+
     async def run(ops: TeamOps, actor: str, form: FormData) -> str:
-        raw_cap = form_text(form, "max_open").strip()
-        cap = int(raw_cap) if raw_cap.lstrip("-").isdigit() else None
+        raw_cap = form_text(form, "max_open").strip() or "0"
+        if not raw_cap.lstrip("-").isdigit():
+            problem = Wording(N_("max_open must be a whole number, got %(got)s"), {"got": raw_cap})
+            raise TeamOpsError(Wording(N_("cannot edit %(userid)s"), who), [problem])
+        cap = int(raw_cap)
         tags = tuple(
             t.strip() for t in form_text(form, "tags").replace("，", ",").split(",") if t.strip()
         )
@@ -134,7 +139,8 @@ async def leave(request: web.Request) -> web.StreamResponse:
         try:
             until = date.fromisoformat(form_text(form, "until"))
         except ValueError:
-            return words.gettext(N_("Give the day they are back"))
+            refusal = Wording(N_("cannot give %(userid)s leave"), {"userid": userid})
+            raise TeamOpsError(refusal, [Wording(N_("Give the day they are back"))]) from None
         await ops.leave(actor, userid, until, _optional(form, "deputy"))
         return words.gettext(N_("On leave until %(day)s")) % {"day": until.isoformat()}
 
