@@ -37,6 +37,12 @@ BAD_CHANNELS = '[[channel]]\nkey = "expo"\nname = "车展"\npoints = "many"\n'
 BAD_RULES = '[[counter]]\nname = "c"\nevent = "clik"\nwithin_days = 0\ntag = "t"\n'
 
 
+TEAM_COMMANDS = (
+    "list", "add x --name X", "edit x --name X", "leave x --left", "return x", "remove x",
+    "handover x",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Case:
     args: str  # as typed after `wxbot --config CONFIG`; {busy} is a port in use
@@ -136,6 +142,11 @@ CASES = [
     Case("channels qr nope -o nope.png", 2, r"nope"),
     Case("channels stats", 0),
     Case("channels stats --days 0", 2, r"--days: must be at least 1, got 0"),
+    # No [leads] here: the team's 0 and 1 cases are in tests/team/test_team_cli.py.
+    *(
+        Case(f"team {args}", 2, r"^no \[leads\] in .*config.toml: the team belongs to the leads$")
+        for args in TEAM_COMMANDS
+    ),
     Case("keywords", 2, r"wxbot keywords: choose one of: check, test, publish"),
     Case("nonsense", 2, r"wxbot: argument command: invalid choice: 'nonsense'"),
 ]
