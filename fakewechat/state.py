@@ -36,6 +36,7 @@ from fakewechat.records import (
     WelcomeCode,
     WelcomeMessage,
 )
+from fakewechat.transfer_book import TransferBook
 
 
 class FakeWeChat:
@@ -91,6 +92,8 @@ class FakeWeChat:
         self.contact_ways: dict[str, ContactWay] = {}
         self.welcome_codes: dict[str, WelcomeCode] = {}
         self.welcomes: list[WelcomeMessage] = []
+        # Customer transfers, members who left, refusals and receivers' limits.
+        self.transfer_book = TransferBook(clock)
         self._ids = itertools.count(1)
 
     def now(self) -> float:
