@@ -159,6 +159,7 @@ def event_streams(
                     leads.commands,
                     leads.contacts,
                     None if channels is None else ChannelContacts(lambda: channels.table),
+                    leads.transfers,
                 ),
             )
         )

@@ -123,6 +123,11 @@ class TransferBook:
             transfer.status = limits.TRANSFER_DONE
             transfer.takeover_time = int(transfer.started_at + limits.TAKEOVER_DELAY_S)
 
+    def take_failures(self) -> list[TransferFailure]:
+        """The `transfer_fail` callbacks owed so far, each handed out once."""
+        owed, self.failures = self.failures, []
+        return owed
+
     def limit_of(self, userid: str) -> int:
         return self.receiver_limits.get(userid, limits.CUSTOMERS_PER_MEMBER_DEFAULT)
 

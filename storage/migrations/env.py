@@ -7,11 +7,6 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import storage.channels.models  # registers the channels tables on Base.metadata
-import storage.journey_models  # registers the journeys tables on Base.metadata
-import storage.lead_models  # registers the leads tables on Base.metadata
-import storage.tables.models  # registers ops_table_versions on Base.metadata
-import storage.tagging_models  # noqa: F401 - registers the tagging tables on Base.metadata
 from storage.database import create_engine
 from storage.models import Base
 
