@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import aiohttp
 from sqlalchemy import select
 
-from bot.effects.jobs import JobHandler, registry
+from bot.effects.jobs import Executor, JobHandler, registry
 from bot.effects.outbox_worker import OutboxWorker
 from bot.effects.transfer_jobs import TransferJobs
 from bot.metrics import Metrics
@@ -54,6 +54,7 @@ class TransferWorld:
     clock: FakeClock
     sessions: SessionFactory
     worker: OutboxWorker
+    executors: dict[str, Executor]
     moves: CustomerMoves
     outcomes: TransferOutcomes
 
@@ -155,4 +156,4 @@ def build_world(
     executors = registry([*jobs.handlers(), JobHandler(WECOM_TEXT, text)])
     worker = OutboxWorker(Outbox(sessions, now), executors, Metrics())
     moves = CustomerMoves(APP, now, message=message)
-    return TransferWorld(fake, clock, sessions, worker, moves, outcomes)
+    return TransferWorld(fake, clock, sessions, worker, executors, moves, outcomes)
