@@ -38,3 +38,11 @@ def state_of_answer(errcode: int) -> str:
     if errcode in NOT_THEIRS:
         return "no_record"
     return "failed"
+
+
+# Daily reconciliation: one process a day runs it (the first to set this key for a day).
+RECONCILE_INTERVAL_S: Final = 24 * 3600.0
+RECONCILE_CHECK_S: Final = 3600.0
+RECONCILE_DAY_KEY: Final = "wxbot:leads:reconciled:{day}"
+# WeCom's answer to `externalcontact/list` for a member with no customer.
+NO_CUSTOMERS: Final = 84061

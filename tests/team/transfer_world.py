@@ -57,6 +57,7 @@ class TransferWorld:
     executors: dict[str, Executor]
     moves: CustomerMoves
     outcomes: TransferOutcomes
+    client: WeComClient
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.now, UTC)
@@ -156,4 +157,4 @@ def build_world(
     executors = registry([*jobs.handlers(), JobHandler(WECOM_TEXT, text)])
     worker = OutboxWorker(Outbox(sessions, now), executors, Metrics())
     moves = CustomerMoves(APP, now, message=message)
-    return TransferWorld(fake, clock, sessions, worker, executors, moves, outcomes)
+    return TransferWorld(fake, clock, sessions, worker, executors, moves, outcomes, client)
