@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.app_keys import LEADS, OUTBOX_WORKER, SESSIONS
+from bot.testing.transfer_fails import owed_transfer_fails
 from storage.lead_models import Lead
 from storage.models import Profile
 from storage.team.transfers import transfers_for_lead
@@ -55,12 +56,13 @@ async def test_a_refusal_callback_ends_the_transfer_refused_and_tells_the_manage
         )
     await _reaches(leads_bot, lead_id, "waiting")
     leads_bot.fake.transfer_book.refuse("wmRefuser")
-    [failure] = leads_bot.fake.transfer_book.take_failures()
-    xml = leads_bot.wecom.transfer_fail(failure.userid, failure.external_userid, failure.reason)
-    status, _ = await leads_bot.post(xml)
-    assert status == 200
-    again, _ = await leads_bot.post(xml)  # WeCom's retry: the same event, applied once
-    assert again == 200
+    [callback] = owed_transfer_fails(leads_bot.fake, leads_bot.wecom)
+    assert owed_transfer_fails(leads_bot.fake, leads_bot.wecom) == []
+    for _ in range(2):  # WeCom's retry: the same event, applied once
+        response = await leads_bot.client.post(
+            "/wecom/sales", params=callback.query, data=callback.body
+        )
+        assert response.status == 200
     await _reaches(leads_bot, lead_id, "refused")
 
     async def notice() -> list[str] | None:
