@@ -49,14 +49,29 @@ class CustomerMoves:
         rows = await queue_transfers(
             session, handover_id, from_userid, wanted, employed=employed, now=now
         )
-        jobs = []
-        for to_userid, group in groupby(rows, key=lambda row: row.to_userid):
-            ids = [row.id for row in group]
-            for start in range(0, len(ids), TRANSFER_BATCH_MAX):
-                send = TransferSend(
-                    handover_id, from_userid, to_userid, employed,
-                    ids[start : start + TRANSFER_BATCH_MAX],
-                    self._message if employed else None,
-                )  # fmt: skip
-                jobs.append(TRANSFER_SEND.request(self._app, send))
+        message = self._message if employed else None
+        sends = plan_sends(
+            handover_id, from_userid, [(row.id, row.to_userid) for row in rows], employed, message
+        )
+        jobs = [TRANSFER_SEND.request(self._app, send) for send in sends]
         add_jobs(session, jobs, now)
+
+
+def plan_sends(
+    handover_id: int,
+    from_userid: str,
+    rows: Sequence[tuple[int, str]],
+    employed: bool,
+    message: str | None,
+) -> list[TransferSend]:
+    """The calls for (row id, new owner) rows: one receiver a call, at most 100 customers."""
+    sends: list[TransferSend] = []
+    ordered = sorted(rows, key=lambda row: (row[1], row[0]))
+    for to_userid, group in groupby(ordered, key=lambda row: row[1]):
+        ids = [row_id for row_id, _ in group]
+        for start in range(0, len(ids), TRANSFER_BATCH_MAX):
+            batch = ids[start : start + TRANSFER_BATCH_MAX]
+            sends.append(
+                TransferSend(handover_id, from_userid, to_userid, employed, batch, message)
+            )
+    return sends

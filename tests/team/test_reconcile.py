@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bot.cli.transfers import render_report
 from bot.runtime.reconcile import CustomerReconciler
 from leads.reconcile import Drift, Reconciliation, find_drifts
@@ -87,3 +90,25 @@ def test_find_drifts_is_by_owner() -> None:
     leads = [(1, "a", "x"), (2, "b", "y"), (3, "c", "z")]
     customers = {"a": {"x"}, "b": set(), "c": set(), "d": {"y"}}
     assert find_drifts(leads, customers) == [Drift(2, "b", "y", "d"), Drift(3, "c", "z", None)]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abc"), st.sampled_from(["x", "y", "z", "w"])),
+        max_size=12,
+        unique_by=lambda lead: lead[1],
+    ),
+    st.dictionaries(st.sampled_from("abcd"), st.frozensets(st.sampled_from("xyzw"), max_size=4)),
+)
+def test_find_drifts_matches_a_naive_reading(
+    leads: list[tuple[str, str]], customers: dict[str, frozenset[str]]
+) -> None:
+    numbered = [(i, owner, ext) for i, (owner, ext) in enumerate(leads)]
+    expected = []
+    for lead_id, owner, ext in numbered:
+        if ext in customers.get(owner, frozenset()):
+            continue
+        holders = sorted(user for user, exts in customers.items() if ext in exts)
+        # Several holders: the last in name order wins (any one of them is a right answer).
+        expected.append(Drift(lead_id, owner, ext, holders[-1] if holders else None))
+    assert find_drifts(numbered, customers) == expected
