@@ -123,21 +123,20 @@ BATCH_BY_USER_IDS_MAX: Final = 100
 BATCH_BY_USER_PAGE_MAX: Final = 100
 # `transfer_result` pages its customers; the fake uses small pages so clients page.
 TRANSFER_RESULT_PAGE: Final = 100
-# Per-customer codes of the transfer calls (the `customer[].errcode` of the answer):
-# 40096 unknown external userid (the docs' own sample); 40128 the customer was
-# transferred too often (twice in 90 days) and 40129 the customer is already being
-# transferred (third-party SCRM docs quoting WeCom's global table; 40128's wording
-# not confirmed by the search index: unverified); 40131 the handover member does not
-# follow the customer (WeCom community thread on 40131's wording).
+# Per-customer codes of the transfer calls (the `customer[].errcode` of the answer), from
+# WeCom's global code table as SCRM code quotes it (found with the search tool: Go and
+# PHP WeCom SDKs' code tables): 40096 unknown external userid (also the docs' own
+# sample); 40128 "客户转接过于频繁（90天内只允许转接一次，同一个客户最多只能转接两次）";
+# 40129 "当前客户正在转接中"; 40131 "handover_userid 并不是外部联系人的跟进人".
 TRANSFER_TOO_OFTEN: Final = 40128
 TRANSFER_IN_PROGRESS: Final = 40129
 NOT_THE_FOLLOWER: Final = 40131
-# Call-level codes: 40003 an unknown userid (global table); 41035 no external_userid
-# (community thread on transfer_customer); 40097 the handover member has not left
-# (resigned/transfer_customer; global table "该成员尚未离职"); 40099 the receiver is
-# at its customer limit (global table "外部联系人的数量已达上限"); more than 100
-# customers or a message over 200 characters answer 40058 here (unverified).
+# Call-level codes, same table: 40003 an unknown userid; 41035 no external_userid
+# (community thread on transfer_customer); 40097 "该成员尚未离职"; 40099 "接替成员的外部
+# 联系人数量已达上限"; 40130 "原跟进人与接手人一样，不可继承". More than 100 customers or
+# a message over 200 characters answer 40058 here (no code documented: unverified).
 WECOM_INVALID_USERID: Final = 40003
 MISSING_EXTERNAL_USERID: Final = 41035
 MEMBER_NOT_RESIGNED: Final = 40097
+SAME_HANDOVER_AND_TAKEOVER: Final = 40130
 RECEIVER_CUSTOMERS_FULL: Final = 40099

@@ -54,6 +54,7 @@ ERRMSGS: dict[int, str] = {
     limits.RECEIVER_CUSTOMERS_FULL: "external contact count reach limit",
     limits.TRANSFER_TOO_OFTEN: "customer transferred too frequently",
     limits.TRANSFER_IN_PROGRESS: "customer is being transferred",
+    limits.SAME_HANDOVER_AND_TAKEOVER: "handover_userid is the same as takeover_userid",
     limits.NOT_THE_FOLLOWER: "handover_userid is not the follower of the external contact",
 }
 

@@ -60,7 +60,7 @@ def _check_request(call: Call, *, resigned: bool) -> web.Response | list[str]:
             limits.WECOM_INVALID_USERID,
             "handover_userid has resigned",
         ),
-        (handover == takeover, limits.INVALID_PARAMETER, "handover equals takeover"),
+        (handover == takeover, limits.SAME_HANDOVER_AND_TAKEOVER, ""),
         (externals in (None, []), limits.MISSING_EXTERNAL_USERID, ""),
         (not well_formed, limits.DATA_FORMAT_ERROR, "external_userid"),
         (

@@ -17,7 +17,8 @@ MISSING_AFTER_S: Final = 25 * 3600.0
 
 # `transfer_result` statuses (document/path/94088) → `customer_transfers.state`.
 RESULT_STATES: Final = {1: "done", 2: "waiting", 3: "refused", 4: "receiver_full", 5: "no_record"}
-# Per-customer errcodes of the transfer calls.
+# Per-customer errcodes of the transfer calls (WeCom's global code table, as quoted in
+# `fakewechat/limits.py`).
 TOO_OFTEN: Final = 40128  # twice in 90 days while employed: never retried
 IN_PROGRESS: Final = 40129  # already being transferred (our own call, re-run after a crash)
 RECEIVER_FULL: Final = 40099  # the receiver is at its customer limit

@@ -66,7 +66,7 @@ async def test_transfer_waits_24_hours_then_moves_the_customer(
     [
         (move("wmCustomer1", handover="ghost"), L.WECOM_INVALID_USERID),
         (move("wmCustomer1", takeover="ghost"), L.WECOM_INVALID_USERID),
-        (move("wmCustomer1", takeover="alice"), L.INVALID_PARAMETER),
+        (move("wmCustomer1", takeover="alice"), L.SAME_HANDOVER_AND_TAKEOVER),
         (move(), L.MISSING_EXTERNAL_USERID),
         (move("wmCustomer1") | {"external_userid": "wmCustomer1"}, L.DATA_FORMAT_ERROR),
         (move(*[f"wm{i}" for i in range(101)]), L.INVALID_PARAMETER),
