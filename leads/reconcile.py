@@ -6,8 +6,9 @@ admin) send no callback, and a callback can be lost. Once a day the team's custo
 are listed (`batch/get_by_user`) and every open lead whose customer is no longer with
 its owner gets a `customer_mismatch` timeline entry (the state the manager acts on,
 shown on the lead page) and its manager one notice listing them. A lead whose
-customer is still being transferred is left alone, and a mismatch already recorded
-is not recorded again.
+customer is still being transferred is left alone, and so is one whose failed transfer
+was reported (the customer stayed with the previous owner); a mismatch already
+recorded is not recorded again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from leads.transfer_outcomes import ManagerOf
 from storage import leads_repo as repo
 from storage.lead_models import Lead, LeadEvent
 from storage.outbox import add_jobs
-from storage.team.transfers import open_transfer_leads
+from storage.team.transfers import known_splits, open_transfer_leads
 
 MISMATCH = "customer_mismatch"
 # Entries after which a recorded mismatch no longer stands (the customer came back).
@@ -84,12 +85,16 @@ class Reconciliation:
         """Record the drifts not recorded yet and not explained by an open transfer."""
         if not drifts:
             return []
-        moving = await open_transfer_leads(session, [d.lead_id for d in drifts])
+        ids = [d.lead_id for d in drifts]
+        moving = await open_transfer_leads(session, ids)
+        # A failed transfer told the manager already: the customer stayed with the giver.
+        split = await known_splits(session, ids)
         await repo.lock_assignments(session)  # the lock, then lead rows
         new: list[Drift] = []
         now = self._clock()
         for drift in drifts:
-            if drift.lead_id in moving or await self._already(session, drift):
+            known = drift.now_with is not None and split.get(drift.lead_id) == drift.now_with
+            if drift.lead_id in moving or known or await self._already(session, drift):
                 continue
             lead = await session.get(Lead, drift.lead_id, with_for_update=True)
             if lead is None or lead.owner != drift.owner:

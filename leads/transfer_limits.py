@@ -47,3 +47,9 @@ RECONCILE_CHECK_S: Final = 3600.0
 RECONCILE_DAY_KEY: Final = "wxbot:leads:reconciled:{day}"
 # WeCom's answer to `externalcontact/list` for a member with no customer.
 NO_CUSTOMERS: Final = 84061
+# The outbox gives up on a call after about 1.6 h of retries (10 attempts, backoff capped
+# at 10 minutes): a row still queued after this long was dropped, and a waiting row past
+# the takeover by this long lost its poll chain. The daily upkeep ends or re-polls them.
+STUCK_AFTER_S: Final = 6 * 3600.0
+# Rounds of re-started poll chains: far above a chain's own rounds, one start a day.
+RESTART_ROUND_BASE: Final = 100_000

@@ -57,6 +57,11 @@ def render_report(report: ReconcileReport) -> str:
         f"customer lists read: {len(report.members)} "
         f"({', '.join(report.members) or 'nobody'}); open leads checked: {report.checked}"
     ]
+    if report.upkeep.failed or report.upkeep.polls:
+        lines.append(
+            f"transfers: {report.upkeep.failed} dropped call(s) ended as failed, "
+            f"{report.upkeep.polls} lost poll(s) started again"
+        )
     if report.unlisted:
         lines.append(f"WeCom did not list: {', '.join(report.unlisted)} (their leads not checked)")
     if not report.drifts:

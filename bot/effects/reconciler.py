@@ -11,7 +11,8 @@ from bot.config.settings import Settings
 from bot.effects.api_clients import wecom_clients
 from bot.runtime.reconcile import CustomerReconciler
 from leads.reconcile import Reconciliation
-from leads.transfer_outcomes import managers_of
+from leads.transfer_outcomes import TransferOutcomes, managers_of
+from leads.transfer_upkeep import TransferUpkeep
 from storage.cache import Cache
 from storage.database import SessionFactory
 from wxapi.transfers import TransferApi
@@ -30,10 +31,13 @@ def build_reconciler(
     if policy is None or client is None:
         return None
     team = tuple(rep.userid for rep in policy.sales)
+    manager_of = managers_of(policy)
+    outcomes = TransferOutcomes(policy.wecom, manager_of, clock)
     return CustomerReconciler(
         sessions,
         TransferApi(client),
-        Reconciliation(policy.wecom, managers_of(policy), clock),
+        Reconciliation(policy.wecom, manager_of, clock),
+        TransferUpkeep(policy.wecom, outcomes, clock),
         lambda: team,
         cache=cache,
         clock=clock,

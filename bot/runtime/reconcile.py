@@ -21,6 +21,7 @@ from leads.transfer_limits import (
     RECONCILE_DAY_KEY,
     RECONCILE_INTERVAL_S,
 )
+from leads.transfer_upkeep import TransferUpkeep, Upkeep
 from storage.cache import Cache
 from storage.database import SessionFactory
 from wxapi.errors import ApiError
@@ -38,6 +39,7 @@ class ReconcileReport:
     checked: int
     drifts: tuple[Drift, ...]
     recorded: tuple[Drift, ...]
+    upkeep: Upkeep
 
 
 async def team_customers(api: TransferApi, userids: Collection[str]) -> dict[str, set[str]]:
@@ -72,6 +74,7 @@ class CustomerReconciler:
         sessions: SessionFactory,
         api: TransferApi,
         reconciliation: Reconciliation,
+        upkeep: TransferUpkeep,
         team: Callable[[], Collection[str]],
         *,
         cache: Cache,
@@ -80,13 +83,16 @@ class CustomerReconciler:
         self._sessions = sessions
         self._api = api
         self._reconciliation = reconciliation
+        self._upkeep = upkeep
         self._team = team
         self._cache = cache
         self._clock = clock
         self._loop = Periodic("customer-reconcile", self._round, RECONCILE_CHECK_S)
 
     async def run_once(self) -> ReconcileReport:
-        """Reconcile now, whatever ran today."""
+        """Reconcile now, whatever ran today (the transfers' upkeep first)."""
+        async with self._sessions.begin() as session:
+            upkeep = await self._upkeep.run(session)
         async with self._sessions() as session:
             leads = await open_leads_with_customers(session)
         wanted = set(self._team()) | {owner for _, owner, _ in leads}
@@ -100,7 +106,7 @@ class CustomerReconciler:
                         len(drifts))  # fmt: skip
         return ReconcileReport(
             tuple(sorted(customers)), tuple(sorted(wanted - set(customers))), len(listed),
-            tuple(drifts), tuple(recorded),
+            tuple(drifts), tuple(recorded), upkeep,
         )  # fmt: skip
 
     async def _round(self) -> bool:

@@ -187,6 +187,25 @@ async def transfers_for_lead(session: AsyncSession, lead_id: int) -> list[Transf
     return [_view(row) for row in rows]
 
 
+async def known_splits(session: AsyncSession, lead_ids: Collection[int]) -> dict[int, str]:
+    """Leads whose newest transfer failed and was reported: lead id → the member the
+    customer stayed with (a mismatch there is known to the manager already)."""
+    if not lead_ids:
+        return {}
+    rows = await session.execute(
+        select(CustomerTransfer.lead_id, CustomerTransfer.state, CustomerTransfer.reported,
+               CustomerTransfer.from_userid)
+        .where(CustomerTransfer.lead_id.in_(list(lead_ids)))
+        .order_by(CustomerTransfer.lead_id, CustomerTransfer.id)
+    )  # fmt: skip
+    newest = {lead_id: (state, reported, giver) for lead_id, state, reported, giver in rows}
+    return {
+        lead_id: giver
+        for lead_id, (state, reported, giver) in newest.items()
+        if state in SPLIT and reported
+    }
+
+
 async def open_transfer_leads(session: AsyncSession, lead_ids: Collection[int]) -> set[int]:
     """Leads among `lead_ids` whose customer is still on its way (reconciliation skips them)."""
     if not lead_ids:
@@ -197,3 +216,21 @@ async def open_transfer_leads(session: AsyncSession, lead_ids: Collection[int]) 
         )
     )
     return set(rows)
+
+
+async def stuck(
+    session: AsyncSession, *, queued_before: datetime, sent_before: datetime
+) -> tuple[list[CustomerTransfer], list[CustomerTransfer]]:
+    """Rows queued before `queued_before` (their call was dropped) and rows waiting since
+    before `sent_before` (their poll chain ended): what the daily upkeep looks after."""
+    dropped = await session.scalars(
+        select(CustomerTransfer)
+        .where(CustomerTransfer.state == QUEUED, CustomerTransfer.created_at < queued_before)
+        .order_by(CustomerTransfer.id)
+    )
+    late = await session.scalars(
+        select(CustomerTransfer)
+        .where(CustomerTransfer.state == WAITING, CustomerTransfer.sent_at < sent_before)
+        .order_by(CustomerTransfer.id)
+    )
+    return list(dropped), list(late)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from bot.cli.transfers import render_report
 from bot.runtime.reconcile import CustomerReconciler
 from leads.reconcile import Drift, Reconciliation, find_drifts
+from leads.transfer_upkeep import TransferUpkeep, Upkeep
 from storage.cache import MemoryCache
+from storage.models import OutboxJob
 from tests.team.transfer_world import APP, MANAGERS, TransferWorld
 from wxapi.transfers import TransferApi
 
@@ -22,6 +25,7 @@ def reconciler(
         world.sessions,
         TransferApi(world.client),
         Reconciliation(APP, MANAGERS.get, world.now),
+        TransferUpkeep(APP, world.outcomes, world.now),
         lambda: team,
         cache=MemoryCache(),
         clock=world.now,
@@ -112,3 +116,44 @@ def test_find_drifts_matches_a_naive_reading(
         # Several holders: the last in name order wins (any one of them is a right answer).
         expected.append(Drift(lead_id, owner, ext, holders[-1] if holders else None))
     assert find_drifts(numbered, customers) == expected
+
+
+async def _give_up(world: TransferWorld, kind: str) -> None:
+    """The outbox gave up on every job of `kind` (WeCom unreachable for hours)."""
+    async with world.sessions.begin() as session:
+        await session.execute(
+            update(OutboxJob).where(OutboxJob.kind == kind).values(status="failed")
+        )
+
+
+async def test_a_dropped_transfer_call_ends_failed_and_is_reported(world: TransferWorld) -> None:
+    [(lead, ext)] = await world.leads_with_customers("zhangsan", 1)
+    await world.hand_over(2, "zhangsan", [(lead, "lisi", ext)])
+    await _give_up(world, "transfer.send")
+    world.clock.advance(5 * 3600)
+    assert (await reconciler(world).run_once()).upkeep == Upkeep(0, 0)
+    world.clock.advance(2 * 3600)
+    report = await reconciler(world).run_once()
+    assert report.upkeep == Upkeep(1, 0)
+    [view] = await world.transfers(2)
+    assert view.state == "failed"
+    assert [kind for kind, _ in await world.events(lead)] == ["customer_transfer_failed"]
+    await world.run_due()
+    [notice] = world.texts_to("boss")
+    assert "企业微信拒绝了转接" in notice
+    assert "1 dropped call(s) ended as failed" in render_report(report)
+
+
+async def test_a_lost_poll_chain_is_started_again(world: TransferWorld) -> None:
+    [(lead, ext)] = await world.leads_with_customers("zhangsan", 1)
+    await world.hand_over(2, "zhangsan", [(lead, "lisi", ext)])
+    await world.run_due()
+    await _give_up(world, "transfer.poll")
+    world.clock.advance(31 * 3600)
+    await world.run_due()
+    assert await world.states(2) == {"waiting": 1}
+    report = await reconciler(world).run_once()
+    assert report.upkeep == Upkeep(0, 1)
+    assert (await reconciler(world).run_once()).upkeep == Upkeep(0, 0)  # once a day
+    await world.run_due()
+    assert await world.states(2) == {"done": 1}
