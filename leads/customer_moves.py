@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import groupby
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,19 @@ from leads.transfer_jobs import TRANSFER_SEND, TransferSend
 from leads.transfer_limits import TRANSFER_BATCH_MAX, TRANSFER_MSG_MAX
 from storage.outbox import add_jobs
 from storage.team.transfers import queue_transfers
+
+
+class CustomerMover(Protocol):
+    """What a hand-over needs: its leads' customers queued to follow, in its transaction."""
+
+    async def move(
+        self,
+        session: AsyncSession,
+        handover_id: int,
+        from_userid: str,
+        moves: Sequence[tuple[int, str, str | None]],
+        employed: bool,
+    ) -> None: ...
 
 
 class CustomerMoves:
