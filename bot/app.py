@@ -49,6 +49,7 @@ from bot.callbacks.wecom import WeComCallbacks, WeComEndpoint
 from bot.config.settings import Settings
 from bot.effects.executors import build_executors
 from bot.effects.outbox_worker import OutboxWorker
+from bot.effects.reconciler import build_reconciler
 from bot.effects.stage import EffectsStage, EventStream
 from bot.effects.wechat_events import WeChatEventEffects
 from bot.effects.wecom_events import WeComEventEffects
@@ -165,6 +166,7 @@ def event_streams(
                     leads.commands,
                     leads.contacts,
                     None if channels is None else ChannelContacts(lambda: channels.table),
+                    leads.transfers,
                 ),
             )
         )
@@ -358,6 +360,11 @@ class _Lifespan:
         if self.background.outbox:
             # The deadline lane makes API calls, like the outbox.
             self._start_api_work(app, stack, [outbox.start, welcomes.start])
+        reconciler = build_reconciler(settings, http, cache, sessions, clock)
+        if self.background.sweepers and reconciler is not None:
+            # Daily, and one process a day: it lists the team's customers in WeCom.
+            self._start_api_work(app, stack, [reconciler.start])
+            stack.push_async_callback(reconciler.stop)
 
     async def _live_policy(
         self, settings: Settings, stack: AsyncExitStack, sessions: SessionFactory, cache: Cache

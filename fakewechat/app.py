@@ -21,6 +21,7 @@ from fakewechat.oa_routes import oa_routes
 from fakewechat.records import CallRecord
 from fakewechat.state import FakeWeChat
 from fakewechat.tokens import token_routes
+from fakewechat.transfer_routes import transfer_routes
 from fakewechat.webhook_routes import webhook_routes
 from fakewechat.wecom_routes import wecom_routes
 
@@ -66,6 +67,7 @@ def create_fake_app(state: FakeWeChat) -> web.Application:
         webhook_routes,
         journey_routes,
         menu_routes,
+        transfer_routes,
     ):
         app.add_routes(routes(state))
     return app

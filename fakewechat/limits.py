@@ -95,3 +95,48 @@ WELCOME_BEING_SENT: Final = 41096
 # The group-robot flood answer: the team's notes say 130101, reports seen in
 # the wild say 45009 "api freq out of limit"; unverified, so kept in one place.
 WEBHOOK_RATE_LIMITED: Final = 45009
+
+# --- customer transfer (在职继承 / 离职继承) ----------------------------------
+# `transfer_customer` and `resigned/transfer_customer`: at most 100 customers a call,
+# `transfer_success_msg` at most 200 characters; the takeover completes 24 h after the
+# call unless the customer refuses; while the member is employed, one customer can be
+# transferred at most twice in 90 natural days (developer.work.weixin.qq.com/document/
+# path/96325 and 96331).
+TRANSFER_CUSTOMERS_MAX: Final = 100
+TRANSFER_MSG_MAX: Final = 200
+TAKEOVER_DELAY_S: Final = 24 * 3600
+TRANSFERS_PER_CUSTOMER_MAX: Final = 2
+TRANSFER_WINDOW_S: Final = 90 * 86400
+# `transfer_result` status values (document/path/94088).
+TRANSFER_DONE: Final = 1
+TRANSFER_WAITING: Final = 2
+TRANSFER_REFUSED: Final = 3
+TRANSFER_RECEIVER_FULL: Final = 4
+TRANSFER_NO_RECORD: Final = 5
+# A member's customer limit when the simulation sets none (WeCom's default quota is
+# large; tests lower it per member with `TransferBook.receiver_limits`).
+CUSTOMERS_PER_MEMBER_DEFAULT: Final = 50_000
+# `get_unassigned_list` pages at most 1000; `batch/get_by_user` takes at most 100
+# userids and pages at most 100 (document/path/92994, 92124).
+UNASSIGNED_PAGE_MAX: Final = 1000
+BATCH_BY_USER_IDS_MAX: Final = 100
+BATCH_BY_USER_PAGE_MAX: Final = 100
+# `transfer_result` pages its customers; the fake uses small pages so clients page.
+TRANSFER_RESULT_PAGE: Final = 100
+# Per-customer codes of the transfer calls (the `customer[].errcode` of the answer), from
+# WeCom's global code table as SCRM code quotes it (found with the search tool: Go and
+# PHP WeCom SDKs' code tables): 40096 unknown external userid (also the docs' own
+# sample); 40128 "客户转接过于频繁（90天内只允许转接一次，同一个客户最多只能转接两次）";
+# 40129 "当前客户正在转接中"; 40131 "handover_userid 并不是外部联系人的跟进人".
+TRANSFER_TOO_OFTEN: Final = 40128
+TRANSFER_IN_PROGRESS: Final = 40129
+NOT_THE_FOLLOWER: Final = 40131
+# Call-level codes, same table: 40003 an unknown userid; 41035 no external_userid
+# (community thread on transfer_customer); 40097 "该成员尚未离职"; 40099 "接替成员的外部
+# 联系人数量已达上限"; 40130 "原跟进人与接手人一样，不可继承". More than 100 customers or
+# a message over 200 characters answer 40058 here (no code documented: unverified).
+WECOM_INVALID_USERID: Final = 40003
+MISSING_EXTERNAL_USERID: Final = 41035
+MEMBER_NOT_RESIGNED: Final = 40097
+SAME_HANDOVER_AND_TAKEOVER: Final = 40130
+RECEIVER_CUSTOMERS_FULL: Final = 40099

@@ -49,6 +49,13 @@ ERRMSGS: dict[int, str] = {
     limits.WECOM_USERID_LIST_LENGTH: "invalid userid list size",
     limits.WELCOME_ALREADY_SENT: "externaluser has started chatting",
     limits.WELCOME_BEING_SENT: "welcome msg is being distributed",
+    limits.MISSING_EXTERNAL_USERID: "missing external userid",
+    limits.MEMBER_NOT_RESIGNED: "user is not resigned",
+    limits.RECEIVER_CUSTOMERS_FULL: "external contact count reach limit",
+    limits.TRANSFER_TOO_OFTEN: "customer transferred too frequently",
+    limits.TRANSFER_IN_PROGRESS: "customer is being transferred",
+    limits.SAME_HANDOVER_AND_TAKEOVER: "handover_userid is the same as takeover_userid",
+    limits.NOT_THE_FOLLOWER: "handover_userid is not the follower of the external contact",
 }
 
 

@@ -36,6 +36,7 @@ from fakewechat.records import (
     WelcomeCode,
     WelcomeMessage,
 )
+from fakewechat.transfer_book import TransferBook
 
 
 class FakeWeChat:
@@ -91,6 +92,9 @@ class FakeWeChat:
         self.contact_ways: dict[str, ContactWay] = {}
         self.welcome_codes: dict[str, WelcomeCode] = {}
         self.welcomes: list[WelcomeMessage] = []
+        # Customer transfers, members who left, refusals and receivers' limits; on the
+        # fake's clock even when a simulation swaps `self.clock` later.
+        self.transfer_book = TransferBook(self.now)
         self._ids = itertools.count(1)
 
     def now(self) -> float:

@@ -74,6 +74,18 @@ class WeComClient:
 
         return await self.token.call(attempt)
 
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        payload: JsonDict | None = None,
+    ) -> JsonDict:
+        """One call of this app with its token (refreshed once when rejected); for the
+        typed clients of one API family (`wxapi.transfers`)."""
+        return await self._call(method, path, params=params, payload=payload)
+
     async def send_message(self, payload: JsonDict) -> JsonDict:
         """`message/send`; fills in this app's agentid. The answer has msgid, invaliduser."""
         body = {"agentid": self._credentials.agentid, **payload}

@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.admin.catalogs import Lang
 from bot.admin.names import Names
 from bot.admin.reader import Reader
-from bot.admin.vocabulary import LEAD_EVENT, LEAD_STATE
+from bot.admin.vocabulary import LEAD_EVENT, LEAD_STATE, TRANSFER_STATE
 from filecheck.wording import N_
 from leads.sales_actions import Answer
 from leads.wording import Lang as ChatLang
@@ -85,6 +85,10 @@ def event_line(
         fields = {"id": handed["id"], "name": who.salesperson(handed["from"]) or handed["from"]}
         detail = words.gettext(N_("hand-over #%(id)s from %(name)s")) % fields
         note = mask(handed["reason"] or "")
+    elif event.kind in ("customer_transferred", "customer_transfer_failed"):
+        detail = _transfer_detail(raw, words, who)
+    elif event.kind == "customer_mismatch":
+        detail = _mismatch_detail(raw, words, who)
     elif event.kind == "escalated" and raw.startswith("tier "):
         detail = words.gettext(N_("reminder %(tier)s")) % {"tier": raw.removeprefix("tier ")}
     else:
@@ -104,6 +108,24 @@ def event_line(
         detail,
         note,
     )
+
+
+def _transfer_detail(raw: str, words: Reader, who: Names) -> str:
+    """ "refused wm… a→b errcode 40128" (`leads.transfer_outcomes`) as the reader's words."""
+    state, _, rest = raw.partition(" ")
+    _, _, pair = rest.partition(" ")
+    giver, _, taker = pair.split(" ", 1)[0].partition("→")
+    names = f"{who.salesperson(giver) or ''} → {who.salesperson(taker) or ''}" if taker else ""
+    return f"{words.label(TRANSFER_STATE, state)} · {names}".strip(" ·")
+
+
+def _mismatch_detail(raw: str, words: Reader, who: Names) -> str:
+    """ "wm… moved to lisi" / "wm… not with anyone on the team" (`leads.reconcile`)."""
+    _, _, where = raw.partition(" ")
+    if where.startswith("moved to "):
+        holder = who.salesperson(where.removeprefix("moved to ")) or ""
+        return words.gettext(N_("now with %(holder)s in WeCom")) % {"holder": holder}
+    return words.gettext(N_("deleted in WeCom: with nobody on the team"))
 
 
 def answer_text(answer: Answer, words: Reader, who: Names, target: str | None = None) -> str:

@@ -166,6 +166,31 @@ def _card_update(payload: Mapping[str, object], words: Reader, who: Names) -> Dr
 
 
 Drawer = Callable[[Mapping[str, object], Reader, Names], "Drawn | None"]
+
+
+def _transfer_send(payload: Mapping[str, object], words: Reader, who: Names) -> Drawn:
+    ids = payload.get("transfer_ids")
+    count = len(ids) if isinstance(ids, list) else 0
+    template = N_("Move %(count)s WeCom customers of %(from)s to %(to)s (hand-over #%(id)s)")
+    to = who.salesperson(str(payload.get("to_userid"))) or ""
+    fields = {
+        "count": count,
+        "from": who.salesperson(str(payload.get("from_userid"))),
+        "to": to,
+        "id": payload.get("handover_id"),
+    }
+    return Drawn("sentence", to, sentence=words.gettext(template) % fields)
+
+
+def _transfer_poll(payload: Mapping[str, object], words: Reader, who: Names) -> Drawn:
+    template = N_("Ask WeCom how the customers of %(from)s moving to %(to)s stand")
+    fields = {
+        "from": who.salesperson(str(payload.get("from_userid"))),
+        "to": who.salesperson(str(payload.get("to_userid"))),
+    }
+    return Drawn("sentence", fields["to"] or "", sentence=words.gettext(template) % fields)
+
+
 DRAWERS: dict[str, Drawer] = {
     LEAD_ALERT.name: lambda payload, words, who: _lead_alert(payload, who),
     "wechat.custom_send": lambda payload, words, who: _custom_send(payload, words),
@@ -179,6 +204,8 @@ DRAWERS: dict[str, Drawer] = {
     "lead.digest": _digest,
     "lead.handover_digest": _handover_digest,
     "wecom.update_card": _card_update,
+    "transfer.send": _transfer_send,
+    "transfer.poll": _transfer_poll,
 }
 
 

@@ -42,6 +42,20 @@ LEAD_EVENT = {
     "contact_added": N_("Added on WeCom"),
     "contact_deleted": N_("Removed on WeCom"),
     "graded": N_("Grade"),
+    "customer_transferred": N_("WeCom customer moved to the new owner"),
+    "customer_transfer_failed": N_("WeCom customer transfer failed"),
+    "customer_mismatch": N_("WeCom customer not with the owner"),
+}
+# Where a lead's WeCom customer transfer stands (`customer_transfers.state`).
+TRANSFER_STATE = {
+    "queued": N_("Queued"),
+    "waiting": N_("Waiting for WeCom's 24-hour takeover"),
+    "done": N_("Moved"),
+    "refused": N_("Refused by the customer"),
+    "receiver_full": N_("The receiver is at their customer limit"),
+    "no_record": N_("Not a customer of the previous owner"),
+    "limit_reached": N_("Already transferred twice in 90 days"),
+    "failed": N_("Refused by WeCom"),
 }
 JOB_KIND = {
     "lead.alert": N_("Lead alert card"),
@@ -57,6 +71,8 @@ JOB_KIND = {
     "profile.refresh": N_("Profile refresh"),
     "journey.send": N_("Journey message"),
     "channel.codes": N_("Channel codes"),
+    "transfer.send": N_("WeCom customer transfer"),
+    "transfer.poll": N_("WeCom customer transfer check"),
 }
 JOB_STATE = {
     "failed": N_("Failed"),

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 
 from bot.config.settings import Settings
-from bot.effects.api_clients import configured, official_account_clients
+from bot.effects.api_clients import configured, official_account_clients, wecom_clients
 from bot.effects.channel_jobs import ChannelCodes
 from bot.effects.jobs import Executor, JobHandler, registry
 from bot.effects.journey_jobs import journey_jobs
 from bot.effects.lead_jobs import lead_jobs
 from bot.effects.tagging_jobs import tagging_jobs
+from bot.effects.transfer_jobs import TransferJobs
 from bot.metrics import Metrics
 from bot.runtime.channels import LiveChannels
 from channels.contact_step import ChannelContacts
 from handlers.customer_service import CUSTOM_SEND, CustomMessage
 from journeys.triggers import JourneyTriggers
 from leads.policy import LeadPolicy
+from leads.transfer_outcomes import TransferOutcomes, managers_of
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.jobs import encode
@@ -60,6 +63,7 @@ def build_executors(
                 policy=policy,
             ),
             *journey_jobs(settings, http, cache, metrics),
+            *_transfer_jobs(settings, http, cache, sessions, clock),
             *(
                 ChannelCodes(settings, http, cache, sessions, channels, clock=clock).handlers()
                 if channels is not None
@@ -72,3 +76,23 @@ def build_executors(
             ),
         ]
     )
+
+
+def _transfer_jobs(
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    cache: Cache,
+    sessions: SessionFactory,
+    clock: Callable[[], datetime],
+) -> list[JobHandler[Any]]:
+    """The customer transfers' job kinds; none without leads and a WeCom app."""
+    policy = settings.leads
+    if policy is None or not settings.wecom:
+        return []
+    manager_of = managers_of(policy)
+    return TransferJobs(
+        wecom_clients(settings, http, cache),
+        sessions,
+        lambda app: TransferOutcomes(app, manager_of, clock),
+        clock,
+    ).handlers()

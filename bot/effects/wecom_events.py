@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.effects.stage import Mark
 from leads.contacts import ContactLinker
 from leads.staff_chat import StaffCommandRunner
+from leads.transfer_outcomes import TransferOutcomes
 from storage.lead_models import WeComEvent
 
 # Told of each contact change in the same transaction (the channels' figures).
@@ -26,10 +27,13 @@ class WeComEventEffects:
         commands: StaffCommandRunner,
         contacts: ContactLinker,
         observer: ContactObserver | None = None,
+        transfers: TransferOutcomes | None = None,
     ) -> None:
         self._commands = commands
         self._contacts = contacts
         self._observer = observer
+        # A `transfer_fail` ends the customer's transfer on its lead (refused, receiver full).
+        self._transfers = transfers
 
     async def __call__(
         self, session: AsyncSession, ids: Sequence[int], at: datetime, mark: Mark
@@ -43,6 +47,8 @@ class WeComEventEffects:
             fields: dict[str, str] = json.loads(detail or "{}")
             event = fields.get("Event", "").lower()
             if event == "change_external_contact":
+                if fields.get("ChangeType") == "transfer_fail" and self._transfers is not None:
+                    await self._transfers.transfer_failed(session, fields)
                 await self._contacts.changed(session, fields)
                 if self._observer is not None:
                     await self._observer(session, app, fields, at)

@@ -12,12 +12,14 @@ from datetime import datetime
 from bot.runtime.limits import BACKGROUND_STOP_TIMEOUT_S
 from bot.runtime.periodic import Periodic
 from leads.contacts import ContactLinker
+from leads.customer_moves import CustomerMoves
 from leads.intake import LeadIntake, LeadObserver
 from leads.limits import SWEEP_INTERVAL_S, SWEEP_LOCK_KEY, SWEEP_LOCK_TTL_S
 from leads.policy import LeadPolicy
 from leads.sales_actions import SalesActions
 from leads.staff_chat import StaffCommandRunner
 from leads.timers import LeadTimers, SweepCounts
+from leads.transfer_outcomes import TransferOutcomes, managers_of
 from storage.cache import Cache, hold_lock
 from storage.database import SessionFactory
 
@@ -76,6 +78,10 @@ class LeadsRuntime:
     commands: StaffCommandRunner
     contacts: ContactLinker
     sweeper: LeadSweeper
+    # The hand-over's seam: queue WeCom customer transfers with the leads they follow.
+    moves: CustomerMoves
+    # What a transfer's end does to its lead (polls and `transfer_fail` callbacks).
+    transfers: TransferOutcomes
 
 
 def build_leads(
@@ -100,4 +106,6 @@ def build_leads(
             policy, clock, None if observer is None else observer.on_contact_added
         ),
         sweeper=LeadSweeper(timers, sessions, cache, on_queued, rng),
+        moves=CustomerMoves(policy.wecom, clock),
+        transfers=TransferOutcomes(policy.wecom, managers_of(policy), clock),
     )

@@ -86,6 +86,18 @@ class WeComPlayer:
             fields["WelcomeCode"] = welcome_code
         return self._xml("sys", "event", fields)
 
+    def transfer_fail(self, userid: str, external_userid: str, reason: str) -> str:
+        """`change_external_contact` / `transfer_fail`: the customer did not reach `userid`
+        (the receiver); `reason` is `customer_refused` or `customer_limit_exceed`."""
+        fields: dict[str, str | int] = {
+            "Event": "change_external_contact",
+            "ChangeType": "transfer_fail",
+            "FailReason": reason,
+            "UserID": userid,
+            "ExternalUserID": external_userid,
+        }
+        return self._xml("sys", "event", fields)
+
     def _xml(self, sender: str, msg_type: str, fields: Mapping[str, str | int]) -> str:
         head: dict[str, str | int] = {
             "ToUserName": self._corp_id,

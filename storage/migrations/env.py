@@ -12,7 +12,8 @@ import storage.journey_models  # registers the journeys tables on Base.metadata
 import storage.lead_models  # registers the leads tables on Base.metadata
 import storage.tables.models  # registers ops_table_versions on Base.metadata
 import storage.tagging_models  # registers the tagging tables on Base.metadata
-import storage.team.models  # noqa: F401 - registers the team's tables on Base.metadata
+import storage.team.models  # registers the team's tables on Base.metadata
+import storage.team.transfer_models  # noqa: F401 - registers customer_transfers on Base.metadata
 from storage.database import create_engine
 from storage.models import Base
 

@@ -19,6 +19,7 @@ from bot.admin.masking import mask_for
 from bot.admin.names import live_policy, names
 from bot.admin.roles import Permission
 from bot.admin.views.forms import form_text, query_id, safe_next
+from bot.admin.vocabulary import TRANSFER_STATE
 from bot.app_keys import LEADS, OUTBOX_WORKER, SESSIONS
 from leads.intake import summarize
 from leads.lifecycle import LeadState
@@ -28,6 +29,7 @@ from storage.lead_board import LeadFilter, board_columns, channels
 from storage.lead_models import Lead
 from storage.reads.leads import lead_events_page, lead_notes
 from storage.reads.people import person_cards
+from storage.team.transfers import transfers_for_lead
 from storage.types import utc_now
 
 routes = web.RouteTableDef()
@@ -99,6 +101,7 @@ async def lead_page(request: web.Request) -> web.StreamResponse:
         page = await lead_events_page(session, lead.id, TIMELINE_PAGE, query_id(request, "before"))
         notes = await lead_notes(session, lead.id)
         messages = await leads_repo.recent_messages(session, lead.profile_id, 10)
+        transfers = await transfers_for_lead(session, lead.id)
     mask = mask_for(request)
     words, who = reader(request), names(request)
     return aiohttp_jinja2.render_template(
@@ -115,6 +118,9 @@ async def lead_page(request: web.Request) -> web.StreamResponse:
             "lines": [event_line(event, words, who, mask) for event in page.events],
             "notes": notes,
             "grade_path": grade_path(summary.grade_history, words),
+            # The newest WeCom customer transfer: where the customer stands.
+            "transfer": transfers[0] if transfers else None,
+            "transfer_states": TRANSFER_STATE,
             "mask": mask,
             "now": utc_now(),
             "done": request.query.get("done", ""),

@@ -82,6 +82,12 @@ async def test_every_registered_kind_has_words_and_a_drawing(
         ("lead.contact_added", {"userid": "lisi", "external_userid": "wm_1",
                                 "state": "spring_expo"},
          ("sentence", "由 李四 通过 春季车展 添加")),
+        ("transfer.send", {"handover_id": 4, "from_userid": "zhangsan", "to_userid": "lisi",
+                           "employed": True, "transfer_ids": [1, 2, 3]},
+         ("sentence", "把 张三 的 3 位企业微信客户转给 李四（交接 #4）")),
+        ("transfer.poll", {"handover_id": 4, "from_userid": "zhangsan", "to_userid": "lisi",
+                           "employed": True, "round": 1},
+         ("sentence", "向企业微信查询 张三 转给 李四 的客户进展")),
     ],
 )  # fmt: skip
 def test_a_payload_is_drawn_as_what_it_sends(
