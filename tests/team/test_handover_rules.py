@@ -77,18 +77,19 @@ def test_the_plan_never_overshoots_a_cap_nor_gives_to_the_absent(
         for rep in policy.team.available():
             assert rep.max_open is not None
             assert counts.get(rep.userid, 0) + given_to[rep.userid] == rep.max_open
-    # Tags first: a lead whose tags someone with room takes went to such a person.
+    # Tags first: a lead whose tags someone at work with room takes went to such a person.
+    # Replayed in the leads' order, so "room" is the room left at that lead's turn.
+    running = Counter(counts)
     for lead_id, owner in plan.items():
-        if owner is not None and leads[lead_id]:
-            takers = {r.userid for r in reps if set(r.tags) & set(leads[lead_id])}
-            if takers & {r.userid for r in policy.team.available()}:
-                taker = policy.rep(owner)
-                assert taker is not None
-                # Either a tag match, or every matching person was full at that moment.
-                assert set(taker.tags) & set(leads[lead_id]) or all(
-                    (r := policy.rep(t)) is not None and r.max_open is not None for t in takers
-                )
-
+        takers = [r for r in policy.team.available() if set(r.tags) & set(leads[lead_id])]
+        if owner is not None and takers:
+            taker = policy.rep(owner)
+            assert taker is not None
+            assert set(taker.tags) & set(leads[lead_id]) or all(
+                r.max_open is not None and running[r.userid] >= r.max_open for r in takers
+            )
+        if owner is not None:
+            running[owner] += 1
 
 class Recorder:
     """A `CustomerMover` that remembers what it was asked to move."""
