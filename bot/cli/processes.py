@@ -36,6 +36,7 @@ from bot.app import Background, create_app, mark_serving
 from bot.cli.errors import UsageError
 from bot.config.settings import Settings
 from bot.runtime.http_limits import HttpLimits, LimitedAppRunner
+from bot.runtime.limits import STAGE_PROCESS_NICENESS
 from keywords.segmenter import preload_dictionary
 from storage.database import upgrade_schema_blocking
 
@@ -59,7 +60,8 @@ def serve(settings: Settings, workers: int, *, effects_in_process: bool = False)
     if effects_in_process or not settings.storage.redis_url:
         return _run(settings, workers, serve_http=True)
     edge = _child(settings, _EDGE, serve_http=True)
-    return _prefork(settings, [*([edge] * workers), _child(settings, _STAGE, serve_http=False)])
+    stage = _child(settings, _STAGE, serve_http=False, niceness=STAGE_PROCESS_NICENESS)
+    return _prefork(settings, [*([edge] * workers), stage])
 
 
 def work(settings: Settings, workers: int) -> int:
@@ -93,10 +95,14 @@ def _run(settings: Settings, workers: int, *, serve_http: bool) -> int:
     return _prefork(settings, [_child(settings, background, serve_http=serve_http)] * workers)
 
 
-def _child(settings: Settings, background: Background, *, serve_http: bool) -> Callable[[], None]:
+def _child(
+    settings: Settings, background: Background, *, serve_http: bool, niceness: int = 0
+) -> Callable[[], None]:
     """What a forked child runs: one process of the bot until it is told to stop."""
 
     def run() -> None:
+        if niceness:
+            os.nice(niceness)
         asyncio.run(_run_one(settings, background, serve_http=serve_http, reuse_port=True))
 
     return run

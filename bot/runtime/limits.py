@@ -25,3 +25,8 @@ JOURNEY_SCHEDULER_INTERVAL_S: Final = 5.0
 # The channel code keeper sleeps until the next shift change or QR renewal, but never
 # longer than this: a safety net for a wall clock that jumped.
 CHANNEL_KEEPER_MAX_SLEEP_S: Final = 300.0
+
+# `serve`'s stage process runs at this much lower CPU priority than the serving ones:
+# on a busy host the edge answers first and the stage takes what is left, catching up
+# when the load falls (its batches grow with the backlog, so it loses little by waiting).
+STAGE_PROCESS_NICENESS: Final = 5
