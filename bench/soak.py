@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 from sqlalchemy import text
 
 from bench import callback_servers as srv
@@ -111,7 +112,10 @@ async def _soak(bench: stages.Bench, fake: FakeWeChat, api: str, database_url: s
             await asyncio.sleep(0.2)
         bench.expected_rate["wxbot"] = args.rate
         print(_header(bench, qualify), flush=True)
-        soak = await _load(bench, wxbot, welcome.Adds(fake, bench.http, wxbot.url), database_url)
+        # A connection per add: a kept-alive one the server closed meanwhile would fail one.
+        connector = aiohttp.TCPConnector(force_close=True)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            soak = await _load(bench, wxbot, welcome.Adds(fake, http, wxbot.url), database_url)
         ended = time.monotonic()
         while await srv.healthz_backlog(bench.http, wxbot.url) > 0:
             await asyncio.sleep(0.1)
