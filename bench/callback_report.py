@@ -1,4 +1,4 @@
-"""What bench/callback.py prints: each figure next to issue 10's target."""
+"""What bench/callback.py prints: each figure next to issue 23's target."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from bench import wrk_client
 
 Memory = tuple[float, float, float]  # RSS, PSS, USS in MB
-WEROBOT_MSG_S = 1800  # issue 10: WeRoBot 1.13 on gunicorn, one sync worker, no storage
+# Issue 23: WeRoBot 1.13 on gunicorn (stores nothing) reached 0.51 of the bare pipeline in
+# the same run (2 437 against 4 755 msg/s). It is not installed here, so the target is
+# that ratio to this run's bare pipeline: absolute figures move with the machine's load.
+WEROBOT_OF_BASELINE = 0.51
 
 
 @dataclass
@@ -35,7 +38,7 @@ class ConsumerFigures:
 @dataclass
 class Results:
     runs: dict[str, list[Run]]
-    memory1: Memory
+    memory1: dict[str, Memory]
     paced: tuple[Run, float]  # the run and the rate it was paced at
     saturation: float
     memory2: dict[str, Memory]
@@ -74,7 +77,7 @@ def _mark(ok: bool) -> str:
 def report(res: Results) -> None:
     runs = {**res.runs, "wxbot hot only": [res.consumer.appended]}
     print(res.header)
-    wxbots = [n for n in ("wxbot", "wxbot2") if n in runs]
+    wxbots = [n for n in ("wxbot", "wxbot2", "wxbot in-process") if n in runs]
     print("\nhot path (each run, then the median):")
     for name, name_runs in runs.items():
         for run in name_runs:
@@ -85,15 +88,21 @@ def report(res: Results) -> None:
     print("\nratios of medians (target):")
     for name in wxbots:
         rate = median(runs[name])
-        print(f"  {name}/baseline {rate / base:.2f} (>= 0.68: {_mark(rate / base >= 0.68)})")
-        werobot = f"1.4x WeRoBot's {WEROBOT_MSG_S}"
-        print(f"  {name} {rate:.0f} msg/s (>= 2520, {werobot}: {_mark(rate >= 2520)})")
+        werobot = WEROBOT_OF_BASELINE * base
+        print(
+            f"  {name} {rate:.0f} msg/s = {rate / base:.2f} of baseline (>= WeRoBot's"
+            f" {WEROBOT_OF_BASELINE}: {_mark(rate >= werobot)})"
+        )
         if ceiling:
-            print(
-                f"  {name}/durable {rate / ceiling:.2f} (>= 0.90: {_mark(rate / ceiling >= 0.9)})"
-            )
+            print(f"  {name}/durable {rate / ceiling:.2f} (>= 0.6: {_mark(rate / ceiling >= 0.6)})")
+    hot = median(runs["wxbot hot only"])
     if ceiling:
-        print(f"  durable/baseline {ceiling / base:.2f} (issue 10 measured 0.74-0.75)")
+        print(
+            f"  request path alone/durable {hot / ceiling:.2f}"
+            f" (>= 0.9: {_mark(hot / ceiling >= 0.9)})"
+        )
+    if ceiling:
+        print(f"  durable/baseline {ceiling / base:.2f} (issue 23 measured 0.86)")
 
     print("\neffects backlog after each run at saturation (target: drained within 15 s):")
     for name in wxbots:
@@ -127,17 +136,17 @@ def report(res: Results) -> None:
     _memory_report(res.memory1, res.memory2)
 
 
-def _memory_report(one: Memory, two: dict[str, Memory]) -> None:
-    print("\nmemory of the serving processes, MB (after the load; USS = pages no one else maps):")
-    print(f"  1 process              RSS {one[0]:6.1f}  PSS {one[1]:6.1f}  USS {one[2]:6.1f}")
-    for role, (rss, pss, uss) in two.items():
-        print(f"  2 workers: {role:<11} RSS {rss:6.1f}  PSS {pss:6.1f}  USS {uss:6.1f}")
+def _memory_report(one: dict[str, Memory], two: dict[str, Memory]) -> None:
+    print("\nmemory of wxbot's processes, MB (after the load; USS = pages no one else maps):")
+    for label, processes in (("1 serving", one), ("2 serving", two)):
+        for role, (rss, pss, uss) in processes.items():
+            print(f"  {label}: {role:<14} RSS {rss:6.1f}  PSS {pss:6.1f}  USS {uss:6.1f}")
     if two:
-        rss_sum = sum(m[0] for m in two.values())
-        pss_sum = sum(m[1] for m in two.values())
+        rss_one, pss_one = (sum(m[index] for m in one.values()) for index in (0, 1))
+        rss_sum, pss_sum = (sum(m[index] for m in two.values()) for index in (0, 1))
         print(
-            f"  2 workers, all processes: RSS sum {rss_sum:.1f} ({rss_sum / one[0]:.2f}x one),"
-            f" PSS sum {pss_sum:.1f} ({pss_sum / one[1]:.2f}x one; < 1.3x:"
-            f" {_mark(pss_sum < 1.3 * one[1])})"
+            f"  2 serving, all processes: RSS sum {rss_sum:.1f} ({rss_sum / rss_one:.2f}x"
+            f" 1 serving's), PSS sum {pss_sum:.1f} ({pss_sum / pss_one:.2f}x; < 1.3x:"
+            f" {_mark(pss_sum < 1.3 * pss_one)})"
         )
         # The master's pages are mostly the children's too (fork): PSS splits them among all.

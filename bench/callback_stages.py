@@ -20,6 +20,7 @@ from bench.proc_meter import CpuMeter, children, memory_mb
 from bench.workload import Workload
 
 ROUTE = "/wechat/main"
+IN_PROCESS = "wxbot in-process"
 
 
 class Bench:
@@ -32,6 +33,7 @@ class Bench:
         self.shared: dict[str, list[int]] = {}  # redis, postgres background: shared processes
         self.pg_dsn = ""
         self.pg_database = ""
+        self.database_url = ""
         self.http = aiohttp.ClientSession()
 
     def _distinct(self, name: str, seconds: float) -> int:
@@ -142,6 +144,7 @@ async def scratch_storage(bench: Bench) -> AsyncIterator[str]:
 
 async def _measure_all(bench: Bench, servers: list[srv.Server], database_url: str) -> None:
     port = srv.free_port()
+    bench.database_url = database_url
     config = srv.write_bot_config(bench.dir, port, database_url, bench.args.redis_url)
     runs, memory1, paced, saturation = await _one_process(bench, servers, config, port)
     memory2: dict[str, Memory] = {}
@@ -153,7 +156,7 @@ async def _measure_all(bench: Bench, servers: list[srv.Server], database_url: st
 
 async def _one_process(
     bench: Bench, servers: list[srv.Server], config: Path, port: int
-) -> tuple[dict[str, list[Run]], Memory, tuple[Run, float], float]:
+) -> tuple[dict[str, list[Run]], dict[str, Memory], tuple[Run, float], float]:
     """The baselines and wxbot in one process, each repeat in turn; then wxbot paced."""
     args = bench.args
     base_port = srv.free_port()
@@ -168,7 +171,17 @@ async def _one_process(
         argv = ["bench.durable_baseline", str(durable_port), bench.pg_dsn, args.redis_url]
         targets.append(await _start_ready("durable", argv, durable_port, ROUTE))
         servers.append(targets[-1])
+    if args.redis_url:
+        # Issue 23's layout before: the stage in the serving process (the default with
+        # Redis is now a process of its own), for a comparison in the same run.
+        old_port = srv.free_port()
+        old_config = srv.write_bot_config(bench.dir, old_port, bench.database_url, args.redis_url)
+        argv = ["bot", "serve", "--config", str(old_config), "--effects-in-process"]
+        targets.append(await _start_ready(IN_PROCESS, argv, old_port, "/healthz"))
+        servers.append(targets[-1])
     wxbot = await _start_ready("wxbot", ["bot", "serve", "--config", str(config)], port, "/healthz")
+    await asyncio.sleep(1.0)  # every child up, not only the first to answer
+    wxbot.pids = [wxbot.process.pid, *children(wxbot.process.pid)]
     servers.append(wxbot)
     targets.append(wxbot)
     runs: dict[str, list[Run]] = {t.name: [] for t in targets}
@@ -176,13 +189,22 @@ async def _one_process(
         await bench.warm(target)
     for _ in range(args.repeat):
         for target in targets:
-            runs[target.name].append(await bench.load(target, args.seconds, drain=target is wxbot))
-    memory = memory_mb(wxbot.process.pid)
+            drain = target.name in {"wxbot", IN_PROCESS}
+            runs[target.name].append(await bench.load(target, args.seconds, drain=drain))
+    memory = {_role(wxbot, pid): memory_mb(pid) for pid in wxbot.pids}
     saturation = median(runs["wxbot"])
     paced = await _paced(bench, wxbot, 0.8 * saturation)
-    wxbot.stop()
-    servers.remove(wxbot)
+    for server in targets[len(targets) - (2 if args.redis_url else 1) :]:
+        server.stop()
+        servers.remove(server)
     return runs, memory, paced, saturation
+
+
+def _role(server: srv.Server, pid: int) -> str:
+    """master, edge or stage (the last child `serve` forks runs the effects stage)."""
+    if pid == server.process.pid:
+        return f"master {pid}" if len(server.pids) > 1 else f"process {pid}"
+    return f"{'stage' if pid == server.pids[-1] else 'edge'} {pid}"
 
 
 async def _two_processes(
@@ -200,9 +222,7 @@ async def _two_processes(
     runs = [
         await bench.load(wxbot2, bench.args.seconds, drain=True) for _ in range(bench.args.repeat)
     ]
-    memory = {
-        f"{'master' if pid == master else 'worker'} {pid}": memory_mb(pid) for pid in wxbot2.pids
-    }
+    memory = {_role(wxbot2, pid): memory_mb(pid) for pid in wxbot2.pids}
     wxbot2.stop()
     servers.remove(wxbot2)
     return runs, memory

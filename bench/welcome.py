@@ -141,7 +141,7 @@ def summary(name: str, latencies: list[float], missing: int) -> str:
     )
 
 
-async def _fake_wecom() -> tuple[FakeWeChat, web.AppRunner, str]:
+async def fake_wecom() -> tuple[FakeWeChat, web.AppRunner, str]:
     fake = FakeWeChat()
     fake.add_corp(CORP_ID, {AGENT_ID: SECRET}, members=set(STAFF))
     runner = web.AppRunner(create_fake_app(fake), access_log=None)
@@ -153,7 +153,7 @@ async def _fake_wecom() -> tuple[FakeWeChat, web.AppRunner, str]:
 
 async def run(args: argparse.Namespace, directory: Path) -> None:
     bench = stages.Bench(args, directory)
-    fake, runner, api = await _fake_wecom()
+    fake, runner, api = await fake_wecom()
     try:
         async with stages.scratch_storage(bench) as database_url:
             await _measure(bench, fake, api, database_url)

@@ -12,9 +12,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.bulk import update_rows
 from storage.lead_models import WeComEvent
 from storage.models import InboundEvent
 
@@ -77,28 +78,27 @@ async def finish_applied(
 ) -> None:
     """Mark claimed events applied, with what applying learned (`columns`, e.g. profile_id).
 
-    One statement for the batch, and one new row version per event: each
-    update of an indexed column rewrites every index entry of the row.
+    One statement for the batch (one execution on PostgreSQL: `storage.bulk`), and
+    one new row version per event: each update of an indexed column rewrites
+    every index entry of the row.
     """
     if not ids:
         return
     extra = sorted({name for values in columns.values() for name in values})
-    statement = (
-        update(table)
-        .where(table.id == bindparam("event_id"))
-        .values(
-            effects_state=APPLIED,
-            applied_at=at,
-            **{name: bindparam(f"v_{name}") for name in extra},
-        )
-    )
     connection = await session.connection()
-    await connection.execute(
-        statement,
+    await update_rows(
+        connection,
+        table,
+        "id",
         [
-            {"event_id": event_id, **{f"v_{n}": columns.get(event_id, {}).get(n) for n in extra}}
+            {"id": event_id, **{name: columns.get(event_id, {}).get(name) for name in extra}}
             for event_id in ids
         ],
+        lambda source: {
+            "effects_state": APPLIED,
+            "applied_at": at,
+            **{name: source[name] for name in extra},
+        },
     )
 
 

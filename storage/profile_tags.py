@@ -7,9 +7,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Integer, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.bulk import insert_rows, update_rows
 from storage.models import PointEntry, Profile, ProfileTag
 from storage.records import PointGrant, TagGrant
 from storage.timeline import (
@@ -192,21 +193,22 @@ async def grant_points(
     if not grants:
         return
     connection = await session.connection()
-    await connection.execute(
-        insert(PointEntry),
-        [
-            {"profile_id": pid, "points": g.points, "reason": g.reason, "created_at": at}
-            for pid, g in grants
-        ],
+    await insert_rows(
+        connection,
+        PointEntry,
+        [{"profile_id": pid, "points": g.points, "reason": g.reason} for pid, g in grants],
+        {"created_at": at},
     )
     totals: dict[int, int] = defaultdict(int)
     for profile_id, grant in grants:
         totals[profile_id] += grant.points
-    await connection.execute(
-        update(Profile)
-        .where(Profile.id == bindparam("pid"))
-        .values(score=Profile.score + bindparam("delta"), updated_at=at),
-        [{"pid": pid, "delta": delta} for pid, delta in totals.items()],
+    await update_rows(
+        connection,
+        Profile,
+        "id",
+        [{"id": pid, "delta": delta} for pid, delta in totals.items()],
+        lambda source: {"score": Profile.score + source["delta"], "updated_at": at},
+        types={"delta": Integer()},
     )
     await record_many(
         session,

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.bulk import insert_rows
 from storage.tagging_models import TimelineEntry
 from storage.upsert import insert_unless_exists
 
@@ -69,7 +70,7 @@ async def record_many(session: AsyncSession, changes: Sequence[tuple[int, Change
     """Write entries without a `ref` (one per tag or point just granted): one statement."""
     if changes:
         connection = await session.connection()
-        await connection.execute(insert(TimelineEntry), [_row(pid, c) for pid, c in changes])
+        await insert_rows(connection, TimelineEntry, [_row(pid, c) for pid, c in changes])
 
 
 async def history(session: AsyncSession, profile_id: int, limit: int = 50) -> list[TimelineEntry]:

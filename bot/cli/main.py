@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the bot's HTTP server and background work")
     _workers(serve, "serving processes on one port (SO_REUSEPORT; needs Redis above 1)")
+    serve.add_argument(
+        "--effects-in-process",
+        action="store_true",
+        help="apply effects in the serving process (the default without Redis)",
+    )
     worker = commands.add_parser("worker", help="run effects consumers and the outbox, no HTTP")
     _workers(worker, "worker processes")
     events = commands.add_parser("events", help="events the effects stage set aside")
@@ -148,7 +153,7 @@ def _processes(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "worker":
         return processes.work(settings, args.workers)
     sys.stdout.write(database_line(settings))
-    return processes.serve(settings, args.workers)
+    return processes.serve(settings, args.workers, effects_in_process=args.effects_in_process)
 
 
 def _workers(parser: argparse.ArgumentParser, what: str) -> None:

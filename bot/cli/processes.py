@@ -1,13 +1,21 @@
 """Running the bot: one process, or a pre-fork master with N processes on one port.
 
-`wxbot serve` serves HTTP and, in each process, runs one consumer of the
-effects stage and the outbox worker; `wxbot worker` runs those without HTTP.
-With `--workers N` the master loads what every process shares (modules,
-jieba's dictionary), freezes it out of the garbage collector so the children
-share those pages copy-on-write, then forks N children that each bind the
-port with SO_REUSEPORT: the kernel spreads connections across them. The
-master forwards SIGINT and SIGTERM to the children, restarts a child that
-dies, and exits when they have all stopped.
+`wxbot serve` serves HTTP and runs the outbox worker and the welcome lane
+(deadline work, woken by the edge in its process). Where Redis is configured,
+the effects stage (and the sweepers) run in a process of their own, as
+production runs `serve` + `worker`: applying events is CPU-bound work in
+batches, and on the edge's event loop it took the CPU the requests wanted
+(issue 23: one process reached 0.37 of the durable program's msg/s with the
+stage in it, 0.85 without). The embedded default (no Redis) and
+`--effects-in-process` keep one process that does everything. `wxbot worker`
+runs the stage, the outbox and the sweepers without HTTP.
+
+With more than one process, the master loads what every process shares
+(modules, jieba's dictionary), freezes it out of the garbage collector so the
+children share those pages copy-on-write, then forks the children: serving
+ones each bind the port with SO_REUSEPORT (the kernel spreads connections
+across them). The master forwards SIGINT and SIGTERM to the children,
+restarts a child that dies (in its role), and exits when they have all stopped.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from bot.app import Background, create_app, mark_serving
 from bot.cli.errors import UsageError
 from bot.config.settings import Settings
 from bot.runtime.http_limits import HttpLimits, LimitedAppRunner
+from bot.runtime.limits import STAGE_PROCESS_NICENESS
 from keywords.segmenter import preload_dictionary
 from storage.database import upgrade_schema_blocking
 
@@ -37,10 +46,22 @@ log = logging.getLogger(__name__)
 RESTART_MIN_UPTIME_S = 10.0
 
 
-def serve(settings: Settings, workers: int) -> int:
-    """Serve HTTP (plus background work) in one process or `workers` processes."""
+# The two roles of `serve`'s children where the stage has a process of its own. The
+# edge keeps the outbox and the welcome lane: it wakes the lane itself, so deadline
+# work never waits behind the stage's backlog. API calls wait until it listens (the
+# demo's API is this server).
+_EDGE = Background(effects=False, sweepers=False, api_after_serving=True)
+_STAGE = Background(outbox=False)
+
+
+def serve(settings: Settings, workers: int, *, effects_in_process: bool = False) -> int:
+    """Serve HTTP in `workers` processes; the effects stage in one more (Redis) or in each."""
     _check_port_free(settings)
-    return _run(settings, workers, serve_http=True)
+    if effects_in_process or not settings.storage.redis_url:
+        return _run(settings, workers, serve_http=True)
+    edge = _child(settings, _EDGE, serve_http=True)
+    stage = _child(settings, _STAGE, serve_http=False, niceness=STAGE_PROCESS_NICENESS)
+    return _prefork(settings, [*([edge] * workers), stage])
 
 
 def work(settings: Settings, workers: int) -> int:
@@ -66,22 +87,34 @@ def _check_port_free(settings: Settings) -> None:
 
 
 def _run(settings: Settings, workers: int, *, serve_http: bool) -> int:
+    # Serving, API calls start once the port listens: the demo's API is this server.
+    background = Background(api_after_serving=serve_http)
     if workers == 1:
-        asyncio.run(_run_one(settings, serve_http=serve_http, reuse_port=False))
+        asyncio.run(_run_one(settings, background, serve_http=serve_http, reuse_port=False))
         return 0
-    return _prefork(
-        settings,
-        workers,
-        lambda: asyncio.run(_run_one(settings, serve_http=serve_http, reuse_port=True)),
-    )
+    return _prefork(settings, [_child(settings, background, serve_http=serve_http)] * workers)
 
 
-async def _run_one(settings: Settings, *, serve_http: bool, reuse_port: bool) -> None:
+def _child(
+    settings: Settings, background: Background, *, serve_http: bool, niceness: int = 0
+) -> Callable[[], None]:
+    """What a forked child runs: one process of the bot until it is told to stop."""
+
+    def run() -> None:
+        if niceness:
+            os.nice(niceness)
+        asyncio.run(_run_one(settings, background, serve_http=serve_http, reuse_port=True))
+
+    return run
+
+
+async def _run_one(
+    settings: Settings, background: Background, *, serve_http: bool, reuse_port: bool
+) -> None:
     """One process until SIGINT or SIGTERM (a second signal changes nothing)."""
     server = settings.server
     limits = HttpLimits(server.read_timeout_s, server.max_connections)
-    # Serving, API calls start once the port listens: the demo's API is this server.
-    app = create_app(settings, background=Background(api_after_serving=serve_http))
+    app = create_app(settings, background=background)
     runner = LimitedAppRunner(app, limits, handle_signals=False, access_log=None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -95,63 +128,68 @@ async def _run_one(settings: Settings, *, serve_http: bool, reuse_port: bool) ->
             mark_serving(app)
             log.info("process %d serving on http://%s:%d", os.getpid(), server.host, server.port)
         else:
-            log.info("process %d running the effects stage and the outbox", os.getpid())
+            work = ["the effects stage"] if background.effects else []
+            work += ["the outbox"] if background.outbox else []
+            log.info("process %d running %s (no HTTP)", os.getpid(), " and ".join(work))
         await stop.wait()
     finally:
         await runner.cleanup()
 
 
-def _prefork(settings: Settings, workers: int, run_child: Callable[[], None]) -> int:
+def _prefork(settings: Settings, children: list[Callable[[], None]]) -> int:
     # Migrate once here: children migrating at the same time would race.
     upgrade_schema_blocking(settings.storage.database_url)
     preload_dictionary()
     # Everything loaded so far is shared with the children; keep the collector's
     # writes off those pages so they stay shared (copy-on-write).
     gc.freeze()
-    return _Master(run_child).run(workers)
+    return _Master().run(children)
 
 
 class _Master:
     """Forks the children, forwards stop signals, restarts a child that dies."""
 
-    def __init__(self, run_child: Callable[[], None]) -> None:
-        self._run_child = run_child
-        self._children: dict[int, float] = {}
+    def __init__(self) -> None:
+        # pid -> (started, what the child runs): a child that dies is restarted in its role.
+        self._children: dict[int, tuple[float, Callable[[], None]]] = {}
         self._stopping = False
 
-    def run(self, workers: int) -> int:
+    def run(self, children: list[Callable[[], None]]) -> int:
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGTERM, self._stop)
-        for _ in range(workers):
-            self._spawn()
-        log.info("master %d started %d workers: %s", os.getpid(), workers, sorted(self._children))
+        for run_child in children:
+            self._spawn(run_child)
+        log.info(
+            "master %d started %d workers: %s", os.getpid(), len(children), sorted(self._children)
+        )
         status = 0
         while self._children:
             try:
                 pid, code = os.wait()
             except ChildProcessError:
                 break
-            started = self._children.pop(pid, None)
-            if started is None or self._stopping:
+            child = self._children.pop(pid, None)
+            if child is None or self._stopping:
                 continue
+            started, run_child = child
             log.error("worker %d exited with %d", pid, os.waitstatus_to_exitcode(code))
             if time.monotonic() - started < RESTART_MIN_UPTIME_S:
                 status = 1  # a crash loop: stop everything rather than fork forever
                 self._stop(signal.SIGTERM, None)
             else:
-                self._spawn()
+                self._spawn(run_child)
         return status
 
-    def _spawn(self) -> None:
+    def _spawn(self, run_child: Callable[[], None]) -> None:
         pid = os.fork()
         if pid:
-            self._children[pid] = time.monotonic()
+            self._children[pid] = (time.monotonic(), run_child)
             return
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         code = 0
         try:
-            self._run_child()
+            run_child()
         except Exception:
             log.exception("worker %d failed", os.getpid())
             code = 1

@@ -28,3 +28,8 @@ CHANNEL_KEEPER_MAX_SLEEP_S: Final = 300.0
 
 # How often a process looks for salespeople whose leave ends today (any process may).
 TEAM_RETURN_CHECK_S: Final = 60.0
+
+# `serve`'s stage process runs at this much lower CPU priority than the serving ones:
+# on a busy host the edge answers first and the stage takes what is left, catching up
+# when the load falls (its batches grow with the backlog, so it loses little by waiting).
+STAGE_PROCESS_NICENESS: Final = 5

@@ -163,3 +163,53 @@ async def test_serve_with_two_workers_answers_from_both_and_a_retry_is_one_event
     async with sessions() as session:
         stored = await session.scalar(select(func.count()).where(InboundEvent.openid == "o_twice"))
     assert stored == 1
+
+
+async def _post_and_wait_applied(
+    base: str, player: WeChatPlayer, sessions: SessionFactory, sent: int
+) -> None:
+    async with aiohttp.ClientSession() as web:
+        for n in range(sent):
+            callback = player.callback(player.text(f"o_split{n}", "价格", msg_id=500 + n))
+            async with web.post(
+                f"{base}/wechat/main", params=callback.query, data=callback.body
+            ) as response:
+                assert response.status == 200
+    for _ in range(100):
+        if await _applied(sessions) == sent:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{await _applied(sessions)} of {sent} events applied")
+
+
+@pytest.mark.shared_services
+@pytest.mark.parametrize("in_process", [False, True])
+async def test_serve_with_redis_applies_effects_in_a_process_of_its_own_unless_told(
+    write_config: ConfigWriter,
+    tmp_path: Path,
+    sessions: SessionFactory,
+    player: WeChatPlayer,
+    in_process: bool,
+) -> None:
+    write_config()
+    port = free_port()
+    config = with_port(tmp_path / "config.toml", port)
+    log = tmp_path / "serve.log"
+    flags = ["--effects-in-process"] if in_process else []
+    server = start_wxbot("serve", "--config", str(config), *flags, log=log)
+    try:
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        await _post_and_wait_applied(f"http://127.0.0.1:{port}", player, sessions, 20)
+    finally:
+        assert stop(server) == 0
+    lines = log.read_text().splitlines()
+    serving = [line for line in lines if "serving on" in line]
+    stage = [line for line in lines if "running the effects stage" in line]
+    assert len(serving) == 1
+    if in_process:
+        assert stage == []
+        assert f"process {server.pid} serving" in serving[0]
+    else:
+        # A master, the serving child and the stage's child: three processes.
+        assert len(stage) == 1
+        assert f"process {server.pid} " not in serving[0] + stage[0]
