@@ -91,6 +91,7 @@ def test_the_plan_never_overshoots_a_cap_nor_gives_to_the_absent(
         if owner is not None:
             running[owner] += 1
 
+
 class Recorder:
     """A `CustomerMover` that remembers what it was asked to move."""
 
