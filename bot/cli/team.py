@@ -103,6 +103,10 @@ def run_team(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(f"no [leads] in {settings.source}: the team belongs to the leads")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.team_command == "reconcile":
+        # Each refused list is in the printed report; the transport's warnings would say
+        # it twice, in a log's words.
+        for name in ("wxapi.transport", "bot.runtime.reconcile"):
+            logging.getLogger(name).setLevel(logging.ERROR)
         return asyncio.run(run_reconcile(settings, args, sys.stdout))
     try:
         return asyncio.run(_run(settings, args))
