@@ -28,6 +28,7 @@ from filecheck.wording import N_, Wording
 from leads.lifecycle import OPEN_STATES
 from leads.team import Status
 from storage import leads_repo
+from storage.team.transfer_models import SPLIT
 from storage.team.transfers import TransferView, transfers_for_handover
 from storage.types import utc_now
 
@@ -93,6 +94,7 @@ async def member_page(request: web.Request) -> web.StreamResponse:
             "transfers": transfers,
             "transfer_counts": {key: state_counts(views) for key, views in transfers.items()},
             "transfer_states": TRANSFER_STATE,
+            "split_states": SPLIT,
             "tomorrow": date.fromordinal(local_day(utc_now()).toordinal() + 1).isoformat(),
             "done": request.query.get("done", ""),
             "error": request.query.get("error", ""),
