@@ -116,3 +116,31 @@ async def test_a_handover_from_someone_on_leave_is_an_employed_transfer_with_the
     assert call.body["transfer_success_msg"] == "您好，您的顾问已更换。"  # [leads] transfer_message
     leads_bot.clock.advance(hours=HOURS_PAST_TAKEOVER)
     await _all_end(leads_bot, done.handover_id, "done", 1)
+
+
+async def test_a_failed_transfer_is_told_to_the_manager_the_team_table_names(
+    leads_bot: LeadsBot,
+) -> None:
+    """The config's seed names boss as 李四's manager; the table, changed live, names
+    outsider: the notice of the failure goes where the team says now."""
+    app = leads_bot.client.app
+    ops = TeamOps(app[POLICY], app[SESSIONS], app[CACHE], clock=leads_bot.clock,
+                  mover=app[CUSTOMER_MOVER])  # fmt: skip
+    await ops.edit("olga", "lisi", manager="outsider")
+
+    async def live() -> bool:
+        rep = app[POLICY].rep("lisi")
+        return rep is not None and rep.manager == "outsider"
+
+    await eventually(live)
+    [lead_id] = await _leads_of(leads_bot, "zhangsan", ["wmNotHis"])
+    leads_bot.fake.external_contacts["wmNotHis"].followers.clear()  # not zhangsan's in WeCom
+    done = await ops.handover("boss", "zhangsan", to="lisi")
+    await _all_end(leads_bot, done.handover_id, "no_record", 1)
+
+    async def told() -> list[str] | None:
+        app[OUTBOX_WORKER].wake()
+        return [text for text in leads_bot.texts_to("outsider") if f"#{lead_id}" in text] or None
+
+    await eventually(told)
+    assert not [text for text in leads_bot.texts_to("boss") if f"#{lead_id}" in text]
