@@ -82,7 +82,6 @@ from fakewechat.state import FakeWeChat
 from handlers import fallback, keyword_reply, staff
 from handlers.context import Context, HandlerDeps
 from handlers.router import Router
-from leads.handover import NoCustomerMove
 from leads.policy import LeadPolicy
 from storage.cache import Cache
 from storage.database import SessionFactory
@@ -333,9 +332,8 @@ class _Lifespan:
         app[CHANNELS], app[WELCOMES] = channels, welcomes
         if leads is not None and policy is not None:
             app[LEADS], app[POLICY] = leads, policy
-            # The seam of WeCom's customer transfer: leads move, customers stay, until
-            # a real mover is wired here.
-            app[CUSTOMER_MOVER] = NoCustomerMove()
+            # A hand-over on the site queues its customers' WeCom transfers with it.
+            app[CUSTOMER_MOVER] = leads.moves
         scheduler = None
         if journeys is not None:
             scheduler = journeys.scheduler_for(sessions, outbox.wake)
@@ -360,7 +358,11 @@ class _Lifespan:
         if self.background.outbox:
             # The deadline lane makes API calls, like the outbox.
             self._start_api_work(app, stack, [outbox.start, welcomes.start])
-        reconciler = build_reconciler(settings, http, cache, sessions, clock)
+        reconciler = (
+            None
+            if policy is None
+            else build_reconciler(settings, http, cache, sessions, clock, team=policy.team)
+        )
         if self.background.sweepers and reconciler is not None:
             # Daily, and one process a day: it lists the team's customers in WeCom.
             self._start_api_work(app, stack, [reconciler.start])

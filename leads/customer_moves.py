@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import groupby
-from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,21 +19,9 @@ from storage.outbox import add_jobs
 from storage.team.transfers import queue_transfers
 
 
-class CustomerMover(Protocol):
-    """What a hand-over needs: its leads' customers queued to follow, in its transaction."""
-
-    async def move(
-        self,
-        session: AsyncSession,
-        handover_id: int,
-        from_userid: str,
-        moves: Sequence[tuple[int, str, str | None]],
-        employed: bool,
-    ) -> None: ...
-
-
 class CustomerMoves:
-    """Queues the WeCom transfers of a hand-over through the WeCom app `app`."""
+    """Queues the WeCom transfers of a hand-over through the WeCom app `app`: the
+    `leads.handover.CustomerMover` the bot and `wxbot team` hand over with."""
 
     def __init__(
         self, app: str, clock: Callable[[], datetime], *, message: str | None = None

@@ -58,6 +58,9 @@ class LeadPolicy:
     sales: tuple[SalesRep, ...] = ()
     # Ordered, best first; empty: one bar, `qualify_score` (or a phone).
     grades: tuple[Grade, ...] = ()
+    # What a customer sees once moved by a hand-over while its giver is employed
+    # (WeCom's `transfer_success_msg`); None: WeCom's own words.
+    transfer_message: str | None = None
     # The team now: the seed until a running bot swaps in the table's (`bot.runtime.team`).
     team: Team = field(default_factory=Team, compare=False, repr=False)
 

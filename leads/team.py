@@ -64,6 +64,12 @@ class Team:
         """Those a rota must skip: away or left."""
         return frozenset(rep.userid for rep in self._reps if rep.status != Status.ACTIVE)
 
+    def manager_of(self, userid: str) -> str | None:
+        """`userid`'s manager as the team names them now: the one way to find a manager
+        (hand-over notices, failed transfers, reconciliation); None if nobody."""
+        rep = self.rep(userid)
+        return None if rep is None else rep.manager
+
     def is_manager(self, userid: str) -> bool:
         """Managers named by any salesperson may unlock, reassign and hand over leads."""
         return any(rep.manager == userid for rep in self._reps)

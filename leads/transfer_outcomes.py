@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leads.jobs import WECOM_TEXT, StaffText
-from leads.policy import LeadPolicy
 from leads.transfer_limits import FAIL_REASONS
 from storage import leads_repo as repo
 from storage.lead_models import Lead
@@ -28,19 +27,10 @@ from storage.team.transfers import mark_reported, set_states, waiting_for
 log = logging.getLogger(__name__)
 
 # Who to tell of a failed transfer to `to_userid` (their manager); None: the receiver.
+# `leads.team.Team.manager_of` of the live team: the one way to find a manager.
 ManagerOf = Callable[[str], str | None]
 
 # Staff read WeCom in Chinese, as every other notice (`leads.alerts`).
-
-
-def managers_of(policy: LeadPolicy) -> ManagerOf:
-    """Managers as `[[leads.sales]]` names them (the team's table, once it has one)."""
-
-    def manager_of(userid: str) -> str | None:
-        rep = policy.rep(userid)
-        return None if rep is None else rep.manager
-
-    return manager_of
 
 
 _WHY = {

@@ -1,4 +1,5 @@
-"""`wxbot team …`: the sales team, changed live: list, add, edit, leave, return, remove, handover.
+"""`wxbot team …`: the sales team, changed live: list, add, edit, leave, return, remove,
+handover (its customers' WeCom transfers queued with it), and reconcile (`bot/cli/transfers.py`).
 
 The team lives in the database (`[[leads.sales]]` only seeds it once); every change
 is audited under `--by` (default: your login) and reaches running bots within 2 s.
@@ -22,8 +23,10 @@ from typing import Any
 
 from bot.cli.database import database_line
 from bot.cli.errors import ExitStatus, UsageError
+from bot.cli.transfers import add_reconcile_parser, run_reconcile
 from bot.config.settings import Settings
 from bot.ops.team_ops import TeamLine, TeamOps, TeamOpsError
+from bot.runtime.leads import customer_moves
 from leads.handover import HandoverDone
 from leads.policy import SalesRep
 from leads.team import Status
@@ -87,6 +90,7 @@ def add_team_parser(commands: argparse._SubParsersAction[Any]) -> None:
             "--by" in action.option_strings for action in parser._actions
         ):
             parser.add_argument("--by", help="who makes the change (default: your login)")
+    add_reconcile_parser(sub)  # reads WeCom and records what it finds: no --by
 
 
 def _write(lines: Sequence[str], stream: str = "out") -> None:
@@ -98,6 +102,12 @@ def run_team(settings: Settings, args: argparse.Namespace) -> int:
     if settings.leads is None:
         raise UsageError(f"no [leads] in {settings.source}: the team belongs to the leads")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.team_command == "reconcile":
+        # Each refused list is in the printed report; the transport's warnings would say
+        # it twice, in a log's words.
+        for name in ("wxapi.transport", "bot.runtime.reconcile"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        return asyncio.run(run_reconcile(settings, args, sys.stdout))
     try:
         return asyncio.run(_run(settings, args))
     except TeamOpsError as error:
@@ -115,7 +125,12 @@ async def _ops(settings: Settings) -> AsyncIterator[TeamOps]:
     engine = create_engine(settings.storage.database_url)
     cache = open_cache(settings.storage.redis_url)
     try:
-        ops = TeamOps(settings.leads, create_session_factory(engine), cache, clock=utc_now)
+        # The bot's mover: a hand-over queues its customers' WeCom transfers with it, and
+        # the running bot's outbox sends them (its poll finds the jobs).
+        mover = customer_moves(settings.leads, utc_now)
+        ops = TeamOps(
+            settings.leads, create_session_factory(engine), cache, clock=utc_now, mover=mover
+        )
         await ops.start()
         yield ops
     finally:

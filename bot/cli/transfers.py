@@ -16,6 +16,8 @@ from bot.cli.errors import UsageError
 from bot.config.settings import Settings
 from bot.effects.reconciler import build_reconciler
 from bot.runtime.reconcile import ReconcileReport
+from bot.runtime.team import load_team
+from leads.team import Team
 from storage.cache import open_cache
 from storage.database import create_engine, create_session_factory, upgrade_schema
 from storage.types import utc_now
@@ -37,10 +39,11 @@ async def run_reconcile(settings: Settings, args: argparse.Namespace, out: TextI
     engine = create_engine(settings.storage.database_url)
     cache = open_cache(settings.storage.redis_url)
     try:
+        sessions = create_session_factory(engine)
+        # The team as the table has it today (seeded once, as `serve` does).
+        team = Team(await load_team(sessions, settings.leads.sales, utc_now()), live=True)
         async with aiohttp.ClientSession() as http:
-            reconciler = build_reconciler(
-                settings, http, cache, create_session_factory(engine), utc_now
-            )
+            reconciler = build_reconciler(settings, http, cache, sessions, utc_now, team=team)
             if reconciler is None:
                 raise UsageError(f"[leads] wecom = {settings.leads.wecom!r} names no [[wecom]] app")
             report = await reconciler.run_once()

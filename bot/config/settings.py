@@ -21,6 +21,7 @@ from bot.config.secret import Secret
 from bot.errors import SettingsError, SettingsErrors
 from filecheck.toml_table import TomlTable, read_toml
 from leads.policy import FollowupTiers, LeadPolicy, SalesRep
+from leads.transfer_limits import TRANSFER_MSG_MAX
 
 # An installed wheel carries the demo (config, tagging rules, keyword table) in
 # bot/demo/, laid out as at the repository root; a source checkout reads the root's.
@@ -387,7 +388,21 @@ def _leads(table: TomlTable, known_apps: set[str] | None) -> LeadPolicy:
         daily_claim_cap=table.integer("daily_claim_cap", 20, minimum=1),
         sales=_sales(table.tables("sales")),
         grades=read_grades(table),
+        transfer_message=_transfer_message(table),
     )
+
+
+def _transfer_message(table: TomlTable) -> str | None:
+    """`transfer_message`: at most 200 characters, WeCom's `transfer_success_msg` limit
+    (document/path/92125; "最多200个字符" as the SDKs quote it)."""
+    message = table.text("transfer_message", "")
+    if len(message) > TRANSFER_MSG_MAX:
+        table.problem(
+            "transfer_message",
+            f"must be at most {TRANSFER_MSG_MAX} characters, got {len(message)}",
+        )
+        return message[:TRANSFER_MSG_MAX]
+    return message or None
 
 
 def _sales(tables: list[TomlTable]) -> tuple[SalesRep, ...]:

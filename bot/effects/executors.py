@@ -22,7 +22,7 @@ from channels.contact_step import ChannelContacts
 from handlers.customer_service import CUSTOM_SEND, CustomMessage
 from journeys.triggers import JourneyTriggers
 from leads.policy import LeadPolicy
-from leads.transfer_outcomes import TransferOutcomes, managers_of
+from leads.transfer_outcomes import TransferOutcomes
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.jobs import encode
@@ -63,7 +63,7 @@ def build_executors(
                 policy=policy,
             ),
             *journey_jobs(settings, http, cache, metrics),
-            *_transfer_jobs(settings, http, cache, sessions, clock),
+            *_transfer_jobs(settings, http, cache, sessions, clock=clock, policy=policy),
             *(
                 ChannelCodes(settings, http, cache, sessions, channels, clock=clock).handlers()
                 if channels is not None
@@ -83,13 +83,18 @@ def _transfer_jobs(
     http: aiohttp.ClientSession,
     cache: Cache,
     sessions: SessionFactory,
+    *,
     clock: Callable[[], datetime],
+    policy: LeadPolicy | None,
 ) -> list[JobHandler[Any]]:
-    """The customer transfers' job kinds; none without leads and a WeCom app."""
-    policy = settings.leads
+    """The customer transfers' job kinds; none without leads and a WeCom app.
+
+    `policy` carries the live team (its managers get the failure notices); the
+    config's seed when the caller has none."""
+    policy = policy or settings.leads
     if policy is None or not settings.wecom:
         return []
-    manager_of = managers_of(policy)
+    manager_of = policy.team.manager_of
     return TransferJobs(
         wecom_clients(settings, http, cache),
         sessions,

@@ -11,7 +11,8 @@ from bot.config.settings import Settings
 from bot.effects.api_clients import wecom_clients
 from bot.runtime.reconcile import CustomerReconciler
 from leads.reconcile import Reconciliation
-from leads.transfer_outcomes import TransferOutcomes, managers_of
+from leads.team import Team
+from leads.transfer_outcomes import TransferOutcomes
 from leads.transfer_upkeep import TransferUpkeep
 from storage.cache import Cache
 from storage.database import SessionFactory
@@ -24,21 +25,25 @@ def build_reconciler(
     cache: Cache,
     sessions: SessionFactory,
     clock: Callable[[], datetime],
+    *,
+    team: Team,
 ) -> CustomerReconciler | None:
-    """The reconciler of the leads' WeCom app; None without leads or that app."""
+    """The reconciler of the leads' WeCom app; None without leads or that app.
+
+    `team` is the live team (the table's): whose lists are read, and whose managers
+    hear of a mismatch, as it is on the day of the run."""
     policy = settings.leads
     client = None if policy is None else wecom_clients(settings, http, cache).get(policy.wecom)
     if policy is None or client is None:
         return None
-    team = tuple(rep.userid for rep in policy.sales)
-    manager_of = managers_of(policy)
+    manager_of = team.manager_of
     outcomes = TransferOutcomes(policy.wecom, manager_of, clock)
     return CustomerReconciler(
         sessions,
         TransferApi(client),
         Reconciliation(policy.wecom, manager_of, clock),
         TransferUpkeep(policy.wecom, outcomes, clock),
-        lambda: team,
+        lambda: tuple(rep.userid for rep in team.reps),
         cache=cache,
         clock=clock,
     )

@@ -19,7 +19,7 @@ from leads.policy import LeadPolicy
 from leads.sales_actions import SalesActions
 from leads.staff_chat import StaffCommandRunner
 from leads.timers import LeadTimers, SweepCounts
-from leads.transfer_outcomes import TransferOutcomes, managers_of
+from leads.transfer_outcomes import TransferOutcomes
 from storage.cache import Cache, hold_lock
 from storage.database import SessionFactory
 
@@ -84,6 +84,12 @@ class LeadsRuntime:
     transfers: TransferOutcomes
 
 
+def customer_moves(policy: LeadPolicy, clock: Callable[[], datetime]) -> CustomerMoves:
+    """The hand-over's mover (the bot's and `wxbot team handover`'s): the WeCom transfers
+    go through the leads' app with `[leads] transfer_message`."""
+    return CustomerMoves(policy.wecom, clock, message=policy.transfer_message)
+
+
 def build_leads(
     policy: LeadPolicy,
     *,
@@ -106,6 +112,6 @@ def build_leads(
             policy, clock, None if observer is None else observer.on_contact_added
         ),
         sweeper=LeadSweeper(timers, sessions, cache, on_queued, rng),
-        moves=CustomerMoves(policy.wecom, clock),
-        transfers=TransferOutcomes(policy.wecom, managers_of(policy), clock),
+        moves=customer_moves(policy, clock),
+        transfers=TransferOutcomes(policy.wecom, policy.team.manager_of, clock),
     )

@@ -78,7 +78,7 @@ def pages(story: Story) -> dict[str, str]:
         # The account's menu (issue 20): the demo's menu, published from the CLI.
         "menus": "/admin/menus/main",
         "menu-history": "/admin/menus/main/history",
-        # The sales team (issue 21): 李四 on leave, 张三 standing in.
+        # The sales team (issue 21): 李四 on leave, 张三 standing in, a hand-over's transfer.
         "team": "/admin/team",
         "team-member": "/admin/team/lisi",
     }
@@ -123,7 +123,11 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "leads": [("张三", "张三"), ("分钟", "min")],
     "leads-by-owner": [("张三", "张三"), ("李四", "李四")],
     "lead": [("春季车展", "春季车展"), ("成为线索", "Became a lead"), ("张三", "张三")],
-    "expo-lead": [("春季车展", "春季车展"), (EXPO_CONTACT_NAME, EXPO_CONTACT_NAME)],
+    "expo-lead": [
+        ("春季车展", "春季车展"),
+        (EXPO_CONTACT_NAME, EXPO_CONTACT_NAME),
+        ("等待企业微信24小时后接替", "Waiting for WeCom's 24-hour takeover"),
+    ],
     "person": [("春季车展", "春季车展"), ("联系中", "Contacting")],
     "outbox": [("60020", "60020")],
     "audit": [(CLI_PUBLISHER, CLI_PUBLISHER), ("ops_shell", "ops_shell")],
@@ -132,7 +136,14 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "menus": [("预约试驾", "预约试驾"), ("带标签 高意向 的粉丝", "Followers tagged 高意向")],
     "menu-history": [(CLI_PUBLISHER, CLI_PUBLISHER), ("10 个按钮", "10 buttons")],
     "team": [("张三", "张三"), ("李四", "李四"), ("休假中", "On leave"), ("在岗", "At work")],
-    "team-member": [("休假中", "On leave"), ("回岗", "back on"), ("张三", "张三")],
+    # 李四's hand-over of the expo lead, its WeCom customer waiting for the takeover.
+    "team-member": [
+        ("休假中", "On leave"),
+        ("回岗", "back on"),
+        ("张三", "张三"),
+        ("车展客户由张三跟进", "车展客户由张三跟进"),
+        ("等待企业微信24小时后接替 1", "Waiting for WeCom's 24-hour takeover 1"),
+    ],
 }
 
 

@@ -35,6 +35,7 @@ phone_score = 50
 claim_minutes = 30
 dormant_days = 90
 daily_claim_cap = 3
+transfer_message = "您好，您的顾问已更换。"
 
 [[leads.sales]]
 userid = "zhangsan"

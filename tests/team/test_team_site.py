@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.app_keys import POLICY, SESSIONS
@@ -11,6 +11,9 @@ from bot.config.settings import Settings
 from bot.runtime.team import local_day
 from leads.team import Status
 from storage.admin_models import AdminAudit
+from storage.lead_models import Lead
+from storage.models import Profile
+from storage.team.transfer_models import CustomerTransfer
 from storage.types import utc_now
 from tests.bot.admin.site_helpers import BotClient, add_user, sign_in, site_settings
 from tests.conftest import ClientFactory, ConfigWriter
@@ -93,3 +96,36 @@ async def test_a_manager_edits_someone_and_a_wrong_cap_is_said(bot: BotClient) -
         return rep is not None and rep.max_open == 3 and rep.tags == ("杭州", "苏州")
 
     await eventually(edited)
+
+
+async def test_the_handover_page_shows_each_handovers_customer_transfers(bot: BotClient) -> None:
+    now = utc_now()
+    lead_ids = []
+    async with bot.app[SESSIONS].begin() as session:
+        for external in ("wmSite", None):
+            profile = Profile(created_at=now, updated_at=now)
+            session.add(profile)
+            await session.flush()
+            lead = Lead(profile_id=profile.id, state="contacting", owner="zhangsan",
+                        active_at=now, external_userid=external, created_at=now)  # fmt: skip
+            session.add(lead)
+            await session.flush()
+            lead_ids.append(lead.id)
+    await add_user(bot, "mia", "manager")
+    csrf = await sign_in(bot, "mia")
+    done = await bot.post(
+        "/admin/team/zhangsan/handover", data={"csrf": csrf, "mode": "person", "to": "lisi"}
+    )
+    assert done.status == 200
+    page = await (await bot.get("/admin/team/zhangsan")).text()
+    row = page[page.index('id="transfers-1"') :]
+    row = row[: row.index("</td></tr>")]
+    assert "企业微信客户" in row and "离职继承" not in row  # zhangsan is still employed
+    assert f'<a href="/admin/leads/{lead_ids[0]}">线索 #{lead_ids[0]}</a>' in row
+    assert f"线索 #{lead_ids[1]}" not in row  # no customer, no transfer
+    # Whatever the outbox reached by now, one customer in one state; then a refusal reads so.
+    assert row.count("data-state=") == 1
+    async with bot.app[SESSIONS].begin() as session:
+        await session.execute(update(CustomerTransfer).values(state="refused"))
+    page = await (await bot.get("/admin/team/zhangsan")).text()
+    assert '<span class="badge red" data-state="refused">客户拒绝 1</span>' in page

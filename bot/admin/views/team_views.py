@@ -20,6 +20,7 @@ from bot.admin.guard import reader, require, viewer
 from bot.admin.names import live_policy
 from bot.admin.roles import Permission
 from bot.admin.views.forms import FormData, form_text
+from bot.admin.vocabulary import TRANSFER_STATE
 from bot.app_keys import CACHE, CUSTOMER_MOVER, OUTBOX_WORKER, SESSIONS
 from bot.ops.team_ops import TeamOps, TeamOpsError
 from bot.runtime.team import local_day
@@ -27,6 +28,8 @@ from filecheck.wording import N_, Wording
 from leads.lifecycle import OPEN_STATES
 from leads.team import Status
 from storage import leads_repo
+from storage.team.transfer_models import SPLIT
+from storage.team.transfers import TransferView, transfers_for_handover
 from storage.types import utc_now
 
 routes = web.RouteTableDef()
@@ -41,6 +44,15 @@ def _ops(request: web.Request) -> TeamOps:
     config = request.config_dict
     mover = config.get(CUSTOMER_MOVER)
     return TeamOps(rules, config[SESSIONS], config[CACHE], clock=utc_now, mover=mover)
+
+
+def state_counts(views: list[TransferView]) -> list[tuple[str, int]]:
+    """How many transfers stand in each state, in the vocabulary's order (queued → done →
+    the failures), states with none left out."""
+    counts = dict.fromkeys(TRANSFER_STATE, 0)
+    for view in views:
+        counts[view.state] = counts.get(view.state, 0) + 1
+    return [(state, count) for state, count in counts.items() if count]
 
 
 @routes.get("/team")
@@ -62,8 +74,11 @@ async def member_page(request: web.Request) -> web.StreamResponse:
             text=reader(request).gettext("There is no such salesperson")
         ) from None
     lines = await ops.team()
+    handovers = await ops.handovers(userid)
     async with ops.sessions() as session:
         leads = await leads_repo.leads_owned(session, userid, OPEN_STATES)
+        # Each hand-over's WeCom customers: where each transfer stands now.
+        transfers = {h.id: await transfers_for_handover(session, h.id) for h in handovers}
     others = [other.rep for other in lines if other.rep.userid != userid]
     return aiohttp_jinja2.render_template(
         "team_member.html",
@@ -75,7 +90,11 @@ async def member_page(request: web.Request) -> web.StreamResponse:
             "leads": leads,
             "takers": [rep for rep in others if rep.status == Status.ACTIVE],
             "others": others,
-            "handovers": await ops.handovers(userid),
+            "handovers": handovers,
+            "transfers": transfers,
+            "transfer_counts": {key: state_counts(views) for key, views in transfers.items()},
+            "transfer_states": TRANSFER_STATE,
+            "split_states": SPLIT,
             "tomorrow": date.fromordinal(local_day(utc_now()).toordinal() + 1).isoformat(),
             "done": request.query.get("done", ""),
             "error": request.query.get("error", ""),

@@ -39,7 +39,7 @@ BAD_RULES = '[[counter]]\nname = "c"\nevent = "clik"\nwithin_days = 0\ntag = "t"
 
 TEAM_COMMANDS = (
     "list", "add x --name X", "edit x --name X", "leave x --left", "return x", "remove x",
-    "handover x",
+    "handover x", "reconcile",
 )  # fmt: skip
 
 

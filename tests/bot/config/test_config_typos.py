@@ -62,6 +62,7 @@ followup_days = 2
 followup_manager_days = 4
 followup_pool_days = 6
 daily_claim_cap = 20
+transfer_message = "您好，您的专属顾问已更换。"
 
 [[leads.sales]]
 userid = "zhangsan"

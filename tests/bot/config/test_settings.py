@@ -124,3 +124,41 @@ def test_server_limits_have_defaults_and_are_settings(tmp_path: Path) -> None:
     assert (server.read_timeout_s, server.max_connections) == (2.5, 50)
     with pytest.raises(SettingsError, match=re.escape("server.read_timeout_s")):
         load_settings(_write(tmp_path, "[server]\nread_timeout_s = 0\n" + MINIMAL), {})
+
+
+LEADS = """
+[[wecom]]
+name = "sales"
+corp_id = "ww1"
+agent_id = 1000002
+secret = "s3cret"
+token = "tok-value-xyz"
+encoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+[leads]
+wecom = "sales"
+"""
+
+
+@pytest.mark.parametrize("length", [1, 199, 200, 201, 500])
+def test_the_customers_transfer_message_is_at_most_200_characters(
+    tmp_path: Path, length: int
+) -> None:
+    """WeCom's `transfer_success_msg` takes at most 200 characters: a longer one is the
+    config's error naming its key, not a refused call the day of a hand-over."""
+    message = "您" * length
+    path = _write(tmp_path, LEADS + f'transfer_message = "{message}"\n')
+    if length <= 200:
+        settings = load_settings(path, {})
+        assert settings.leads is not None
+        assert settings.leads.transfer_message == message
+        return
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path, {})
+    assert caught.value.key == "leads.transfer_message"
+    assert caught.value.reason == f"must be at most 200 characters, got {length}"
+
+
+def test_no_transfer_message_leaves_wecom_its_own_words(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path, LEADS), {})
+    assert settings.leads is not None and settings.leads.transfer_message is None
