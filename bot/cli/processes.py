@@ -21,6 +21,7 @@ restarts a child that dies (in its role), and exits when they have all stopped.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import errno
 import gc
 import logging
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 
 # A child that dies sooner than this after its start is not restarted (a crash loop).
 RESTART_MIN_UPTIME_S = 10.0
+
+# prctl(2)'s option: the signal the kernel sends this process when its parent dies.
+_PR_SET_PDEATHSIG = 1
 
 
 # The two roles of `serve`'s children where the stage has a process of its own. The
@@ -181,10 +185,12 @@ class _Master:
         return status
 
     def _spawn(self, run_child: Callable[[], None]) -> None:
+        master = os.getpid()
         pid = os.fork()
         if pid:
             self._children[pid] = (time.monotonic(), run_child)
             return
+        _die_with(master)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         code = 0
@@ -204,3 +210,26 @@ class _Master:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 self._children.pop(pid, None)
+
+
+def _die_with(master: int) -> None:
+    """Have the kernel kill this child when its master dies.
+
+    A master killed by SIGKILL (or the OOM killer) forwards nothing: its children
+    would live on, a serving one still answering on the port (SO_REUSEPORT), so the
+    restarted bot finds the port taken and the old child serves beside it unsupervised.
+    Linux's PR_SET_PDEATHSIG ends them with their master, as one bot. The standard
+    library has no prctl and its packages are unmaintained C extensions, so libc's is
+    called through ctypes; elsewhere (no prctl in libc) the child carries on as before.
+    """
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+    if prctl is None:
+        return
+    if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        log.warning(
+            "worker %d will not die with its master: prctl errno %d",
+            os.getpid(),
+            ctypes.get_errno(),
+        )
+    if os.getppid() != master:  # the master died before the call: nobody would kill us
+        os._exit(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -213,3 +214,52 @@ async def test_serve_with_redis_applies_effects_in_a_process_of_its_own_unless_t
         # A master, the serving child and the stage's child: three processes.
         assert len(stage) == 1
         assert f"process {server.pid} " not in serving[0] + stage[0]
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for whoever reaps orphans here)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.shared_services
+async def test_the_children_die_with_a_master_killed_by_sigkill(
+    write_config: ConfigWriter, tmp_path: Path
+) -> None:
+    # SIGKILL (or the OOM killer) gives the master no chance to stop its children; a
+    # serving child left behind would keep the port (SO_REUSEPORT) beside the next bot.
+    write_config()
+    port = free_port()
+    config = with_port(tmp_path / "config.toml", port)
+    log = tmp_path / "serve.log"
+    # With Redis: a master, two serving children and the stage's child.
+    server = start_wxbot("serve", "--config", str(config), "--workers", "2", log=log)
+    try:
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        for _ in range(100):  # every child says it runs
+            lines = [
+                line
+                for line in log.read_text().splitlines()
+                if "serving on" in line or "running the effects stage" in line
+            ]
+            if len(lines) == 3:
+                break
+            await asyncio.sleep(0.1)
+        children = [int(line.split("process ")[1].split()[0]) for line in lines]
+        assert len(children) == 3 and server.pid not in children
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=10)
+        for _ in range(100):
+            if not any(_running(pid) for pid in children):
+                break
+            await asyncio.sleep(0.1)
+        assert [pid for pid in children if _running(pid)] == []
+        with socket.socket() as probe:  # the port is free for the next bot
+            probe.bind(("127.0.0.1", port))
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
