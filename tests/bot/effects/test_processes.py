@@ -257,7 +257,8 @@ async def test_the_children_die_with_a_master_killed_by_sigkill(
                 break
             await asyncio.sleep(0.1)
         assert [pid for pid in children if _running(pid)] == []
-        with socket.socket() as probe:  # the port is free for the next bot
+        with socket.socket() as probe:  # the port is free for the next bot, as serve checks
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no bot
             probe.bind(("127.0.0.1", port))
     finally:
         if server.poll() is None:
