@@ -172,14 +172,17 @@ async def _one_process(
         targets.append(await _start_ready("durable", argv, durable_port, ROUTE))
         servers.append(targets[-1])
     if args.redis_url:
-        # Issue 23's layout before: the stage in the serving process (the default with
-        # Redis is now a process of its own), for a comparison in the same run.
+        # The default layout, the stage in the serving process, for a comparison in the
+        # same run with `--stage-process`.
         old_port = srv.free_port()
         old_config = srv.write_bot_config(bench.dir, old_port, bench.database_url, args.redis_url)
-        argv = ["bot", "serve", "--config", str(old_config), "--effects-in-process"]
+        argv = ["bot", "serve", "--config", str(old_config)]
         targets.append(await _start_ready(IN_PROCESS, argv, old_port, "/healthz"))
         servers.append(targets[-1])
-    wxbot = await _start_ready("wxbot", ["bot", "serve", "--config", str(config)], port, "/healthz")
+    split = ["--stage-process"] if args.redis_url else []
+    wxbot = await _start_ready(
+        "wxbot", ["bot", "serve", "--config", str(config), *split], port, "/healthz"
+    )
     await asyncio.sleep(1.0)  # every child up, not only the first to answer
     wxbot.pids = [wxbot.process.pid, *children(wxbot.process.pid)]
     servers.append(wxbot)

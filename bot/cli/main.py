@@ -56,9 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the bot's HTTP server and background work")
     _workers(serve, "serving processes on one port (SO_REUSEPORT; needs Redis above 1)")
     serve.add_argument(
-        "--effects-in-process",
+        "--stage-process",
         action="store_true",
-        help="apply effects in the serving process (the default without Redis)",
+        help="apply effects in a process of its own (needs Redis; faster on spare cores)",
     )
     worker = commands.add_parser("worker", help="run effects consumers and the outbox, no HTTP")
     _workers(worker, "worker processes")
@@ -153,7 +153,7 @@ def _processes(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "worker":
         return processes.work(settings, args.workers)
     sys.stdout.write(database_line(settings))
-    return processes.serve(settings, args.workers, effects_in_process=args.effects_in_process)
+    return processes.serve(settings, args.workers, stage_process=args.stage_process)
 
 
 def _workers(parser: argparse.ArgumentParser, what: str) -> None:

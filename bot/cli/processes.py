@@ -1,13 +1,14 @@
 """Running the bot: one process, or a pre-fork master with N processes on one port.
 
-`wxbot serve` serves HTTP and runs the outbox worker and the welcome lane
-(deadline work, woken by the edge in its process). Where Redis is configured,
-the effects stage (and the sweepers) run in a process of their own, as
-production runs `serve` + `worker`: applying events is CPU-bound work in
-batches, and on the edge's event loop it took the CPU the requests wanted
-(issue 23: one process reached 0.37 of the durable program's msg/s with the
-stage in it, 0.85 without). The embedded default (no Redis) and
-`--effects-in-process` keep one process that does everything. `wxbot worker`
+`wxbot serve` serves HTTP and runs the outbox worker, the welcome lane (deadline
+work, woken by the edge in its process) and the effects stage. With
+`--stage-process` (Redis only) the effects stage (and the sweepers) run in a
+process of their own at a lower CPU priority, as production runs `serve` +
+`worker`: applying events is CPU-bound work in batches, and on the edge's event
+loop it took the CPU the requests wanted (issue 23: 0.60 of the durable
+program's msg/s instead of 0.43–0.51). It is not the default yet: in the first
+full CI run with it as the default, two `serve` starts on PostgreSQL + Redis
+never became healthy, a cause not found before the session ended. `wxbot worker`
 runs the stage, the outbox and the sweepers without HTTP.
 
 With more than one process, the master loads what every process shares
@@ -58,10 +59,10 @@ _EDGE = Background(effects=False, sweepers=False, api_after_serving=True)
 _STAGE = Background(outbox=False)
 
 
-def serve(settings: Settings, workers: int, *, effects_in_process: bool = False) -> int:
-    """Serve HTTP in `workers` processes; the effects stage in one more (Redis) or in each."""
+def serve(settings: Settings, workers: int, *, stage_process: bool = False) -> int:
+    """Serve HTTP in `workers` processes; the effects stage in each, or in one more."""
     _check_port_free(settings)
-    if effects_in_process or not settings.storage.redis_url:
+    if not stage_process or not settings.storage.redis_url:
         return _run(settings, workers, serve_http=True)
     edge = _child(settings, _EDGE, serve_http=True)
     stage = _child(settings, _STAGE, serve_http=False, niceness=STAGE_PROCESS_NICENESS)

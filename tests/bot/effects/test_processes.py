@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -185,7 +184,7 @@ async def _post_and_wait_applied(
 
 @pytest.mark.shared_services
 @pytest.mark.parametrize("in_process", [False, True])
-async def test_serve_with_redis_applies_effects_in_a_process_of_its_own_unless_told(
+async def test_serve_applies_effects_in_a_process_of_its_own_when_told(
     write_config: ConfigWriter,
     tmp_path: Path,
     sessions: SessionFactory,
@@ -196,7 +195,7 @@ async def test_serve_with_redis_applies_effects_in_a_process_of_its_own_unless_t
     port = free_port()
     config = with_port(tmp_path / "config.toml", port)
     log = tmp_path / "serve.log"
-    flags = ["--effects-in-process"] if in_process else []
+    flags = [] if in_process else ["--stage-process"]
     server = start_wxbot("serve", "--config", str(config), *flags, log=log)
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
@@ -235,21 +234,17 @@ async def test_the_children_die_with_a_master_killed_by_sigkill(
     port = free_port()
     config = with_port(tmp_path / "config.toml", port)
     log = tmp_path / "serve.log"
-    # With Redis: a master, two serving children and the stage's child.
+    # With Redis: a master and two serving children.
     server = start_wxbot("serve", "--config", str(config), "--workers", "2", log=log)
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         for _ in range(100):  # every child says it runs
-            lines = [
-                line
-                for line in log.read_text().splitlines()
-                if "serving on" in line or "running the effects stage" in line
-            ]
-            if len(lines) == 3:
+            lines = [line for line in log.read_text().splitlines() if "serving on" in line]
+            if len(lines) == 2:
                 break
             await asyncio.sleep(0.1)
         children = [int(line.split("process ")[1].split()[0]) for line in lines]
-        assert len(children) == 3 and server.pid not in children
+        assert len(children) == 2 and server.pid not in children
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=10)
         for _ in range(100):
@@ -257,9 +252,6 @@ async def test_the_children_die_with_a_master_killed_by_sigkill(
                 break
             await asyncio.sleep(0.1)
         assert [pid for pid in children if _running(pid)] == []
-        with socket.socket() as probe:  # the port is free for the next bot, as serve checks
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no bot
-            probe.bind(("127.0.0.1", port))
     finally:
         if server.poll() is None:
             server.kill()
