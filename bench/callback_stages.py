@@ -172,17 +172,14 @@ async def _one_process(
         targets.append(await _start_ready("durable", argv, durable_port, ROUTE))
         servers.append(targets[-1])
     if args.redis_url:
-        # The default layout, the stage in the serving process, for a comparison in the
-        # same run with `--stage-process`.
+        # The old layout, the stage in the serving process, for a comparison in the same
+        # run with the default (a stage process).
         old_port = srv.free_port()
         old_config = srv.write_bot_config(bench.dir, old_port, bench.database_url, args.redis_url)
-        argv = ["bot", "serve", "--config", str(old_config)]
+        argv = ["bot", "serve", "--config", str(old_config), "--no-stage-process"]
         targets.append(await _start_ready(IN_PROCESS, argv, old_port, "/healthz"))
         servers.append(targets[-1])
-    split = ["--stage-process"] if args.redis_url else []
-    wxbot = await _start_ready(
-        "wxbot", ["bot", "serve", "--config", str(config), *split], port, "/healthz"
-    )
+    wxbot = await _start_ready("wxbot", ["bot", "serve", "--config", str(config)], port, "/healthz")
     await asyncio.sleep(1.0)  # every child up, not only the first to answer
     wxbot.pids = [wxbot.process.pid, *children(wxbot.process.pid)]
     servers.append(wxbot)

@@ -57,8 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     _workers(serve, "serving processes on one port (SO_REUSEPORT; needs Redis above 1)")
     serve.add_argument(
         "--stage-process",
-        action="store_true",
-        help="apply effects in a process of its own (needs Redis; faster on spare cores)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="apply effects in a process of their own, at a lower CPU priority (the default"
+        " with Redis; without Redis the stage always runs in the serving process)",
     )
     worker = commands.add_parser("worker", help="run effects consumers and the outbox, no HTTP")
     _workers(worker, "worker processes")

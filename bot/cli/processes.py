@@ -1,15 +1,14 @@
 """Running the bot: one process, or a pre-fork master with N processes on one port.
 
 `wxbot serve` serves HTTP and runs the outbox worker, the welcome lane (deadline
-work, woken by the edge in its process) and the effects stage. With
-`--stage-process` (Redis only) the effects stage (and the sweepers) run in a
-process of their own at a lower CPU priority, as production runs `serve` +
-`worker`: applying events is CPU-bound work in batches, and on the edge's event
-loop it took the CPU the requests wanted (issue 23: 0.60 of the durable
-program's msg/s instead of 0.43–0.51). It is not the default yet: in the first
-full CI run with it as the default, two `serve` starts on PostgreSQL + Redis
-never became healthy, a cause not found before the session ended. `wxbot worker`
-runs the stage, the outbox and the sweepers without HTTP.
+work, woken by the edge in its process) and the effects stage. With Redis, the
+effects stage (and the sweepers) run in a process of their own at a lower CPU
+priority, as production runs `serve` + `worker`: applying events is CPU-bound
+work in batches, and on the edge's event loop it took the CPU the requests
+wanted (issue 23: 0.60 of the durable program's msg/s instead of 0.43–0.51).
+`--no-stage-process`, or no Redis (processes share their locks, dedup marks and
+reload notices through it), keeps it in the serving process. `wxbot worker` runs the stage,
+the outbox and the sweepers without HTTP.
 
 With more than one process, the master loads what every process shares
 (modules, jieba's dictionary), freezes it out of the garbage collector so the
@@ -59,7 +58,7 @@ _EDGE = Background(effects=False, sweepers=False, api_after_serving=True)
 _STAGE = Background(outbox=False)
 
 
-def serve(settings: Settings, workers: int, *, stage_process: bool = False) -> int:
+def serve(settings: Settings, workers: int, *, stage_process: bool = True) -> int:
     """Serve HTTP in `workers` processes; the effects stage in each, or in one more."""
     _check_port_free(settings)
     if not stage_process or not settings.storage.redis_url:

@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.channels.models import ChannelRow
 from storage.database import SessionFactory
+from storage.locks import take_turns
+
+_SYNC_LOCK = "channels_directory_sync"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ async def sync_directory(sessions: SessionFactory, listed: Sequence[Listed], at:
     disabled, not deleted (their printed codes still scan, and count under their name)."""
     wanted = {entry.key: entry for entry in listed}
     async with sessions.begin() as session:
+        # Every process syncs at its start: two starting at once would both insert the
+        # channels they found missing, and one would fail on the other's rows.
+        await take_turns(session, _SYNC_LOCK)
         rows = {row.key: row for row in await session.scalars(select(ChannelRow))}
         for key, entry in wanted.items():
             row = rows.get(key)

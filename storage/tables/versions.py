@@ -18,6 +18,7 @@ from sqlalchemy.orm import defer
 
 from storage.admin_users import add_audit
 from storage.database import SessionFactory
+from storage.locks import take_turns
 from storage.tables.models import TableVersion
 from storage.types import utc_now
 
@@ -101,12 +102,9 @@ async def publish_version(
 
 async def _publish_once(sessions: SessionFactory, new: NewVersion, at: datetime) -> Version:
     async with sessions.begin() as session:
-        connection = await session.connection()
-        if connection.dialect.name == "postgresql":
-            # Publishes of one kind take turns (released at commit): each reads the live
-            # version and the last number, then writes the next, which two at once would
-            # both claim. SQLite serialises writers by itself.
-            await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(new.kind))))
+        # Publishes of one kind take turns: each reads the live version and the last
+        # number, then writes the next, which two at once would both claim.
+        await take_turns(session, new.kind)
         await session.execute(
             update(TableVersion)
             .where(

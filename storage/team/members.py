@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.admin_users import add_audit
+from storage.locks import take_turns
 from storage.team.models import SalesMember
 
 ACTIVE, AWAY, LEFT = "active", "away", "left"
@@ -101,9 +102,7 @@ def _audit(
 
 async def seed_team(session: AsyncSession, members: Sequence[Member], at: datetime) -> int:
     """Insert the config's team when the table is empty; the number inserted (0: it was not)."""
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(_SEED_LOCK))))
+    await take_turns(session, _SEED_LOCK)
     if not members or await session.scalar(select(func.count()).select_from(SalesMember)):
         return 0
     for member in members:

@@ -184,7 +184,7 @@ async def _post_and_wait_applied(
 
 @pytest.mark.shared_services
 @pytest.mark.parametrize("in_process", [False, True])
-async def test_serve_applies_effects_in_a_process_of_its_own_when_told(
+async def test_serve_applies_effects_in_a_process_of_its_own_unless_told_not_to(
     write_config: ConfigWriter,
     tmp_path: Path,
     sessions: SessionFactory,
@@ -195,7 +195,7 @@ async def test_serve_applies_effects_in_a_process_of_its_own_when_told(
     port = free_port()
     config = with_port(tmp_path / "config.toml", port)
     log = tmp_path / "serve.log"
-    flags = [] if in_process else ["--stage-process"]
+    flags = ["--no-stage-process"] if in_process else []
     server = start_wxbot("serve", "--config", str(config), *flags, log=log)
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
@@ -234,17 +234,18 @@ async def test_the_children_die_with_a_master_killed_by_sigkill(
     port = free_port()
     config = with_port(tmp_path / "config.toml", port)
     log = tmp_path / "serve.log"
-    # With Redis: a master and two serving children.
+    # With Redis: a master, two serving children and the stage's child.
     server = start_wxbot("serve", "--config", str(config), "--workers", "2", log=log)
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         for _ in range(100):  # every child says it runs
-            lines = [line for line in log.read_text().splitlines() if "serving on" in line]
-            if len(lines) == 2:
+            lines = [line for line in log.read_text().splitlines()
+                     if "serving on" in line or "running the effects stage" in line]  # fmt: skip
+            if len(lines) == 3:
                 break
             await asyncio.sleep(0.1)
         children = [int(line.split("process ")[1].split()[0]) for line in lines]
-        assert len(children) == 2 and server.pid not in children
+        assert len(children) == 3 and server.pid not in children
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=10)
         for _ in range(100):
