@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.util import find_spec
 from pathlib import Path
 
 import aiohttp
@@ -21,6 +22,7 @@ from bench.workload import Workload
 
 ROUTE = "/wechat/main"
 IN_PROCESS = "wxbot in-process"
+WEROBOT = "werobot"
 
 
 class Bench:
@@ -166,6 +168,12 @@ async def _one_process(
         )
     ]
     servers.append(targets[0])
+    if find_spec("werobot") and find_spec("gunicorn"):  # the `bench` extra
+        werobot_port = srv.free_port()
+        argv = ["bench.werobot_baseline", str(werobot_port)]
+        targets.append(await _start_ready(WEROBOT, argv, werobot_port, ROUTE))
+        targets[-1].pids = [targets[-1].process.pid, *children(targets[-1].process.pid)]
+        servers.append(targets[-1])
     if bench.pg_dsn and args.redis_url:
         durable_port = srv.free_port()
         argv = ["bench.durable_baseline", str(durable_port), bench.pg_dsn, args.redis_url]
@@ -194,7 +202,7 @@ async def _one_process(
     memory = {_role(wxbot, pid): memory_mb(pid) for pid in wxbot.pids}
     saturation = median(runs["wxbot"])
     paced = await _paced(bench, wxbot, 0.8 * saturation)
-    for server in targets[len(targets) - (2 if args.redis_url else 1) :]:
+    for server in [t for t in targets if t.name.startswith("wxbot")]:
         server.stop()
         servers.remove(server)
     return runs, memory, paced, saturation

@@ -1,10 +1,12 @@
-"""The callback benchmark's own parts: its messages, its load clients, its durable ceiling."""
+"""The callback benchmark's own parts: its messages, its load clients, its durable ceiling,
+and the peer it is compared with (WeRoBot)."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
+import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 from aiohttp import web
@@ -14,7 +16,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from bench import callback_servers as srv
 from bench import durable_baseline, wrk_client
-from bench.workload import AES_KEY, APP_ID, TOKEN, USERS, Workload
+from bench.workload import AES_KEY, APP_ID, MESSAGES, TOKEN, USERS, Workload
 from bot.app import Background, create_app
 from bot.config.settings import load_settings
 from bot.testing.wechat_player import Callback, WeChatPlayer
@@ -109,3 +111,26 @@ async def test_the_durable_ceiling_stores_each_answered_message_once(
     finally:
         await connection.close()
     assert stored == len(callbacks)
+
+
+async def test_werobot_on_gunicorn_answers_the_bench_messages_in_safe_mode() -> None:
+    # The peer of issue 23's comparison must do the work it is credited with: check the
+    # signature, decrypt, reply and encrypt (a wrong key would answer errors, fast).
+    port = srv.free_port()
+    server = srv.start("werobot", ["bench.werobot_baseline", str(port), "1"], port)
+    player = WeChatPlayer(TOKEN, APP_ID, AES_KEY)
+    callbacks = list(Workload().callbacks(3))
+    try:
+        await srv.wait_until_up(server, "/wechat/main", timeout_s=30)
+        async with aiohttp.ClientSession() as http:
+            answers = []
+            for callback in callbacks:
+                async with http.post(
+                    f"{server.url}/wechat/main", params=callback.query, data=callback.body
+                ) as response:
+                    answers.append(await response.text())
+    finally:
+        server.stop()
+    asked = MESSAGES[: len(callbacks)]  # the workload's texts, in turn
+    replies = [player.read_reply(c, a)["Content"] for c, a in zip(callbacks, answers, strict=True)]
+    assert replies == [f"收到: {text}" for text in asked]
