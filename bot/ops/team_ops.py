@@ -35,7 +35,13 @@ from storage.admin_users import add_audit
 from storage.cache import Cache
 from storage.database import SessionFactory
 from storage.team.handovers import HandoverRecord, handovers_from
-from storage.team.members import add_member, delete_member, read_team, save_member
+from storage.team.members import (
+    add_member,
+    delete_member,
+    read_team,
+    read_team_to_change,
+    save_member,
+)
 
 
 class TeamOpsError(WxbotError):
@@ -99,7 +105,7 @@ class TeamOps:
 
     async def add(self, actor: str, rep: SalesRep) -> SalesRep:
         async with self.sessions.begin() as session:
-            team = [as_rep(m) for m in await read_team(session)]
+            team = [as_rep(m) for m in await read_team_to_change(session)]
             taken = any(other.userid == rep.userid for other in team)
             problems = [Wording(N_("%(userid)s is already on the team"), who(rep.userid))] * taken
             problems += member_problems([*team, rep], rep, local_day(self._clock()))
@@ -138,7 +144,7 @@ class TeamOps:
     async def remove(self, actor: str, userid: str) -> None:
         """Off the table, only with no open leads (hand them over first)."""
         async with self.sessions.begin() as session:
-            team = [as_rep(m) for m in await read_team(session)]
+            team = [as_rep(m) for m in await read_team_to_change(session)]
             if not any(rep.userid == userid for rep in team):
                 raise await self._unknown(userid)
             owned = await leads_repo.leads_owned(session, userid, OPEN_STATES)
@@ -205,7 +211,7 @@ class TeamOps:
         self, actor: str, userid: str, action: str, changes: dict[str, object]
     ) -> SalesRep:
         async with self.sessions.begin() as session:
-            team = [as_rep(m) for m in await read_team(session)]
+            team = [as_rep(m) for m in await read_team_to_change(session)]
             before = next((rep for rep in team if rep.userid == userid), None)
             if before is None:
                 raise await self._unknown(userid)

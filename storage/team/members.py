@@ -23,7 +23,8 @@ ACTIVE, AWAY, LEFT = "active", "away", "left"
 STATUSES = (ACTIVE, AWAY, LEFT)
 # Seeding takes turns across processes started together (PostgreSQL): both would see
 # an empty table and insert the same people.
-_SEED_LOCK = "sales_team_seed"
+# Seeds and changes of the team take turns on it (`read_team_to_change`).
+_TEAM_LOCK = "sales_team"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,15 @@ async def read_team(session: AsyncSession) -> list[Member]:
     return [_member(row) for row in rows]
 
 
+async def read_team_to_change(session: AsyncSession) -> list[Member]:
+    """The team, as `read_team`, for a change checked against everyone; first in its
+    transaction. Changes take turns until their transactions end: a check spans members
+    (a circle of managers, a deputy going on leave), and two changes at once (A's
+    manager set to B, B's to A) would each pass against a team without the other."""
+    await take_turns(session, _TEAM_LOCK)
+    return await read_team(session)
+
+
 async def get_member(session: AsyncSession, userid: str) -> Member | None:
     row = await session.scalar(select(SalesMember).where(SalesMember.userid == userid))
     return None if row is None else _member(row)
@@ -102,7 +112,7 @@ def _audit(
 
 async def seed_team(session: AsyncSession, members: Sequence[Member], at: datetime) -> int:
     """Insert the config's team when the table is empty; the number inserted (0: it was not)."""
-    await take_turns(session, _SEED_LOCK)
+    await take_turns(session, _TEAM_LOCK)
     if not members or await session.scalar(select(func.count()).select_from(SalesMember)):
         return 0
     for member in members:

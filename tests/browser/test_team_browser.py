@@ -163,6 +163,16 @@ async def _the_takeover_completes(
     await expect(page.locator("#customer-transfer")).to_contain_text("已转接")
 
 
+async def _mark_left(page: Page) -> None:
+    await page.click("#mark-left")
+    await expect(page.locator("#done")).to_have_text("已标记离职：不再分配新线索，已移出所有排班")
+    await expect(page.locator("h1 + .badge, .page-head .badge").first).to_have_text("已离职")
+    # Someone who has left does not come back from leave: they rejoin, if ever.
+    await expect(page.locator("#return")).to_have_text("重新入职")
+    await expect(page.locator("input[name=leads]")).to_have_attribute("placeholder", "全部未结线索")
+    await _shot(page, "02-left")
+
+
 async def test_a_manager_marks_someone_as_left_and_hands_over_to_the_team(
     running: tuple[TestServer, TestClient[web.Request, web.Application]],
     browser: Browser,
@@ -184,10 +194,7 @@ async def test_a_manager_marks_someone_as_left_and_hands_over_to_the_team(
     await _shot(page, "01-team")
     await row.locator("a").click()
     await expect(page.locator("#open-leads")).to_contain_text(f"线索 #{lead.id}")
-    await page.click("#mark-left")
-    await expect(page.locator("#done")).to_have_text("已标记离职：不再分配新线索，已移出所有排班")
-    await expect(page.locator("h1 + .badge, .page-head .badge").first).to_have_text("已离职")
-    await _shot(page, "02-left")
+    await _mark_left(page)
 
     await page.check("#mode-rules")
     await page.fill("input[name=reason]", "离职交接")
