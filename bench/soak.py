@@ -83,47 +83,29 @@ async def _play_adds(adds: welcome.Adds, per_s: float, stop: asyncio.Event) -> l
 
 
 async def run(args: argparse.Namespace, directory: Path) -> None:
-    bench = stages.Bench(args, directory)
-    fake, runner, api = await welcome.fake_wecom()
-    try:
-        async with stages.scratch_storage(bench) as database_url:
-            await _soak(bench, fake, api, database_url)
-    finally:
-        await bench.http.close()
-        await runner.cleanup()
-
-
-async def _soak(bench: stages.Bench, fake: FakeWeChat, api: str, database_url: str) -> None:
-    args, port = bench.args, srv.free_port()
-    config = srv.write_bot_config(bench.dir, port, database_url, args.redis_url)
-    channels = bench.dir / "channels.toml"
-    channels.write_text(welcome.CHANNELS, encoding="utf-8")
     qualify = wave_round(args.minutes, args.rate) * POINTS_PER_MESSAGE
-    wecom = welcome.WECOM.format(api=api, channels=channels, sales=welcome.SALES)
-    wecom = wecom.replace("qualify_score = 1000000", f"qualify_score = {qualify}")
-    with config.open("a", encoding="utf-8") as out:
-        out.write(wecom)
-    wxbot = srv.start("wxbot", ["bot", "serve", "--config", str(config)], port)
-    try:
-        await srv.wait_until_up(wxbot, "/healthz")
-        await asyncio.sleep(1.0)
-        wxbot.pids = [wxbot.process.pid, *children(wxbot.process.pid)]
-        while not any(w.state == welcome.KEY for w in fake.contact_ways.values()):
-            await asyncio.sleep(0.2)
-        bench.expected_rate["wxbot"] = args.rate
-        print(_header(bench, qualify), flush=True)
-        # A connection per add: a kept-alive one the server closed meanwhile would fail one.
-        connector = aiohttp.TCPConnector(force_close=True)
-        async with aiohttp.ClientSession(connector=connector) as http:
-            soak = await _load(bench, wxbot, welcome.Adds(fake, http, wxbot.url), database_url)
-        ended = time.monotonic()
-        while await srv.healthz_backlog(bench.http, wxbot.url) > 0:
-            await asyncio.sleep(0.1)
-        drained = time.monotonic() - ended
-        latencies = await _welcome_latencies(fake, soak.adds)
-        await _report(soak, drained, latencies, database_url)
-    finally:
-        wxbot.stop()
+    await welcome.run_with_wecom(args, directory, _soak, qualify_score=qualify)
+
+
+async def _soak(
+    bench: stages.Bench, fake: FakeWeChat, wxbot: srv.Server, database_url: str
+) -> None:
+    args = bench.args
+    qualify = wave_round(args.minutes, args.rate) * POINTS_PER_MESSAGE
+    await asyncio.sleep(1.0)  # every child up, not only the first to answer
+    wxbot.pids = [wxbot.process.pid, *children(wxbot.process.pid)]
+    bench.expected_rate["wxbot"] = args.rate
+    print(_header(bench, qualify), flush=True)
+    # A connection per add: a kept-alive one the server closed meanwhile would fail one.
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        soak = await _load(bench, wxbot, welcome.Adds(fake, http, wxbot.url), database_url)
+    ended = time.monotonic()
+    while await srv.healthz_backlog(bench.http, wxbot.url) > 0:
+        await asyncio.sleep(0.1)
+    drained = time.monotonic() - ended
+    latencies = await _welcome_latencies(fake, soak.adds)
+    await _report(soak, drained, latencies, database_url)
 
 
 async def _load(

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,8 @@ KEY = "bench_expo"
 SALES = "".join(f'[[leads.sales]]\nuserid = "{s}"\nname = "{s}"\n' for s in STAFF)
 WINDOW_S = 20.0
 TARGET_P99_S = 3.0
+# No one qualifies: the OA load makes no leads, the same effects as bench.callback.
+NEVER = 1_000_000
 WECOM = f"""
 [[wecom]]
 name = "sales"
@@ -57,7 +60,7 @@ encoding_aes_key = "{AES_KEY}"
 api_base = "{{api}}"
 [leads]
 wecom = "sales"
-qualify_score = 1000000   # the OA load makes no leads: the same effects as bench.callback
+qualify_score = {{qualify}}
 {{sales}}
 [channels]
 file = "{{channels}}"
@@ -151,65 +154,78 @@ async def fake_wecom() -> tuple[FakeWeChat, web.AppRunner, str]:
     return fake, runner, f"http://127.0.0.1:{port}"
 
 
-async def run(args: argparse.Namespace, directory: Path) -> None:
+Measure = Callable[[stages.Bench, FakeWeChat, srv.Server, str], Awaitable[None]]
+
+
+async def run_with_wecom(
+    args: argparse.Namespace, directory: Path, measure: Measure, *, qualify_score: int = NEVER
+) -> None:
+    """`measure` the bot serving on scratch storage with the fake WeCom, once the
+    channel's contact-me code exists (`qualify_score`: the lead rules' threshold)."""
     bench = stages.Bench(args, directory)
     fake, runner, api = await fake_wecom()
     try:
         async with stages.scratch_storage(bench) as database_url:
-            await _measure(bench, fake, api, database_url)
+            port = srv.free_port()
+            config = srv.write_bot_config(bench.dir, port, database_url, args.redis_url)
+            channels = bench.dir / "channels.toml"
+            channels.write_text(CHANNELS, encoding="utf-8")
+            wecom = WECOM.format(api=api, channels=channels, sales=SALES, qualify=qualify_score)
+            with config.open("a", encoding="utf-8") as out:
+                out.write(wecom)
+            wxbot = srv.start("wxbot", ["bot", "serve", "--config", str(config)], port)
+            try:
+                await srv.wait_until_up(wxbot, "/healthz")
+                while not any(w.state == KEY for w in fake.contact_ways.values()):
+                    await asyncio.sleep(0.2)  # the channel's code, made by the bot at start
+                await measure(bench, fake, wxbot, database_url)
+            finally:
+                wxbot.stop()
     finally:
         await bench.http.close()
         await runner.cleanup()
 
 
-async def _measure(bench: stages.Bench, fake: FakeWeChat, api: str, database_url: str) -> None:
-    args, port = bench.args, srv.free_port()
-    config = srv.write_bot_config(bench.dir, port, database_url, args.redis_url)
-    channels = bench.dir / "channels.toml"
-    channels.write_text(CHANNELS, encoding="utf-8")
-    with config.open("a", encoding="utf-8") as out:
-        out.write(WECOM.format(api=api, channels=channels, sales=SALES))
-    wxbot = srv.start("wxbot", ["bot", "serve", "--config", str(config)], port)
-    try:
-        await srv.wait_until_up(wxbot, "/healthz")
-        while not any(w.state == KEY for w in fake.contact_ways.values()):
-            await asyncio.sleep(0.2)  # the channel's contact-me code, made by the bot at start
-        adds = Adds(fake, bench.http, wxbot.url)
-        lines = [_header(bench)]
-        idle = await adds.play(args.adds_per_s, args.seconds)
-        lines.append(summary("adds alone (baseline)", *await adds.latencies(idle)))
-        await bench.warm(wxbot)
-        full = [await bench.load(wxbot, args.seconds, drain=True) for _ in range(args.repeat)]
-        saturation = median(full)
-        lines.append(f"OA edge saturation: {saturation:,.0f} msg/s (median of {args.repeat});"
-                     f" 80 %: {0.8 * saturation:,.0f} msg/s")  # fmt: skip
-        loaded: list[Add] = []
-        carried: list[float] = []
-        for n in range(1, args.repeat + 1):
-            await stages.drained(bench, wxbot)
-            load, played = await asyncio.gather(
-                bench.load(wxbot, args.seconds, rate=0.8 * saturation),
-                adds.play(args.adds_per_s, args.seconds),
-            )
-            loaded += played
-            latencies, missing = await adds.latencies(played)
-            oa = load.load
-            share = oa.rate / saturation
-            carried.append(share)
-            lines.append(f"run {n}: OA {oa.rate:,.0f} msg/s ({share:.0%} of saturation),"
-                         f" OA p99 {oa.p99_ms:.0f} ms, {oa.errors} errors")  # fmt: skip
-            lines.append(summary(f"  adds during run {n}", latencies, missing))
-        # Offered 80 %; a run that carried less found the bot saturated: its steady state,
-        # with the effects stage keeping up, is below the burst rate measured above.
-        label = f"adds, 80 % offered ({min(carried):.0%}-{max(carried):.0%} carried)"
-        lines.append(summary(label, *await adds.latencies(loaded)))
-        refused = sum(1 for a in [*idle, *loaded] if a.status != 200)
-        lines.append(
-            f"callbacks refused: {refused}; the bot's record: {await _record(database_url)}"
+async def run(args: argparse.Namespace, directory: Path) -> None:
+    await run_with_wecom(args, directory, _measure)
+
+
+async def _measure(
+    bench: stages.Bench, fake: FakeWeChat, wxbot: srv.Server, database_url: str
+) -> None:
+    args = bench.args
+    adds = Adds(fake, bench.http, wxbot.url)
+    lines = [_header(bench)]
+    idle = await adds.play(args.adds_per_s, args.seconds)
+    lines.append(summary("adds alone (baseline)", *await adds.latencies(idle)))
+    await bench.warm(wxbot)
+    full = [await bench.load(wxbot, args.seconds, drain=True) for _ in range(args.repeat)]
+    saturation = median(full)
+    lines.append(f"OA edge saturation: {saturation:,.0f} msg/s (median of {args.repeat});"
+                 f" 80 %: {0.8 * saturation:,.0f} msg/s")  # fmt: skip
+    loaded: list[Add] = []
+    carried: list[float] = []
+    for n in range(1, args.repeat + 1):
+        await stages.drained(bench, wxbot)
+        load, played = await asyncio.gather(
+            bench.load(wxbot, args.seconds, rate=0.8 * saturation),
+            adds.play(args.adds_per_s, args.seconds),
         )
-        print("\n".join(lines))
-    finally:
-        wxbot.stop()
+        loaded += played
+        latencies, missing = await adds.latencies(played)
+        oa = load.load
+        share = oa.rate / saturation
+        carried.append(share)
+        lines.append(f"run {n}: OA {oa.rate:,.0f} msg/s ({share:.0%} of saturation),"
+                     f" OA p99 {oa.p99_ms:.0f} ms, {oa.errors} errors")  # fmt: skip
+        lines.append(summary(f"  adds during run {n}", latencies, missing))
+    # Offered 80 %; a run that carried less found the bot saturated: its steady state,
+    # with the effects stage keeping up, is below the burst rate measured above.
+    label = f"adds, 80 % offered ({min(carried):.0%}-{max(carried):.0%} carried)"
+    lines.append(summary(label, *await adds.latencies(loaded)))
+    refused = sum(1 for a in [*idle, *loaded] if a.status != 200)
+    lines.append(f"callbacks refused: {refused}; the bot's record: {await _record(database_url)}")
+    print("\n".join(lines))
 
 
 async def _record(database_url: str) -> str:
