@@ -14,14 +14,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.bulk import insert_rows
+from storage.bulk import insert_new_rows, insert_rows
 from storage.channels.tallies import Tally
 from storage.id_filter import among
 from storage.lead_models import Lead, LeadEvent
 from storage.models import OutboxJob
 from storage.outbox import job_rows
 from storage.records import JobRequest
-from storage.upsert import insert_or_skip
 
 
 @dataclass(frozen=True)
@@ -61,20 +60,21 @@ async def insert_leads(
             "state": lead.state,
             "owner": lead.owner,
             "assigned_at": now if lead.assigned else None,
-            "escalation": 0,
-            "active_at": now,
             "channel": lead.channel,
-            "locked": False,
             "grade": lead.grade,
-            "created_at": now,
         }
         for lead in leads
     ]
     connection = await session.connection()
-    statement = insert_or_skip(connection, Lead, ("profile_id",)).returning(
-        Lead.profile_id, Lead.id
+    found = await insert_new_rows(
+        connection,
+        Lead,
+        rows,
+        {"escalation": 0, "active_at": now, "locked": False, "created_at": now},
+        conflict_columns=("profile_id",),
+        returning=(Lead.profile_id, Lead.id),
     )
-    made = {int(pid): int(lead_id) for pid, lead_id in await connection.execute(statement, rows)}
+    made = {int(pid): int(lead_id) for pid, lead_id in found}
     tally = Tally()
     for lead in leads:
         if lead.channel and lead.profile_id in made:
