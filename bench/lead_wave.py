@@ -8,7 +8,9 @@ stage applies them; it prints
 
 - leads/s through the whole stage (tags, points, replies' effects and the leads);
 - leads/s of the lead step alone (`LeadIntake.apply`: create, grade, assign, queue
-  the alert), and its cost per lead, which must not grow with the book;
+  the alert), and its cost per lead, which must not grow with the book (the last
+  line gives it at each size as a ratio to the smallest book's: the medians with
+  `--rounds`);
 - the baseline: what the two scans the per-lead path ran for each new lead (the
   team's open leads over `leads`, the last assignment per person over
   `lead_events`) cost at that size, read once here.
@@ -381,6 +383,19 @@ def report(figures: Figures) -> None:
     )
 
 
+def report_growth(medians: list[Figures]) -> None:
+    """The lead step's cost per lead at each book size, against the smallest book's."""
+    for database in sorted({figures.database for figures in medians}):
+        sizes = sorted((f for f in medians if f.database == database), key=lambda f: f.open_leads)
+        if len(sizes) < 2:
+            continue
+        base = sizes[0].step_s / max(sizes[0].leads, 1)
+        ratios = ", ".join(
+            f"{f.open_leads:,} open: ×{f.step_s / max(f.leads, 1) / base:.2f}" for f in sizes[1:]
+        )
+        print(f"{database:10s} lead step's cost per lead vs {sizes[0].open_leads:,} open: {ratios}")
+
+
 async def on_scratch_postgres(
     server_url: str, measure: Callable[[str], Awaitable[Figures]]
 ) -> Figures:
@@ -417,10 +432,14 @@ async def run(args: argparse.Namespace) -> None:
                     figures = await one_size(url, "", size, args.leads, args.statements)
                 report(figures)
                 found.setdefault((figures.database, size), []).append(figures)
+    medians = {
+        key: sorted(runs, key=lambda f: f.step_s)[len(runs) // 2] for key, runs in found.items()
+    }
     if args.rounds > 1:
         print(f"medians of {args.rounds} rounds:")
-        for runs in found.values():
-            report(sorted(runs, key=lambda figures: figures.step_s)[len(runs) // 2])
+        for figures in medians.values():
+            report(figures)
+    report_growth(list(medians.values()))
 
 
 async def run_wave_lag(args: argparse.Namespace, sizes: list[int]) -> None:

@@ -31,18 +31,22 @@ def pick_owner(
 ) -> SalesRep | None:
     """The salesperson for a lead, or None for the pool (nobody has room)."""
     team = policy.team.available()  # those away or gone take no new lead
-    available = [rep for rep in team if rep.userid not in exclude and has_room(rep, load)]
-    matched = [rep for rep in available if set(rep.tags) & set(lead_tags)]
+    # (team order, rep): the order breaks round robin's ties. Built once per pick, as a
+    # wave picks once per lead: the lead's tags as one set, each rep's tags tested against it.
+    available = [
+        (order, rep)
+        for order, rep in enumerate(team)
+        if rep.userid not in exclude and has_room(rep, load)
+    ]
+    wanted = set(lead_tags)
+    matched = [item for item in available if not wanted.isdisjoint(item[1].tags)]
     candidates = matched or available
     if not candidates:
         return None
     # Round robin without a stored cursor: whoever was assigned longest ago,
     # then team order for people never assigned.
-    order = {rep.userid: index for index, rep in enumerate(team)}
-    return min(
-        candidates,
-        key=lambda rep: (load.last_assigned.get(rep.userid, 0), order[rep.userid]),
-    )
+    last = load.last_assigned
+    return min(candidates, key=lambda item: (last.get(item[1].userid, 0), item[0]))[1]
 
 
 def after_assignment(load: TeamLoad, userid: str) -> TeamLoad:

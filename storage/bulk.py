@@ -14,12 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeEngine
 
 from storage.models import Base
+from storage.upsert import insert_or_skip
 
 Rows = Sequence[Mapping[str, object]]
 # Builds the SET clause from the rows' columns (a column of the source per name).
@@ -51,6 +54,18 @@ def _arrays(
     return columns, arrays
 
 
+def _source(
+    table: Table, rows: Rows, constants: Mapping[str, object]
+) -> tuple[list[str], Select[Any], dict[str, list[object]]]:
+    """The columns written, a SELECT yielding the rows (constants in each), its arrays."""
+    names = list(rows[0])
+    columns, arrays = _arrays(rows, _types(table, names, {}), "a_")
+    fixed = [
+        bindparam(f"c_{name}", value, type_=table.c[name].type) for name, value in constants.items()
+    ]
+    return [*names, *constants], select(*columns.values(), *fixed), arrays
+
+
 async def insert_rows(
     connection: AsyncConnection,
     model: type[Base] | Table,
@@ -64,13 +79,36 @@ async def insert_rows(
     if connection.dialect.name != "postgresql":
         await connection.execute(insert(table), [{**row, **constants} for row in rows])
         return
-    names = list(rows[0])
-    columns, arrays = _arrays(rows, _types(table, names, {}), "a_")
-    fixed = [
-        bindparam(f"c_{name}", value, type_=table.c[name].type) for name, value in constants.items()
-    ]
-    source = select(*columns.values(), *fixed)
-    await connection.execute(insert(table).from_select([*names, *constants], source), arrays)
+    names, source, arrays = _source(table, rows, constants)
+    await connection.execute(insert(table).from_select(names, source), arrays)
+
+
+async def insert_new_rows(
+    connection: AsyncConnection,
+    model: type[Base] | Table,
+    rows: Rows,
+    constants: Mapping[str, object] | None = None,
+    *,
+    conflict_columns: Sequence[str],
+    returning: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
+) -> list[tuple[Any, ...]]:
+    """Insert the rows whose `conflict_columns` are free, skip the others; `returning`
+    of each row inserted (in no particular order)."""
+    if not rows:
+        return []
+    table, constants = _table(model), dict(constants or {})
+    if connection.dialect.name != "postgresql":
+        statement = insert_or_skip(connection, table, conflict_columns).returning(*returning)
+        found = await connection.execute(statement, [{**row, **constants} for row in rows])
+        return [tuple(row) for row in found]
+    names, source, arrays = _source(table, rows, constants)
+    statement = (
+        postgresql.insert(table)
+        .from_select(names, source)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        .returning(*returning)
+    )
+    return [tuple(row) for row in await connection.execute(statement, arrays)]
 
 
 async def update_rows(

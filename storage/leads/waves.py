@@ -11,16 +11,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.bulk import insert_new_rows, insert_rows
 from storage.channels.tallies import Tally
 from storage.id_filter import among
 from storage.lead_models import Lead, LeadEvent
 from storage.models import OutboxJob
 from storage.outbox import job_rows
 from storage.records import JobRequest
-from storage.upsert import insert_or_skip
 
 
 @dataclass(frozen=True)
@@ -60,20 +60,21 @@ async def insert_leads(
             "state": lead.state,
             "owner": lead.owner,
             "assigned_at": now if lead.assigned else None,
-            "escalation": 0,
-            "active_at": now,
             "channel": lead.channel,
-            "locked": False,
             "grade": lead.grade,
-            "created_at": now,
         }
         for lead in leads
     ]
     connection = await session.connection()
-    statement = insert_or_skip(connection, Lead, ("profile_id",)).returning(
-        Lead.profile_id, Lead.id
+    found = await insert_new_rows(
+        connection,
+        Lead,
+        rows,
+        {"escalation": 0, "active_at": now, "locked": False, "created_at": now},
+        conflict_columns=("profile_id",),
+        returning=(Lead.profile_id, Lead.id),
     )
-    made = {int(pid): int(lead_id) for pid, lead_id in await connection.execute(statement, rows)}
+    made = {int(pid): int(lead_id) for pid, lead_id in found}
     tally = Tally()
     for lead in leads:
         if lead.channel and lead.profile_id in made:
@@ -102,16 +103,16 @@ async def insert_entries(
             "lead_id": lead_ids[entry.profile_id],
             "kind": entry.kind,
             "actor": entry.actor,
-            "from_state": None,
             "to_state": entry.to_state,
             "owner": entry.owner,
             "detail": entry.detail,
-            "created_at": now,
         }
         for entry in entries
     ]
     connection = await session.connection()
-    await connection.execute(insert(LeadEvent), rows)
+    # One statement, not an executemany: `lead_load`'s statement trigger then runs once
+    # for the wave rather than once for each entry (and takes its lock once).
+    await insert_rows(connection, LeadEvent, rows, {"created_at": now})
     profiles = {lead_id: profile_id for profile_id, lead_id in lead_ids.items()}
     found = await connection.execute(
         select(LeadEvent.lead_id, LeadEvent.id).where(
@@ -124,5 +125,4 @@ async def insert_entries(
 async def insert_jobs(session: AsyncSession, jobs: Sequence[JobRequest], now: datetime) -> None:
     """Queue outbox jobs in one statement (a repeated `dedup_key` fails the batch, as ever)."""
     if jobs:
-        connection = await session.connection()
-        await connection.execute(insert(OutboxJob), job_rows(jobs, now))
+        await insert_rows(await session.connection(), OutboxJob, job_rows(jobs, now))

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Integer, delete, insert, select
 
-from storage.bulk import insert_rows, update_rows
+from storage.bulk import insert_new_rows, insert_rows, update_rows
 from storage.database import SessionFactory
-from storage.models import PointEntry, Profile
+from storage.models import PointEntry, Profile, ProfileTag
 from storage.tagging_models import TimelineEntry
 
 AT = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
@@ -91,3 +91,43 @@ async def test_updated_rows_take_each_their_own_values_and_the_rest_stay(
         ).all()
     assert [row.score for row in rows] == [15, 5, 2, 5]
     assert [row.updated_at == later for row in rows] == [True, False, True, False]
+
+
+tag_names = st.sets(st.sampled_from("abcdefgh"), max_size=8)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(taken=tag_names, offered=tag_names)
+async def test_new_rows_skip_the_taken_ones_and_return_only_what_they_inserted(
+    sessions: SessionFactory, taken: set[str], offered: set[str]
+) -> None:
+    async with sessions.begin() as session:
+        connection = await session.connection()
+        profile = (
+            await connection.execute(
+                insert(Profile).values(score=0, created_at=AT, updated_at=AT).returning(Profile.id)
+            )
+        ).scalar_one()
+        old = {"profile_id": profile, "source": "old", "created_at": AT}
+        await insert_rows(connection, ProfileTag, [{**old, "tag": tag} for tag in sorted(taken)])
+        returned = await insert_new_rows(
+            connection,
+            ProfileTag,
+            [{"profile_id": profile, "tag": tag} for tag in sorted(offered)],
+            {"source": "new", "created_at": AT},
+            conflict_columns=("profile_id", "tag"),
+            returning=(ProfileTag.tag, ProfileTag.source),
+        )
+        stored = (
+            await connection.execute(
+                select(ProfileTag.tag, ProfileTag.source).where(ProfileTag.profile_id == profile)
+            )
+        ).all()
+        await connection.execute(delete(ProfileTag).where(ProfileTag.profile_id == profile))
+        await connection.execute(delete(Profile).where(Profile.id == profile))
+    assert sorted(returned) == sorted((tag, "new") for tag in offered - taken)
+    assert sorted(tuple(row) for row in stored) == sorted(
+        [(tag, "old") for tag in taken] + [(tag, "new") for tag in offered - taken]
+    )
