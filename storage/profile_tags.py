@@ -11,6 +11,7 @@ from sqlalchemy import Integer, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import insert_rows, update_rows
+from storage.id_filter import one_of
 from storage.models import PointEntry, Profile, ProfileTag
 from storage.records import PointGrant, TagGrant
 from storage.timeline import (
@@ -163,10 +164,11 @@ async def expire_due(
     DELETE … RETURNING decides who expired a tag, so two sweeping processes
     never both record (or sync) the same expiry.
     """
+    connection = await session.connection()
     due = select(ProfileTag.id).where(ProfileTag.expires_at <= now)
     if profile_ids is not None:
-        due = due.where(ProfileTag.profile_id.in_(list(profile_ids)))
-    ids = list(await session.scalars(due.order_by(ProfileTag.expires_at).limit(limit)))
+        due = due.where(one_of(connection, ProfileTag.profile_id, list(profile_ids)))
+    ids = list(await connection.scalars(due.order_by(ProfileTag.expires_at).limit(limit)))
     if not ids:
         return []
     rows = await session.execute(
