@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Integer, delete, insert, select
+from sqlalchemy import Integer, delete, func, insert, select
 
-from storage.bulk import insert_rows, update_rows
+from storage.bulk import insert_new_rows, insert_rows, update_rows
 from storage.database import SessionFactory
-from storage.models import PointEntry, Profile
+from storage.models import PointEntry, Profile, ProfileTag
 from storage.tagging_models import TimelineEntry
 
 AT = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
@@ -91,3 +91,58 @@ async def test_updated_rows_take_each_their_own_values_and_the_rest_stay(
         ).all()
     assert [row.score for row in rows] == [15, 5, 2, 5]
     assert [row.updated_at == later for row in rows] == [True, False, True, False]
+
+
+async def test_identical_rows_are_inserted_as_many_rows(sessions: SessionFactory) -> None:
+    # Every column has one value: the columns go as parameters, but one stays an array.
+    async with sessions.begin() as session:
+        connection = await session.connection()
+        profile = (
+            await connection.execute(
+                insert(Profile).values(score=0, created_at=AT, updated_at=AT).returning(Profile.id)
+            )
+        ).scalar_one()
+        same = {"profile_id": profile, "kind": "points", "points": 3, "source": "x", "at": AT}
+        await insert_rows(connection, TimelineEntry, [same, same, same])
+        count = await connection.scalar(
+            select(func.count()).where(TimelineEntry.profile_id == profile)
+        )
+    assert count == 3
+
+
+async def test_new_rows_are_inserted_and_returned_and_taken_ones_skipped(
+    sessions: SessionFactory,
+) -> None:
+    async with sessions.begin() as session:
+        connection = await session.connection()
+        first, second = (
+            await connection.execute(
+                insert(Profile).returning(Profile.id, sort_by_parameter_order=True),
+                [{"score": 0, "created_at": AT, "updated_at": AT}] * 2,
+            )
+        ).scalars()
+
+        def tag(profile: int, name: str) -> dict[str, object]:
+            return {"profile_id": profile, "tag": name, "category": "behavior", "source": "s",
+                    "created_at": AT}  # fmt: skip
+
+        unique, returning = ("profile_id", "tag"), ("profile_id", "tag")
+        await insert_new_rows(
+            connection, ProfileTag, [tag(first, "a")], unique=unique, returning=returning
+        )
+        added = await insert_new_rows(
+            connection,
+            ProfileTag,
+            [tag(first, "a"), tag(first, "b"), tag(second, "a")],
+            unique=unique,
+            returning=returning,
+        )
+        stored = (
+            await connection.execute(
+                select(ProfileTag.profile_id, ProfileTag.tag).where(
+                    ProfileTag.profile_id.in_([first, second])
+                )
+            )
+        ).all()
+    assert sorted(tuple(row) for row in added) == [(first, "b"), (second, "a")]
+    assert sorted(tuple(row) for row in stored) == [(first, "a"), (first, "b"), (second, "a")]
