@@ -5,7 +5,8 @@ asyncpg sends one Bind/Execute per row and the server starts an executor for
 each, ~20–50 µs a row (bench/effects_sql.py). Here, on PostgreSQL, the rows go as
 one array per column and one statement reads them with `unnest`: one execution,
 one plan, and a statement text that does not change with the number of rows (so
-it stays prepared). SQLite runs in the process, where a row costs a few µs: it
+it stays prepared; it does with which columns are constant, `_arrays`: a few texts
+per table). SQLite runs in the process, where a row costs a few µs: it
 keeps the executemany.
 """
 
@@ -14,15 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import ColumnElement, Row, Table, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeEngine
 
 from storage.models import Base
-from storage.upsert import insert_or_skip
 
 Rows = Sequence[Mapping[str, object]]
 # Builds the SET clause from the rows' columns (a column of the source per name).
@@ -44,26 +44,32 @@ def _types(
 
 def _arrays(
     rows: Rows, types: Mapping[str, TypeEngine[Any]], prefix: str
-) -> tuple[dict[str, ColumnElement[Any]], dict[str, list[object]]]:
-    """One unnest per column (zipped by PostgreSQL: same length), and their arrays."""
+) -> tuple[dict[str, ColumnElement[Any]], dict[str, object]]:
+    """One column of the source per name, and their parameters.
+
+    A column with one value in every row (the batch's time, a grant's reason) is one
+    parameter, not an array: SQLAlchemy processes and asyncpg type-checks and encodes
+    each element of an array (the largest item of the consumer's CPU profile), and
+    PostgreSQL unnests it. The varying columns are unnested (zipped by PostgreSQL:
+    same length); one stays an array whatever, so identical rows remain as many rows.
+    """
+    values = {name: [row[name] for row in rows] for name in types}
+    constant = {name for name, column in values.items() if column.count(column[0]) == len(column)}
+    if constant == set(types) and len(rows) > 1:
+        constant.discard(next(iter(types)))
     columns: dict[str, ColumnElement[Any]] = {
-        name: func.unnest(bindparam(f"{prefix}{name}", type_=ARRAY(kind))).label(name)
+        name: (
+            bindparam(f"{prefix}{name}", type_=kind)
+            if name in constant
+            else func.unnest(bindparam(f"{prefix}{name}", type_=ARRAY(kind)))
+        ).label(name)
         for name, kind in types.items()
     }
-    arrays = {f"{prefix}{name}": [row[name] for row in rows] for name in types}
-    return columns, arrays
-
-
-def _source(
-    table: Table, rows: Rows, constants: Mapping[str, object]
-) -> tuple[list[str], Select[Any], dict[str, list[object]]]:
-    """The columns written, a SELECT yielding the rows (constants in each), its arrays."""
-    names = list(rows[0])
-    columns, arrays = _arrays(rows, _types(table, names, {}), "a_")
-    fixed = [
-        bindparam(f"c_{name}", value, type_=table.c[name].type) for name, value in constants.items()
-    ]
-    return [*names, *constants], select(*columns.values(), *fixed), arrays
+    params = {
+        f"{prefix}{name}": column[0] if name in constant else column
+        for name, column in values.items()
+    }
+    return columns, params
 
 
 async def insert_rows(
@@ -73,14 +79,8 @@ async def insert_rows(
     constants: Mapping[str, object] | None = None,
 ) -> None:
     """Insert `rows` (every row with the same keys), plus `constants` in each row."""
-    if not rows:
-        return
-    table, constants = _table(model), dict(constants or {})
-    if connection.dialect.name != "postgresql":
-        await connection.execute(insert(table), [{**row, **constants} for row in rows])
-        return
-    names, source, arrays = _source(table, rows, constants)
-    await connection.execute(insert(table).from_select(names, source), arrays)
+    if rows:
+        await connection.execute(*_insert(connection, _table(model), rows, constants or {}))
 
 
 async def insert_new_rows(
@@ -89,26 +89,42 @@ async def insert_new_rows(
     rows: Rows,
     constants: Mapping[str, object] | None = None,
     *,
-    conflict_columns: Sequence[str],
-    returning: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
-) -> list[tuple[Any, ...]]:
-    """Insert the rows whose `conflict_columns` are free, skip the others; `returning`
-    of each row inserted (in no particular order)."""
+    unique: Sequence[str],
+    returning: Sequence[str],
+) -> list[Row[Any]]:
+    """Insert the `rows` whose `unique` columns are not taken yet (plus `constants` in
+    each); `returning` of those inserted, in no particular order."""
     if not rows:
         return []
-    table, constants = _table(model), dict(constants or {})
-    if connection.dialect.name != "postgresql":
-        statement = insert_or_skip(connection, table, conflict_columns).returning(*returning)
-        found = await connection.execute(statement, [{**row, **constants} for row in rows])
-        return [tuple(row) for row in found]
-    names, source, arrays = _source(table, rows, constants)
-    statement = (
-        postgresql.insert(table)
-        .from_select(names, source)
-        .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        .returning(*returning)
+    table = _table(model)
+    statement, params = _insert(connection, table, rows, constants or {}, unique)
+    result = await connection.execute(
+        statement.returning(*(table.c[name] for name in returning)), params
     )
-    return [tuple(row) for row in await connection.execute(statement, arrays)]
+    return list(result)
+
+
+def _insert(
+    connection: AsyncConnection,
+    table: Table,
+    rows: Rows,
+    constants: Mapping[str, object],
+    unique: Sequence[str] = (),
+) -> tuple[Insert, dict[str, object] | list[dict[str, object]]]:
+    """The statement and its parameters: one set of arrays, or an executemany on SQLite."""
+    postgres = connection.dialect.name == "postgresql"
+    statement = (postgresql.insert if postgres else sqlite.insert)(table)
+    if unique:
+        statement = statement.on_conflict_do_nothing(index_elements=list(unique))
+    if not postgres:
+        return statement, [{**row, **constants} for row in rows]
+    names = list(rows[0])
+    columns, arrays = _arrays(rows, _types(table, names, {}), "a_")
+    fixed = [
+        bindparam(f"c_{name}", value, type_=table.c[name].type) for name, value in constants.items()
+    ]
+    source = select(*columns.values(), *fixed)
+    return statement.from_select([*names, *constants], source), arrays
 
 
 async def update_rows(

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from storage.id_filter import one_of
 from storage.models import EffectConsumer, EffectLease
 from storage.upsert import insert_or_skip
 
@@ -139,12 +140,14 @@ async def fence(
 ) -> bool:
     """Renew and row-lock the leases of a batch's partitions; False if any was lost."""
     wanted = set(partitions)
-    rows = await session.execute(
+    # Core on the session's connection: the ORM execution path costs more than the query.
+    connection = await session.connection()
+    rows = await connection.execute(
         update(EffectLease)
         .where(
             EffectLease.stream == stream,
             EffectLease.owner == owner,
-            EffectLease.partition.in_(list(wanted)),
+            one_of(connection, EffectLease.partition, sorted(wanted)),
         )
         .values(lease_until=at + timedelta(seconds=lease_s))
         .returning(EffectLease.partition)

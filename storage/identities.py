@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from storage.id_filter import one_of
 from storage.models import Identity, Profile
 from storage.upsert import insert_or_skip
 
@@ -77,7 +78,7 @@ async def _identity_profiles(
     wanted = set(keys)
     rows = await connection.execute(
         select(Identity.kind, Identity.app, Identity.value, Identity.profile_id).where(
-            Identity.value.in_(sorted({value for _, value in wanted}))
+            one_of(connection, Identity.value, sorted({value for _, value in wanted}))
         )
     )
     return {

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Integer, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.bulk import insert_rows, update_rows
+from storage.bulk import insert_new_rows, insert_rows, update_rows
+from storage.id_filter import one_of
 from storage.models import PointEntry, Profile, ProfileTag
 from storage.records import PointGrant, TagGrant
 from storage.timeline import (
@@ -22,7 +23,6 @@ from storage.timeline import (
     record,
     record_many,
 )
-from storage.upsert import insert_or_skip
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,9 @@ async def grant_tags(
     if not chosen:
         return []
     connection = await session.connection()
-    added = await connection.execute(
-        insert_or_skip(connection, ProfileTag, ("profile_id", "tag")).returning(
-            ProfileTag.profile_id, ProfileTag.tag
-        ),
+    added = await insert_new_rows(
+        connection,
+        ProfileTag,
         [
             {
                 "profile_id": profile_id,
@@ -68,6 +67,8 @@ async def grant_tags(
             }
             for (profile_id, tag), grant in chosen.items()
         ],
+        unique=("profile_id", "tag"),
+        returning=("profile_id", "tag"),
     )
     new = [(row.profile_id, row.tag) for row in added]
     await record_many(
@@ -163,10 +164,11 @@ async def expire_due(
     DELETE … RETURNING decides who expired a tag, so two sweeping processes
     never both record (or sync) the same expiry.
     """
+    connection = await session.connection()
     due = select(ProfileTag.id).where(ProfileTag.expires_at <= now)
     if profile_ids is not None:
-        due = due.where(ProfileTag.profile_id.in_(list(profile_ids)))
-    ids = list(await session.scalars(due.order_by(ProfileTag.expires_at).limit(limit)))
+        due = due.where(one_of(connection, ProfileTag.profile_id, list(profile_ids)))
+    ids = list(await connection.scalars(due.order_by(ProfileTag.expires_at).limit(limit)))
     if not ids:
         return []
     rows = await session.execute(

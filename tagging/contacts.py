@@ -29,6 +29,7 @@ _WECHAT_ID = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d")
+_LETTER = re.compile(r"[a-z]", re.IGNORECASE)  # as the ID's first character matches
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,27 @@ class ContactDetails:
 
 def extract_phones(text: str) -> tuple[str, ...]:
     """Every Chinese mobile number in `text`, as 11 digits, in order, without repeats."""
-    normal = unicodedata.normalize("NFKC", text)
-    found = ("".join(_DIGITS.findall(match.group(1))) for match in _MOBILE.finditer(normal))
-    return tuple(dict.fromkeys(found))
+    return _phones(unicodedata.normalize("NFKC", text))
 
 
 def extract_wechat_ids(text: str) -> tuple[str, ...]:
     """WeChat IDs announced in `text` ("微信号：abc_123"), in order, without repeats."""
-    normal = unicodedata.normalize("NFKC", text)
+    return _wechat_ids(unicodedata.normalize("NFKC", text))
+
+
+def _phones(normal: str) -> tuple[str, ...]:
+    # Most messages hold no digit at all: one quick scan spares them the full pattern,
+    # which tries its prefixes at every position (~15 µs for a line of English).
+    if _DIGITS.search(normal) is None:
+        return ()
+    found = ("".join(_DIGITS.findall(match.group(1))) for match in _MOBILE.finditer(normal))
+    return tuple(dict.fromkeys(found))
+
+
+def _wechat_ids(normal: str) -> tuple[str, ...]:
+    # An ID starts with a letter: a message without one (most Chinese text) is done.
+    if _LETTER.search(normal) is None:
+        return ()
     return tuple(dict.fromkeys(match.group(1) for match in _WECHAT_ID.finditer(normal)))
 
 
@@ -74,4 +88,5 @@ def mask_phones(text: str) -> str:
 
 def extract_contacts(text: str) -> ContactDetails:
     """Phones and WeChat IDs in one message."""
-    return ContactDetails(phones=extract_phones(text), wechat_ids=extract_wechat_ids(text))
+    normal = unicodedata.normalize("NFKC", text)
+    return ContactDetails(phones=_phones(normal), wechat_ids=_wechat_ids(normal))

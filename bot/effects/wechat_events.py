@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.effects.stage import Mark
 from storage.event_batch import EffectStep, EventBatch, StoredEvent
+from storage.id_filter import one_of
 from storage.identities import resolve_profiles
 from storage.models import Identity, InboundEvent, OutboxJob, Profile
 from storage.outbox import job_rows
@@ -61,7 +62,7 @@ async def load_batch(session: AsyncSession, ids: Sequence[int], at: datetime) ->
                 InboundEvent.variant,
                 InboundEvent.decision,
             )
-            .where(InboundEvent.id.in_(list(ids)))
+            .where(one_of(connection, InboundEvent.id, list(ids)))
             .order_by(InboundEvent.id)
         )
     ).all()
@@ -70,22 +71,31 @@ async def load_batch(session: AsyncSession, ids: Sequence[int], at: datetime) ->
     profiles = await resolve_profiles(
         session, "openid", {(row.account, row.openid) for row in rows}, at
     )
-    events = [
-        StoredEvent(
-            id=row.id,
-            dedup_key=row.dedup_key,
-            account=row.account,
-            openid=row.openid,
-            msg_type=row.msg_type,
-            event=row.event,
-            event_key=row.event_key,
-            content=row.content,
-            sent_at=row.sent_at,
-            decision=Decision.from_row(row.rule, row.variant, row.decision),
-            profile_id=profiles[(row.account, row.openid)],
+    # Many events of a batch carry the same decision (one keyword rule's answer):
+    # each distinct one is parsed once. Decisions are frozen, so events may share one.
+    decisions: dict[tuple[str | None, int | None, str | None], Decision] = {}
+    events = []
+    for row in rows:
+        (event_id, dedup_key, account, openid, msg_type, event, event_key, content, sent_at,
+         rule, variant, stored) = row  # fmt: skip
+        decision = decisions.get((rule, variant, stored))
+        if decision is None:
+            decision = decisions[rule, variant, stored] = Decision.from_row(rule, variant, stored)
+        events.append(
+            StoredEvent(
+                id=event_id,
+                dedup_key=dedup_key,
+                account=account,
+                openid=openid,
+                msg_type=msg_type,
+                event=event,
+                event_key=event_key,
+                content=content,
+                sent_at=sent_at,
+                decision=decision,
+                profile_id=profiles[(account, openid)],
+            )
         )
-        for row in rows
-    ]
     return EventBatch(events, at)
 
 

@@ -71,10 +71,10 @@ async def insert_leads(
         Lead,
         rows,
         {"escalation": 0, "active_at": now, "locked": False, "created_at": now},
-        conflict_columns=("profile_id",),
-        returning=(Lead.profile_id, Lead.id),
+        unique=("profile_id",),
+        returning=("profile_id", "id"),
     )
-    made = {int(pid): int(lead_id) for pid, lead_id in found}
+    made = {int(row.profile_id): int(row.id) for row in found}
     tally = Tally()
     for lead in leads:
         if lead.channel and lead.profile_id in made:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Integer, delete, insert, select
+from sqlalchemy import Integer, delete, func, insert, select
 
 from storage.bulk import insert_new_rows, insert_rows, update_rows
 from storage.database import SessionFactory
@@ -93,6 +93,23 @@ async def test_updated_rows_take_each_their_own_values_and_the_rest_stay(
     assert [row.updated_at == later for row in rows] == [True, False, True, False]
 
 
+async def test_identical_rows_are_inserted_as_many_rows(sessions: SessionFactory) -> None:
+    # Every column has one value: the columns go as parameters, but one stays an array.
+    async with sessions.begin() as session:
+        connection = await session.connection()
+        profile = (
+            await connection.execute(
+                insert(Profile).values(score=0, created_at=AT, updated_at=AT).returning(Profile.id)
+            )
+        ).scalar_one()
+        same = {"profile_id": profile, "kind": "points", "points": 3, "source": "x", "at": AT}
+        await insert_rows(connection, TimelineEntry, [same, same, same])
+        count = await connection.scalar(
+            select(func.count()).where(TimelineEntry.profile_id == profile)
+        )
+    assert count == 3
+
+
 tag_names = st.sets(st.sampled_from("abcdefgh"), max_size=8)
 
 
@@ -117,8 +134,8 @@ async def test_new_rows_skip_the_taken_ones_and_return_only_what_they_inserted(
             ProfileTag,
             [{"profile_id": profile, "tag": tag} for tag in sorted(offered)],
             {"source": "new", "created_at": AT},
-            conflict_columns=("profile_id", "tag"),
-            returning=(ProfileTag.tag, ProfileTag.source),
+            unique=("profile_id", "tag"),
+            returning=("tag", "source"),
         )
         stored = (
             await connection.execute(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tagging import contacts
 from tagging.contacts import extract_phones, extract_wechat_ids
 
 
@@ -75,3 +78,21 @@ def test_found_phones_are_always_eleven_digit_mobiles(text: str) -> None:
         assert len(phone) == 11
         assert phone.isascii() and phone.isdigit()
         assert phone[0] == "1" and phone[1] in "3456789"
+
+
+# Digits (ASCII, full-width, Arabic-Indic), letters that IGNORECASE folds onto a-z
+# (K, ſ: the Kelvin sign and the long s), cues and separators: matches are likely.
+_contact_text = st.text(alphabet="0123456789１３８٣+-() abcxyzKKſ微信号vxVX:：", max_size=40)
+
+
+@given(_contact_text)
+def test_the_quick_scans_skip_only_texts_the_full_patterns_find_nothing_in(text: str) -> None:
+    # The reference: the full patterns run on every text, with no scan before them.
+    normal = unicodedata.normalize("NFKC", text)
+    phones = (
+        "".join(contacts._DIGITS.findall(match.group(1)))
+        for match in contacts._MOBILE.finditer(normal)
+    )
+    ids = (match.group(1) for match in contacts._WECHAT_ID.finditer(normal))
+    assert extract_phones(text) == tuple(dict.fromkeys(phones))
+    assert extract_wechat_ids(text) == tuple(dict.fromkeys(ids))
