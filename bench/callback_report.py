@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bench import wrk_client
@@ -74,6 +75,37 @@ def _mark(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
+def _ratios(runs: dict[str, list[Run]], wxbots: Sequence[str]) -> None:
+    base = median(runs["baseline"])
+    ceiling = median(runs["durable"]) if "durable" in runs else None
+    print("\nratios of medians (target):")
+    for peer in ("werobot", "werobot2"):
+        if peer in runs:
+            print(f"  {peer} {median(runs[peer]):.0f} msg/s = {median(runs[peer]) / base:.2f}"
+                  f" of baseline (issue 23 measured {WEROBOT_OF_BASELINE})")  # fmt: skip
+    for name in wxbots:
+        rate = median(runs[name])
+        # Like for like: two serving processes against two gunicorn workers.
+        peer = "werobot2" if name == "wxbot2" else "werobot"
+        if peer in runs:
+            werobot, against = median(runs[peer]), f"{peer} ({median(runs[peer]):.0f} msg/s)"
+        else:  # WeRoBot not installed: the issue's ratio to this run's bare pipeline
+            werobot, against = WEROBOT_OF_BASELINE * base, f"{WEROBOT_OF_BASELINE} of baseline"
+        print(
+            f"  {name} {rate:.0f} msg/s = {rate / base:.2f} of baseline, {rate / werobot:.2f}"
+            f" of {against} (>= 1: {_mark(rate >= werobot)})"
+        )
+        if ceiling:
+            print(f"  {name}/durable {rate / ceiling:.2f} (>= 0.6: {_mark(rate / ceiling >= 0.6)})")
+    if ceiling:
+        hot = median(runs["wxbot hot only"])
+        print(
+            f"  request path alone/durable {hot / ceiling:.2f}"
+            f" (>= 0.9: {_mark(hot / ceiling >= 0.9)})"
+        )
+        print(f"  durable/baseline {ceiling / base:.2f} (issue 23 measured 0.86)")
+
+
 def report(res: Results) -> None:
     runs = {**res.runs, "wxbot hot only": [res.consumer.appended]}
     print(res.header)
@@ -83,31 +115,7 @@ def report(res: Results) -> None:
         for run in name_runs:
             print(_line(name, run))
         print(f"  {name:<16} median {median(name_runs):7.0f} msg/s")
-    base = median(runs["baseline"])
-    ceiling = median(runs["durable"]) if "durable" in runs else None
-    print("\nratios of medians (target):")
-    measured = "werobot" in runs
-    werobot = median(runs["werobot"]) if measured else WEROBOT_OF_BASELINE * base
-    if measured:
-        print(f"  werobot {werobot:.0f} msg/s = {werobot / base:.2f} of baseline"
-              f" (issue 23 measured {WEROBOT_OF_BASELINE})")  # fmt: skip
-    for name in wxbots:
-        rate = median(runs[name])
-        against = f"{werobot:.0f} msg/s" if measured else f"{WEROBOT_OF_BASELINE} of baseline"
-        print(
-            f"  {name} {rate:.0f} msg/s = {rate / base:.2f} of baseline, {rate / werobot:.2f}"
-            f" of WeRoBot's {against} (>= 1: {_mark(rate >= werobot)})"
-        )
-        if ceiling:
-            print(f"  {name}/durable {rate / ceiling:.2f} (>= 0.6: {_mark(rate / ceiling >= 0.6)})")
-    hot = median(runs["wxbot hot only"])
-    if ceiling:
-        print(
-            f"  request path alone/durable {hot / ceiling:.2f}"
-            f" (>= 0.9: {_mark(hot / ceiling >= 0.9)})"
-        )
-    if ceiling:
-        print(f"  durable/baseline {ceiling / base:.2f} (issue 23 measured 0.86)")
+    _ratios(runs, wxbots)
 
     print("\neffects backlog after each run at saturation (target: drained within 15 s):")
     for name in wxbots:

@@ -23,6 +23,7 @@ from bench.workload import Workload
 ROUTE = "/wechat/main"
 IN_PROCESS = "wxbot in-process"
 WEROBOT = "werobot"
+WEROBOT_INSTALLED = bool(find_spec("werobot") and find_spec("gunicorn"))  # the `bench` extra
 
 
 class Bench:
@@ -151,7 +152,8 @@ async def _measure_all(bench: Bench, servers: list[srv.Server], database_url: st
     runs, memory1, paced, saturation = await _one_process(bench, servers, config, port)
     memory2: dict[str, Memory] = {}
     if bench.args.redis_url:
-        runs["wxbot2"], memory2 = await _two_processes(bench, servers, config, port, saturation)
+        two, memory2 = await _two_processes(bench, servers, config, port, saturation)
+        runs.update(two)
     consumer = await _consumer_alone(bench, config, port, database_url)
     report(Results(runs, memory1, paced, saturation, memory2, consumer, _header(bench)))
 
@@ -168,11 +170,8 @@ async def _one_process(
         )
     ]
     servers.append(targets[0])
-    if find_spec("werobot") and find_spec("gunicorn"):  # the `bench` extra
-        werobot_port = srv.free_port()
-        argv = ["bench.werobot_baseline", str(werobot_port)]
-        targets.append(await _start_ready(WEROBOT, argv, werobot_port, ROUTE))
-        targets[-1].pids = [targets[-1].process.pid, *children(targets[-1].process.pid)]
+    if WEROBOT_INSTALLED:
+        targets.append(await _werobot(WEROBOT, workers=1))  # gunicorn's default, as wxbot's
         servers.append(targets[-1])
     if bench.pg_dsn and args.redis_url:
         durable_port = srv.free_port()
@@ -208,6 +207,16 @@ async def _one_process(
     return runs, memory, paced, saturation
 
 
+async def _werobot(name: str, *, workers: int) -> srv.Server:
+    """WeRoBot on gunicorn with `workers` sync workers (bench/werobot_baseline.py)."""
+    port = srv.free_port()
+    server = await _start_ready(
+        name, ["bench.werobot_baseline", str(port), str(workers)], port, ROUTE
+    )
+    server.pids = [server.process.pid, *children(server.process.pid)]
+    return server
+
+
 def _role(server: srv.Server, pid: int) -> str:
     """master, edge or stage (the last child `serve` forks runs the effects stage)."""
     if pid == server.process.pid:
@@ -217,7 +226,8 @@ def _role(server: srv.Server, pid: int) -> str:
 
 async def _two_processes(
     bench: Bench, servers: list[srv.Server], config: Path, port: int, saturation: float
-) -> tuple[list[Run], dict[str, Memory]]:
+) -> tuple[dict[str, list[Run]], dict[str, Memory]]:
+    """wxbot with two serving processes, and WeRoBot with two workers, in turn."""
     argv = ["bot", "serve", "--config", str(config), "--workers", "2"]
     wxbot2 = srv.start("wxbot2", argv, port)
     servers.append(wxbot2)
@@ -226,13 +236,21 @@ async def _two_processes(
     master = wxbot2.process.pid
     wxbot2.pids = [master, *children(master)]
     bench.expected_rate["wxbot2"] = saturation * 1.5
-    await bench.warm(wxbot2)
-    runs = [
-        await bench.load(wxbot2, bench.args.seconds, drain=True) for _ in range(bench.args.repeat)
-    ]
+    targets = [wxbot2]
+    if WEROBOT_INSTALLED:
+        targets.append(await _werobot(f"{WEROBOT}2", workers=2))
+        servers.append(targets[-1])
+    runs: dict[str, list[Run]] = {t.name: [] for t in targets}
+    for target in targets:
+        await bench.warm(target)
+    for _ in range(bench.args.repeat):
+        for target in targets:
+            drain = target is wxbot2
+            runs[target.name].append(await bench.load(target, bench.args.seconds, drain=drain))
     memory = {_role(wxbot2, pid): memory_mb(pid) for pid in wxbot2.pids}
-    wxbot2.stop()
-    servers.remove(wxbot2)
+    for target in targets:
+        target.stop()
+        servers.remove(target)
     return runs, memory
 
 

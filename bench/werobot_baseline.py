@@ -1,8 +1,9 @@
 """WeRoBot, the bot issue 23 compares `serve` with, on gunicorn: the same encrypted text
 messages answered with a text reply, nothing stored.
 
-WeRoBot is a synchronous WSGI framework; gunicorn's sync workers serve it, one per
-core by default, as its documentation deploys it. Its session store is off: the issue
+WeRoBot is a synchronous WSGI framework; gunicorn's sync workers serve it (one by
+default, gunicorn's own default, as `serve` has one serving process; two beside
+`serve --workers 2`). Its session store is off: the issue
 measured it storing nothing. Installed with the `bench` extra; without it,
 bench/callback.py reports WeRoBot's ratio to the bare pipeline from the issue instead.
 
@@ -11,7 +12,6 @@ bench/callback.py reports WeRoBot's ratio to the bare pipeline from the issue in
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -44,4 +44,4 @@ def serve(port: int, workers: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else os.cpu_count() or 1)
+    serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1)
