@@ -51,7 +51,8 @@ class Results:
 def _line(name: str, run: Run) -> str:
     load = run.load
     replayed = f"  ({load.replayed} replayed)" if load.replayed else ""
-    errors = f"  ERRORS {load.errors}" if load.errors else ""
+    kinds = f" ({load.error_kinds})" if load.error_kinds else ""
+    errors = f"  ERRORS {load.errors}{kinds}" if load.errors else ""
     text = (
         f"  {name:<16} {load.rate:7.0f} msg/s  p50 {load.p50_ms:6.2f} ms  p99 {load.p99_ms:6.2f} ms"
         f"  {load.requests} msgs / {load.distinct} distinct{replayed}{errors}"

@@ -38,6 +38,7 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     client_cpu_s: float  # wrk's CPU time, or this process's for the Python client
+    error_kinds: str = ""  # which errors, as wrk counts them ("non2xx 3, timeout 2")
 
     @property
     def rate(self) -> float:
@@ -89,7 +90,8 @@ def run_wrk(
     if process.returncode != 0 or match is None:
         raise RuntimeError(f"wrk failed ({process.returncode}):\n{output}")
     fields = {k: int(v) for k, v in (item.split("=") for item in match.group(1).split())}
-    errors = sum(fields[k] for k in ("non2xx", "connect", "read", "write", "timeout"))
+    kinds = {k: fields[k] for k in ("non2xx", "connect", "read", "write", "timeout") if fields[k]}
+    errors = sum(kinds.values())
     return LoadResult(
         requests=fields["requests"],
         seconds=fields["duration_us"] / 1e6,
@@ -98,6 +100,7 @@ def run_wrk(
         p50_ms=fields["p50_us"] / 1000,
         p99_ms=fields["p99_us"] / 1000,
         client_cpu_s=client_cpu_s,
+        error_kinds=", ".join(f"{kind} {count}" for kind, count in kinds.items()),
     )
 
 

@@ -1,10 +1,11 @@
 """Serving with limits aiohttp lacks: a read deadline and a cap on open connections.
 
 aiohttp waits for ever for a request whose headers or body trickle in, so 60
-clients sending a byte a second hold 60 connections for good. Each connection
-here gets a deadline from the first byte of a request (or from being opened)
-until the request is fully received; past it the connection is dropped with one
-INFO line. Connections beyond the cap are answered 503 and closed at once.
+clients sending a byte a second hold 60 connections for good. Each request here
+gets a deadline from its first byte (the first, from the connection's opening)
+until it is fully received; past it the connection is dropped with one INFO line.
+The deadline ends with the request's handling: a keep-alive connection idle or busy
+for longer is kept, and the next request's first byte starts its own. Connections beyond the cap are answered 503 and closed at once.
 Handling time is not limited here: the callback edge has its own budget.
 
 The hooks are aiohttp's `RequestHandler` (the protocol of one connection) and
@@ -93,17 +94,18 @@ class DeadlineRequestHandler(RequestHandler):
     def connection_lost(self, exc: BaseException | None) -> None:
         if self._refused:
             return
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._disarm()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
-        if self._current_request is None:
+        if self._current_request is None and not self._awaiting_headers:
+            # The first byte of the next request on a kept-alive connection: its own
+            # deadline starts now (not the one armed when the connection opened, which
+            # dropped a request begun a moment before it ran out, or one whose parsed
+            # headers were still waiting for their handler to start).
             self._awaiting_headers = True
-        if self._deadline is None:
             self._arm()
         super().data_received(data)
 
@@ -111,10 +113,19 @@ class DeadlineRequestHandler(RequestHandler):
         self, request: BaseRequest, *args: Any
     ) -> tuple[StreamResponse, bool]:
         self._awaiting_headers = False
-        return await super()._handle_request(request, *args)
+        try:
+            return await super()._handle_request(request, *args)
+        finally:
+            self._disarm()  # received in full and handled
 
     def _arm(self) -> None:
+        self._disarm()
         self._deadline = self._loop.call_later(self._limits.read_timeout_s, self._expire)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
 
     def _expire(self) -> None:
         self._deadline = None

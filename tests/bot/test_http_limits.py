@@ -196,3 +196,58 @@ async def test_many_trickling_clients_are_all_dropped_while_others_are_served(
         await runner.cleanup()
     drops = [r for r in caplog.records if "no complete request headers" in r.getMessage()]
     assert len(drops) == 60  # one line per dropped connection
+
+
+async def _answered(reader: asyncio.StreamReader) -> bytes:
+    """One response's status line and headers, its body read off."""
+    headers = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    length = int(headers.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    await reader.readexactly(length)
+    return headers
+
+
+def _request(player: WeChatPlayer, text: str) -> bytes:
+    callback = player.callback(player.text("o_user", text))
+    head = f"POST /wechat/main?{urlencode(callback.query)} HTTP/1.1\r\n"
+    return f"{head}Host: x\r\nContent-Length: {len(callback.body)}\r\n\r\n".encode() + callback.body
+
+
+async def test_a_request_begun_late_on_a_kept_connection_gets_a_whole_deadline(
+    port: int, player: WeChatPlayer
+) -> None:
+    # The deadline runs from each request's first byte, not from the connection's
+    # opening: this request starts just before the connection is DEADLINE_S old and
+    # ends after, well within its own deadline.
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(_request(player, "价格"))
+        assert (await _answered(reader)).startswith(b"HTTP/1.1 200")
+        await asyncio.sleep(DEADLINE_S * 0.7)
+        second = _request(player, "你好")
+        writer.write(second[:20])
+        await asyncio.sleep(DEADLINE_S * 0.6)
+        writer.write(second[20:])
+        assert (await _answered(reader)).startswith(b"HTTP/1.1 200")
+    finally:
+        writer.close()
+
+
+async def test_a_kept_connection_busy_past_many_deadlines_is_never_dropped(
+    port: int, player: WeChatPlayer
+) -> None:
+    # wrk's connections: one request after another for longer than the deadline. A
+    # deadline armed at the opening could drop one whose headers were parsed but whose
+    # handler had not started yet (wrk counted them as read errors).
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    requests = [_request(player, "价格") for _ in range(20)]
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + DEADLINE_S * 6
+    sent = 0
+    try:
+        while loop.time() < ends:
+            writer.write(requests[sent % len(requests)])
+            assert (await _answered(reader)).startswith(b"HTTP/1.1 200")
+            sent += 1
+    finally:
+        writer.close()
+    assert sent > 20
