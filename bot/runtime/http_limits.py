@@ -5,7 +5,8 @@ clients sending a byte a second hold 60 connections for good. Each request here
 gets a deadline from its first byte (the first, from the connection's opening)
 until it is fully received; past it the connection is dropped with one INFO line.
 The deadline ends with the request's handling: a keep-alive connection idle or busy
-for longer is kept, and the next request's first byte starts its own. Connections beyond the cap are answered 503 and closed at once.
+for longer is kept, and the next request's first byte starts its own. Connections
+beyond the cap are answered 503 and closed at once.
 Handling time is not limited here: the callback edge has its own budget.
 
 The hooks are aiohttp's `RequestHandler` (the protocol of one connection) and

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Integer, delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.bulk import insert_new_rows, insert_rows, update_rows
 from storage.database import SessionFactory
@@ -24,6 +25,11 @@ grants = st.lists(
 )
 
 
+async def _new_profile(connection: AsyncConnection) -> int:
+    insert_profile = insert(Profile).values(score=0, created_at=AT, updated_at=AT)
+    return int((await connection.execute(insert_profile.returning(Profile.id))).scalar_one())
+
+
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -33,11 +39,7 @@ async def test_inserted_rows_are_the_rows_given_nulls_and_constants_included(
 ) -> None:
     async with sessions.begin() as session:
         connection = await session.connection()
-        profile = (
-            await connection.execute(
-                insert(Profile).values(score=0, created_at=AT, updated_at=AT).returning(Profile.id)
-            )
-        ).scalar_one()
+        profile = await _new_profile(connection)
         await insert_rows(
             connection,
             TimelineEntry,
@@ -97,11 +99,7 @@ async def test_identical_rows_are_inserted_as_many_rows(sessions: SessionFactory
     # Every column has one value: the columns go as parameters, but one stays an array.
     async with sessions.begin() as session:
         connection = await session.connection()
-        profile = (
-            await connection.execute(
-                insert(Profile).values(score=0, created_at=AT, updated_at=AT).returning(Profile.id)
-            )
-        ).scalar_one()
+        profile = await _new_profile(connection)
         same = {"profile_id": profile, "kind": "points", "points": 3, "source": "x", "at": AT}
         await insert_rows(connection, TimelineEntry, [same, same, same])
         count = await connection.scalar(
@@ -122,11 +120,7 @@ async def test_new_rows_skip_the_taken_ones_and_return_only_what_they_inserted(
 ) -> None:
     async with sessions.begin() as session:
         connection = await session.connection()
-        profile = (
-            await connection.execute(
-                insert(Profile).values(score=0, created_at=AT, updated_at=AT).returning(Profile.id)
-            )
-        ).scalar_one()
+        profile = await _new_profile(connection)
         old = {"profile_id": profile, "source": "old", "created_at": AT}
         await insert_rows(connection, ProfileTag, [{**old, "tag": tag} for tag in sorted(taken)])
         returned = await insert_new_rows(
