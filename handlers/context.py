@@ -35,7 +35,8 @@ class Context:
     points: list[PointGrant] = field(default_factory=list)
     jobs: list[JobRequest] = field(default_factory=list)
 
-    def decision(self) -> Decision:
+    def decision(self, reply: str = "") -> Decision:
+        """What was decided, with `reply`, the XML sent ("" for none or not yet known)."""
         return Decision(
             rule=self.rule,
             variant=self.variant,
@@ -44,4 +45,5 @@ class Context:
             jobs=tuple(self.jobs),
             subscribed=self.subscribed,
             channel=self.channel,
+            reply=reply,
         )

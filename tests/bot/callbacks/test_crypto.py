@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from wechatpy.crypto import WeChatCrypto
 
 from bot.callbacks.crypto import CallbackCrypto, DecryptError, signature_matches, signature_of
 from bot.callbacks.wechat_xml import parse_envelope
@@ -74,7 +75,7 @@ def test_v3_wecom_encrypt_with_fixed_random_prefix() -> None:
         "<CreateTime>1411525903</CreateTime>\n</xml>"
     )
     crypto = CallbackCrypto(V3_TOKEN, [V3_KEY], V3_CORP)
-    with mock.patch("wechatpy.crypto.base.BasePrpCrypto.get_random_string") as prefix:
+    with mock.patch("bot.callbacks.crypto._ReplyCipher.get_random_string") as prefix:
         prefix.return_value = "1234567890123456"
         envelope = parse_envelope(
             crypto.encrypt_reply(plaintext, "461056294", "1411525903").encode()
@@ -151,3 +152,26 @@ def test_garbage_never_decrypts_into_an_exception_other_than_decrypt_error(data:
 
 def test_signature_comparison_handles_non_hex_input() -> None:
     assert not signature_matches(("a", "b"), "not-a-signature-中文")
+
+
+@given(st.text(max_size=500), st.text(alphabet="0123456789", min_size=1, max_size=10))
+def test_reply_envelope_is_wechatpys_byte_for_byte(message: str, nonce: str) -> None:
+    prefix = "1234567890123456"
+    ours = CallbackCrypto(V3_TOKEN, [V3_KEY], V3_CORP)
+    theirs = WeChatCrypto(V3_TOKEN, V3_KEY, V3_CORP)
+    with (
+        mock.patch("bot.callbacks.crypto._ReplyCipher.get_random_string", return_value=prefix),
+        mock.patch("wechatpy.crypto.base.BasePrpCrypto.get_random_string", return_value=prefix),
+    ):
+        assert ours.encrypt_reply(message, nonce, "1411525903") == theirs.encrypt_message(
+            message, nonce, "1411525903"
+        )
+
+
+def test_each_reply_gets_a_fresh_random_prefix() -> None:
+    crypto = CallbackCrypto(V3_TOKEN, [V3_KEY], V3_CORP)
+    sealed = {
+        parse_envelope(crypto.encrypt_reply("<xml>hi</xml>", "1", "2").encode())["Encrypt"]
+        for _ in range(5)
+    }
+    assert len(sealed) == 5
