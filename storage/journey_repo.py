@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.id_filter import among
+from storage.id_filter import one_of
 from storage.journey_models import ACTIVE, EXITED, JourneyRun, JourneyRunEvent
 from storage.lead_models import Lead
 from storage.types import UtcDateTime
@@ -238,7 +238,7 @@ async def messages_since(
     rows = await session.execute(
         select(JourneyRunEvent.profile_id, func.count())
         .where(
-            among(session, sorted(set(profile_ids)))(JourneyRunEvent.profile_id),
+            one_of(session, JourneyRunEvent.profile_id, sorted(set(profile_ids))),
             JourneyRunEvent.kind == QUEUED,
             JourneyRunEvent.at >= since,
         )

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.channels.models import ChannelRow
-from storage.id_filter import among
+from storage.id_filter import one_of
 from storage.lead_models import Lead
 from storage.models import Identity, InboundEvent, Profile, ProfileTag
 from storage.records import MENU_EVENTS
@@ -72,13 +72,12 @@ async def load_facts(
     ids = sorted(set(profile_ids))
     if not ids:
         return {}
-    of_ids = among(session, ids)
     built: dict[int, dict[str, object]] = {}
     # Columns, not ORM objects: fresh even where a bulk UPDATE changed a loaded row.
     profiles = await session.execute(
         select(
             Profile.id, Profile.score, Profile.first_channel, Profile.last_channel, Profile.phone
-        ).where(of_ids(Profile.id))
+        ).where(one_of(session, Profile.id, ids))
     )
     for profile_id, score, first, last_channel, phone in profiles:
         built[profile_id] = {
@@ -91,13 +90,15 @@ async def load_facts(
     await _channel_labels(session, built)
     tags: dict[int, set[str]] = defaultdict(set)
     rows = await session.execute(
-        select(ProfileTag.profile_id, ProfileTag.tag).where(of_ids(ProfileTag.profile_id))
+        select(ProfileTag.profile_id, ProfileTag.tag).where(
+            one_of(session, ProfileTag.profile_id, ids)
+        )
     )
     for profile_id, tag in rows:
         tags[profile_id].add(tag)
     openids = await session.execute(
         select(Identity.profile_id, Identity.app, Identity.value, Identity.subscribed)
-        .where(of_ids(Identity.profile_id), Identity.kind == "openid")
+        .where(one_of(session, Identity.profile_id, ids), Identity.kind == "openid")
         .order_by(Identity.subscribed.desc(), Identity.id)
     )
     subscribed: dict[int, bool] = {}
@@ -110,7 +111,7 @@ async def load_facts(
         select(
             Lead.profile_id, Lead.id, Lead.state, Lead.grade, Lead.locked, Lead.owner,
             Lead.external_userid,
-        ).where(of_ids(Lead.profile_id))
+        ).where(one_of(session, Lead.profile_id, ids))
     )  # fmt: skip
     for profile_id, lead_id, state, grade, locked, owner, external in leads:
         values = built.get(profile_id)
@@ -128,7 +129,7 @@ async def load_facts(
         latest = await session.execute(
             select(InboundEvent.profile_id, func.max(InboundEvent.received_at))
             .where(
-                of_ids(InboundEvent.profile_id),
+                one_of(session, InboundEvent.profile_id, ids),
                 InboundEvent.profile_id.is_not(None),
                 InboundEvent.msg_type != "event",
             )
@@ -179,7 +180,7 @@ async def _recent_events(
         select(InboundEvent.profile_id, InboundEvent.msg_type, InboundEvent.event,
                InboundEvent.received_at)
         .where(
-            among(session, ids)(InboundEvent.profile_id),
+            one_of(session, InboundEvent.profile_id, ids),
             InboundEvent.received_at >= now - timedelta(days=window_days),
         )
         .order_by(InboundEvent.id.desc())

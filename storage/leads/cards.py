@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.channels.directory import channel_labels
-from storage.id_filter import among
+from storage.id_filter import one_of
 from storage.models import Identity, InboundEvent, Profile, ProfileTag
 
 
@@ -40,7 +40,6 @@ async def card_facts(
     ids = sorted(set(profile_ids))
     if not ids:
         return {}
-    of_ids = among(session, ids)
     connection = await session.connection()
     # Columns, not ORM objects: fresh after the batch's set-based updates of profiles.
     profiles = {
@@ -49,13 +48,13 @@ async def card_facts(
             select(
                 Profile.id, Profile.phone, Profile.score, Profile.first_channel,
                 Profile.last_channel,
-            ).where(of_ids(Profile.id))
+            ).where(one_of(session, Profile.id, ids))
         )
     }  # fmt: skip
     openids: dict[int, str] = {}
     for profile_id, value in await connection.execute(
         select(Identity.profile_id, Identity.value)
-        .where(of_ids(Identity.profile_id), Identity.kind == "openid")
+        .where(one_of(session, Identity.profile_id, ids), Identity.kind == "openid")
         .order_by(Identity.id)
     ):
         openids.setdefault(profile_id, value)
@@ -84,7 +83,7 @@ async def tags_of(session: AsyncSession, profile_ids: Sequence[int]) -> dict[int
         return tags
     rows = await session.execute(
         select(ProfileTag.profile_id, ProfileTag.tag)
-        .where(among(session, profile_ids)(ProfileTag.profile_id))
+        .where(one_of(session, ProfileTag.profile_id, profile_ids))
         .order_by(ProfileTag.id)
     )
     for profile_id, tag in rows:
@@ -106,7 +105,7 @@ async def _last_messages(
             InboundEvent.content.label("content"),
             rank.label("rank"),
         )
-        .where(among(session, ids)(InboundEvent.profile_id), InboundEvent.content.is_not(None))
+        .where(one_of(session, InboundEvent.profile_id, ids), InboundEvent.content.is_not(None))
         .subquery()
     )
     rows = await session.execute(

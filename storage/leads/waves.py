@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import insert_new_rows, insert_rows
 from storage.channels.tallies import Tally
-from storage.id_filter import among
+from storage.id_filter import one_of
 from storage.lead_models import Lead, LeadEvent
 from storage.models import OutboxJob
 from storage.outbox import job_rows
@@ -116,7 +116,7 @@ async def insert_entries(
     profiles = {lead_id: profile_id for profile_id, lead_id in lead_ids.items()}
     found = await connection.execute(
         select(LeadEvent.lead_id, LeadEvent.id).where(
-            among(session, sorted(profiles))(LeadEvent.lead_id), LeadEvent.kind == kind
+            one_of(session, LeadEvent.lead_id, sorted(profiles)), LeadEvent.kind == kind
         )
     )
     return {profiles[int(lead_id)]: int(entry_id) for lead_id, entry_id in found}
