@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -117,15 +118,22 @@ async def test_two_worker_processes_share_one_backlog(
     await _assert_each_applied_once_in_order(sessions)
 
 
-@pytest.mark.shared_services
-async def test_serve_with_two_workers_answers_from_both_and_a_retry_is_one_event(
-    write_config: ConfigWriter, tmp_path: Path, sessions: SessionFactory, player: WeChatPlayer
-) -> None:
+def _serve(
+    write_config: ConfigWriter, tmp_path: Path, *flags: str
+) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """`wxbot serve FLAGS…` on the test config and a spare port; the process, port and log."""
     write_config()
     port = free_port()
     config = with_port(tmp_path / "config.toml", port)
     log = tmp_path / "serve.log"
-    server = start_wxbot("serve", "--config", str(config), "--workers", "2", log=log)
+    return start_wxbot("serve", "--config", str(config), *flags, log=log), port, log
+
+
+@pytest.mark.shared_services
+async def test_serve_with_two_workers_answers_from_both_and_a_retry_is_one_event(
+    write_config: ConfigWriter, tmp_path: Path, sessions: SessionFactory, player: WeChatPlayer
+) -> None:
+    server, port, log = _serve(write_config, tmp_path, "--workers", "2")
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_healthy(f"{base}/healthz")
@@ -191,12 +199,8 @@ async def test_serve_applies_effects_in_a_process_of_its_own_unless_told_not_to(
     player: WeChatPlayer,
     in_process: bool,
 ) -> None:
-    write_config()
-    port = free_port()
-    config = with_port(tmp_path / "config.toml", port)
-    log = tmp_path / "serve.log"
     flags = ["--no-stage-process"] if in_process else []
-    server = start_wxbot("serve", "--config", str(config), *flags, log=log)
+    server, port, log = _serve(write_config, tmp_path, *flags)
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         await _post_and_wait_applied(f"http://127.0.0.1:{port}", player, sessions, 20)
@@ -230,12 +234,8 @@ async def test_the_children_die_with_a_master_killed_by_sigkill(
 ) -> None:
     # SIGKILL (or the OOM killer) gives the master no chance to stop its children; a
     # serving child left behind would keep the port (SO_REUSEPORT) beside the next bot.
-    write_config()
-    port = free_port()
-    config = with_port(tmp_path / "config.toml", port)
-    log = tmp_path / "serve.log"
     # With Redis: a master, two serving children and the stage's child.
-    server = start_wxbot("serve", "--config", str(config), "--workers", "2", log=log)
+    server, port, log = _serve(write_config, tmp_path, "--workers", "2")
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         for _ in range(100):  # every child says it runs
