@@ -32,6 +32,13 @@
   if (root.scrollWidth > window.innerWidth + 1) {
     found.push(`the page is ${root.scrollWidth}px wide in a ${window.innerWidth}px window`);
   }
+  // A card that does not clip still has a scroll width: its content spilling past its
+  // edge (a table wider than the card) reads as cut off beside the next card.
+  for (const card of document.querySelectorAll('.card')) {
+    if (visible(card) && card.scrollWidth > card.clientWidth + 2) {
+      found.push(`${where(card)} is overrun by ${card.scrollWidth - card.clientWidth}px of its content`);
+    }
+  }
   for (const el of document.querySelectorAll('body *')) {
     if (!visible(el)) continue;
     const style = getComputedStyle(el);

@@ -4,8 +4,8 @@
 checks look at every visible text node, except inside elements the site marks as
 data that is not translated (`translate="no"`: names, ids, codes, phone numbers,
 what followers typed) and form fields (what ops type). The layout checks measure
-the rendered page: overflow past the window, boxes that cut their content off,
-and labels squeezed into one character per line.
+the rendered page: overflow past the window or past a card, boxes that cut their
+content off, and labels squeezed into one character per line.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from storage.types import utc_now
 from tests.bot.admin.site_helpers import PASSWORD
 from tests.bot.helpers import exchange
 from tests.browser.chromium import SCREENSHOTS, save_screenshot
+from tests.browser.reading import read_page
 from tests.browser.story import prepare_fake, story_settings
 from tests.conftest import ConfigWriter
 from tests.leads.helpers import ShiftedClock
@@ -217,6 +218,8 @@ async def test_a_manager_marks_someone_as_left_and_hands_over_to_the_team(
     await page.click("#transfers-1 summary")
     await expect(transfers).to_contain_text(CUSTOMER)
     await _shot(page, "03b-transfer-waiting")
+    # Opened, each customer's row (a long state badge among them) stays within its card.
+    assert await read_page(page, "zh") == []
 
     await page.goto(f"{base}/admin/leads/{lead.id}")
     await expect(page.locator("#owner")).to_contain_text("张三")
