@@ -2,8 +2,9 @@
 
 `inbound_events.profile_id` (the applied mark), `point_entries.profile_id` and
 `profile_timeline.profile_id` are written for every applied event. Each row's foreign
-key check was a lookup and a row lock of its profile: about a third of PostgreSQL's
-time for a batch of 500 events (`bench/effects_sql.py`, `EXPLAIN ANALYZE`). Profiles
+key check was a lookup and a row lock of its profile: about a third of the three
+statements' time for a batch of 500 events (`EXPLAIN ANALYZE`), a quarter of
+PostgreSQL's CPU per applied event (`bench/effects_sql.py`). Profiles
 are never deleted once referenced (a merge leaves the absorbed one as a tombstone), so
 the check could never fail; what it guarded is now guarded on the rare side: a
 trigger refuses to delete a profile these tables still point at (`storage/models.py`,
