@@ -26,7 +26,18 @@ class Base(DeclarativeBase):
 
 
 class Profile(Base):
-    """One person across official accounts and WeCom (OneID)."""
+    """One person across official accounts and WeCom (OneID).
+
+    A profile is never deleted once anything points at it: a merge leaves the
+    absorbed one as a tombstone (`merged_into_id`), and the only delete is of a
+    profile made in the same transaction that lost a race before any row used it
+    (`storage.identities`). So the tables the effects stage appends to for every
+    event (`inbound_events`, `point_entries`, `profile_timeline`) carry their
+    `profile_id` without a foreign key: its check was a lookup and a row lock of
+    the profile per row, a quarter of PostgreSQL's CPU per applied event, and it
+    could never fail. Their ids come from OneID in the same transaction, and a trigger
+    (migration 0019) refuses to delete a profile they still point at.
+    """
 
     __tablename__ = "profiles"
 
@@ -82,7 +93,8 @@ class PointEntry(Base):
     __table_args__ = (Index("ix_point_entries_profile_time", "profile_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"))
+    # No foreign key, on purpose: see `Profile`.
+    profile_id: Mapped[int] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -123,8 +135,9 @@ class InboundEvent(AppliedLater, Base):
     dedup_key: Mapped[str] = mapped_column(String(DEDUP_KEY_MAX), unique=True)
     account: Mapped[str] = mapped_column(String(64))
     openid: Mapped[str] = mapped_column(String(128))
-    # Resolved by the effects stage (OneID), not by the request.
-    profile_id: Mapped[int | None] = mapped_column(ForeignKey("profiles.id"))
+    # Resolved by the effects stage (OneID), not by the request. No foreign key, on
+    # purpose: see `Profile`.
+    profile_id: Mapped[int | None] = mapped_column(Integer)
     msg_type: Mapped[str] = mapped_column(String(32))
     event: Mapped[str | None] = mapped_column(String(64))
     event_key: Mapped[str | None] = mapped_column(Text)

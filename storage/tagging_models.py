@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
@@ -22,7 +22,8 @@ class TimelineEntry(Base):
     __table_args__ = (Index("ix_profile_timeline_profile_at", "profile_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"))
+    # No foreign key, on purpose: see `storage.models.Profile`.
+    profile_id: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(default=utc_now)
     kind: Mapped[str] = mapped_column(String(24))
     tag: Mapped[str | None] = mapped_column(String(64))
