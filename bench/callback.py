@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 import tempfile
@@ -61,8 +62,13 @@ def serve_append_only(config: Path) -> None:
     settings = load_settings(config, os.environ)
     upgrade_schema_blocking(settings.storage.database_url)
     app = create_app(settings, background=Background.nothing())
+    app.on_startup.append(_freeze_heap)  # after the lifespan's startup, as `wxbot serve` does
     server = settings.server
     web.run_app(app, host=server.host, port=server.port, print=None, access_log=None)
+
+
+async def _freeze_heap(_: web.Application) -> None:
+    gc.freeze()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
