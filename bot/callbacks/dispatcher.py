@@ -19,6 +19,7 @@ from bot.callbacks.late_replies import LateReplies
 from bot.callbacks.limits import HANDLER_BUDGET_S
 from bot.callbacks.wechat_xml import render_reply
 from bot.metrics import Metrics
+from bot.runtime.eager_start import start_eagerly
 from handlers.context import Context, HandlerDeps
 from handlers.messages import Inbound, ReplyValue
 from handlers.router import UNHANDLED, Router
@@ -66,8 +67,12 @@ class Dispatcher:
 
     async def _process_new(self, msg: Inbound) -> str:
         ctx = Context(self._deps)
-        task = asyncio.ensure_future(self._dispatch(msg, ctx))
-        value, finished = await self._within_budget(task, msg)
+        deadline = asyncio.get_running_loop().time() + self._budget_s
+        task = start_eagerly(self._dispatch(msg, ctx))
+        # A handler that never awaited is done already: no deadline to watch.
+        value, finished = (
+            (task.result(), True) if task.done() else await self._within_budget(task, msg, deadline)
+        )
         reply = render_reply(value, msg)
         # An overrun handler's rule is already known: it is stored now, so the
         # hit counts as a hit; the rest of its decision follows when it ends.
@@ -86,9 +91,10 @@ class Dispatcher:
         return reply
 
     async def _within_budget(
-        self, task: asyncio.Future[ReplyValue], msg: Inbound
+        self, task: asyncio.Future[ReplyValue], msg: Inbound, deadline: float
     ) -> tuple[ReplyValue, bool]:
-        """The handler's reply, or (None, False) when it overran and will reply later."""
+        """The handler's reply, or (None, False) when it overran `deadline` (loop time) and
+        will reply later."""
         # Not wait_for(shield(...)): the handler must outlive the deadline (it replies
         # late). Not asyncio.wait((task,), timeout) either: one future woken by the
         # handler or the deadline, whichever comes first, is the same wait without
@@ -100,12 +106,12 @@ class Dispatcher:
             if not woken.done():
                 woken.set_result(None)
 
-        deadline = loop.call_later(self._budget_s, wake)
+        timer = loop.call_at(deadline, wake)
         task.add_done_callback(wake)
         try:
             await woken
         finally:
-            deadline.cancel()
+            timer.cancel()
             task.remove_done_callback(wake)
         if task.done():
             return task.result(), True
