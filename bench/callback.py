@@ -31,6 +31,7 @@ from bench import callback_stages as stages
 from bench.workload import AES_KEY, APP_ID, TOKEN
 from bot.app import Background, create_app
 from bot.config.settings import load_settings
+from bot.runtime.heap import settle_after_startup
 from storage.database import upgrade_schema_blocking
 
 
@@ -61,8 +62,13 @@ def serve_append_only(config: Path) -> None:
     settings = load_settings(config, os.environ)
     upgrade_schema_blocking(settings.storage.database_url)
     app = create_app(settings, background=Background.nothing())
+    app.on_startup.append(_settle_heap)  # after the lifespan's startup, as `wxbot serve` does
     server = settings.server
     web.run_app(app, host=server.host, port=server.port, print=None, access_log=None)
+
+
+async def _settle_heap(_: web.Application) -> None:
+    settle_after_startup()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

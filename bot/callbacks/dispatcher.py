@@ -18,7 +18,8 @@ from bot.callbacks.dedup import answer_once
 from bot.callbacks.late_replies import LateReplies
 from bot.callbacks.limits import HANDLER_BUDGET_S
 from bot.callbacks.wechat_xml import render_reply
-from bot.metrics import Metrics
+from bot.metrics import LabelledChildren, Metrics
+from bot.runtime.eager_start import start_eagerly
 from handlers.context import Context, HandlerDeps
 from handlers.messages import Inbound, ReplyValue
 from handlers.router import UNHANDLED, Router
@@ -45,7 +46,8 @@ class Dispatcher:
         self._deps = deps
         self._events = events
         self._late = late_replies
-        self._metrics = metrics
+        self._outcomes = LabelledChildren(metrics.callbacks)
+        self._hits = LabelledChildren(metrics.keyword_hits)
         self._on_stored = on_stored
         self._budget_s = budget_s
         # Dedup claims name their owner, so a failing attempt only drops its own.
@@ -61,13 +63,17 @@ class Dispatcher:
             self._owner,
         )
         if not fresh:
-            self._metrics.callbacks.labels(msg.account, "retry").inc()
+            self._outcomes(msg.account, "retry").inc()
         return reply
 
     async def _process_new(self, msg: Inbound) -> str:
         ctx = Context(self._deps)
-        task = asyncio.ensure_future(self._dispatch(msg, ctx))
-        value, finished = await self._within_budget(task, msg)
+        deadline = asyncio.get_running_loop().time() + self._budget_s
+        task = start_eagerly(self._dispatch(msg, ctx))
+        # A handler that never awaited is done already: no deadline to watch.
+        value, finished = (
+            (task.result(), True) if task.done() else await self._within_budget(task, msg, deadline)
+        )
         reply = render_reply(value, msg)
         # An overrun handler's rule is already known: it is stored now, so the
         # hit counts as a hit; the rest of its decision follows when it ends.
@@ -75,20 +81,21 @@ class Dispatcher:
         stored = await self._events.append(Append(msg.record(), decision, held=not finished))
         if not stored:
             # The cache had forgotten (restart, expiry) but the database remembers.
-            self._metrics.callbacks.labels(msg.account, "retry").inc()
+            self._outcomes(msg.account, "retry").inc()
             return await self._events.stored_reply(msg.dedup_key) or ""
         if not finished:
             self._late.follow(task, msg, ctx)
         self._on_stored()
-        self._metrics.callbacks.labels(msg.account, "accepted").inc()
+        self._outcomes(msg.account, "accepted").inc()
         if ctx.rule is not None:
-            self._metrics.keyword_hits.labels(msg.account, ctx.rule).inc()
+            self._hits(msg.account, ctx.rule).inc()
         return reply
 
     async def _within_budget(
-        self, task: asyncio.Future[ReplyValue], msg: Inbound
+        self, task: asyncio.Future[ReplyValue], msg: Inbound, deadline: float
     ) -> tuple[ReplyValue, bool]:
-        """The handler's reply, or (None, False) when it overran and will reply later."""
+        """The handler's reply, or (None, False) when it overran `deadline` (loop time) and
+        will reply later."""
         # Not wait_for(shield(...)): the handler must outlive the deadline (it replies
         # late). Not asyncio.wait((task,), timeout) either: one future woken by the
         # handler or the deadline, whichever comes first, is the same wait without
@@ -100,12 +107,12 @@ class Dispatcher:
             if not woken.done():
                 woken.set_result(None)
 
-        deadline = loop.call_later(self._budget_s, wake)
+        timer = loop.call_at(deadline, wake)
         task.add_done_callback(wake)
         try:
             await woken
         finally:
-            deadline.cancel()
+            timer.cancel()
             task.remove_done_callback(wake)
         if task.done():
             return task.result(), True
@@ -115,7 +122,7 @@ class Dispatcher:
             msg.account,
             msg.dedup_key,
         )
-        self._metrics.callbacks.labels(msg.account, "late").inc()
+        self._outcomes(msg.account, "late").inc()
         return None, False
 
     async def _dispatch(self, msg: Inbound, ctx: Context) -> ReplyValue:
@@ -124,6 +131,6 @@ class Dispatcher:
         except Exception:
             # The follower still gets a safe answer (none); the event is still stored.
             log.exception("handler failed account=%s key=%s", msg.account, msg.dedup_key)
-            self._metrics.callbacks.labels(msg.account, "handler_error").inc()
+            self._outcomes(msg.account, "handler_error").inc()
             return None
         return None if result is UNHANDLED else result

@@ -36,6 +36,7 @@ from aiohttp import web
 from bot.app import Background, create_app, mark_serving
 from bot.cli.errors import UsageError
 from bot.config.settings import Settings
+from bot.runtime.heap import settle_after_startup
 from bot.runtime.http_limits import HttpLimits, LimitedAppRunner
 from bot.runtime.limits import STAGE_PROCESS_NICENESS
 from keywords.segmenter import preload_dictionary
@@ -125,6 +126,7 @@ async def _run_one(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await runner.setup()
+    settle_after_startup()
     try:
         if serve_http:
             site = web.TCPSite(runner, server.host, server.port, reuse_port=reuse_port)
@@ -132,25 +134,12 @@ async def _run_one(
             mark_serving(app)
             log.info("process %d serving on http://%s:%d", os.getpid(), server.host, server.port)
         else:
-            _freeze_start_up_heap()
             work = ["the effects stage"] if background.effects else []
             work += ["the outbox"] if background.outbox else []
             log.info("process %d running %s (no HTTP)", os.getpid(), " and ".join(work))
         await stop.wait()
     finally:
         await runner.cleanup()
-
-
-def _freeze_start_up_heap() -> None:
-    """Leave what start-up made out of every later full collection (a process without HTTP).
-
-    The modules, the app's object graph and SQLAlchemy's tables (~190 000 tracked
-    objects in `wxbot worker`) live as long as the process, yet each full collection
-    walked them all: ~50 ms a time, on the stage's event loop. Collected first, so
-    start-up's own garbage is not kept. The serving process's collector is left as it is.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def _prefork(settings: Settings, children: list[Callable[[], None]]) -> int:

@@ -33,3 +33,8 @@ TEAM_RETURN_CHECK_S: Final = 60.0
 # on a busy host the edge answers first and the stage takes what is left, catching up
 # when the load falls (its batches grow with the backlog, so it loses little by waiting).
 STAGE_PROCESS_NICENESS: Final = 5
+
+# The collector's youngest generation is walked after this many new container objects
+# (Python's default is 700). Under load a walk finds the in-flight requests' objects
+# alive whatever the threshold, so walking ten times less often costs ten times less.
+GC_YOUNG_THRESHOLD: Final = 7000
