@@ -154,7 +154,8 @@ async def _measure_all(bench: Bench, servers: list[srv.Server], database_url: st
     if bench.args.redis_url:
         two, memory2 = await _two_processes(bench, servers, config, port, saturation)
         runs.update(two)
-    consumer = await _consumer_alone(bench, config, port, database_url)
+    durable = next((server for server in servers if server.name == "durable"), None)
+    consumer = await _consumer_alone(bench, config, port, database_url, durable)
     report(Results(runs, memory1, paced, saturation, memory2, consumer, _header(bench)))
 
 
@@ -279,9 +280,13 @@ async def drained(bench: Bench, server: srv.Server) -> None:
 
 
 async def _consumer_alone(
-    bench: Bench, config: Path, port: int, database_url: str
+    bench: Bench, config: Path, port: int, database_url: str, durable: srv.Server | None
 ) -> ConsumerFigures:
-    """Append a backlog with no consumer running, then time `wxbot worker` alone on it."""
+    """Append a backlog with no consumer running, then time `wxbot worker` alone on it.
+
+    The appending runs are the request path alone, each right after a run of the durable
+    program (when there is one): the pairs give the request path's ratio.
+    """
     appender = await _start_ready(
         "wxbot hot only",
         ["bench.callback", "--serve-append-only", str(config)],
@@ -292,7 +297,11 @@ async def _consumer_alone(
     try:
         bench.expected_rate[appender.name] = bench.expected_rate.get("wxbot", 3000.0) * 1.5
         await bench.load(appender, min(2.0, bench.args.seconds))  # warm
-        appended = await bench.load(appender, bench.args.seconds)
+        appended, durable_pairs = [], []
+        for _ in range(bench.args.repeat):
+            if durable is not None:
+                durable_pairs.append(await bench.load(durable, bench.args.seconds))
+            appended.append(await bench.load(appender, bench.args.seconds))
     finally:
         appender.stop()
     probe = srv.BacklogProbe(database_url)
@@ -322,6 +331,7 @@ async def _consumer_alone(
         await probe.close()
     return ConsumerFigures(
         appended=appended,
+        durable_pairs=durable_pairs,
         backlog=backlog,
         events_s=first / max(1e-6, done_at - started),
         worker_cpu_us=spent["worker"] / max(1, first) * 1e6,
