@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 import time
@@ -19,9 +20,11 @@ from bench import wrk_client
 from bench.callback_report import ConsumerFigures, Memory, Results, Run, median, report
 from bench.proc_meter import CpuMeter, children, memory_mb
 from bench.workload import Workload
+from bot.testing.wechat_player import Callback
 
 ROUTE = "/wechat/main"
 IN_PROCESS = "wxbot in-process"
+RETRIES = "wxbot retries"
 WEROBOT = "werobot"
 WEROBOT_INSTALLED = bool(find_spec("werobot") and find_spec("gunicorn"))  # the `bench` extra
 
@@ -38,6 +41,7 @@ class Bench:
         self.pg_database = ""
         self.database_url = ""
         self.http = aiohttp.ClientSession()
+        self._sent: list[Callback] = []  # the messages of the last load, as far as it got
 
     def _distinct(self, name: str, seconds: float) -> int:
         rate = self.expected_rate.get(name, 5000.0)
@@ -55,7 +59,31 @@ class Bench:
     ) -> Run:
         count = self._distinct(server.name, seconds) if self.use_wrk else self._python_count()
         print(f"  ... {server.name}: {count} distinct messages, {seconds:g} s", file=sys.stderr)
-        callbacks = list(self.workload.callbacks(count))
+        self._sent = list(self.workload.callbacks(count))
+        run = await self._send(server, self._sent, seconds, rate=rate, drain=drain)
+        if not rate:
+            previous = self.expected_rate.get(server.name, 0.0)
+            self.expected_rate[server.name] = max(previous, run.load.rate)
+        del self._sent[run.load.requests :]  # what the retries run may send again
+        return run
+
+    async def retries(self, server: srv.Server, seconds: float) -> Run:
+        """The last run's messages sent again, every one answered before: WeChat's retries
+        of callbacks whose answer it did not see in time."""
+        print(f"  ... {server.name}: {len(self._sent)} messages again", file=sys.stderr)
+        run = await self._send(server, self._sent, seconds)
+        run.load = dataclasses.replace(run.load, distinct=0)  # every request is a retry
+        return run
+
+    async def _send(
+        self,
+        server: srv.Server,
+        callbacks: list[Callback],
+        seconds: float,
+        *,
+        rate: float = 0.0,
+        drain: bool = False,
+    ) -> Run:
         requests_file = self.dir / "requests.txt"
         wrk_client.write_requests(requests_file, callbacks, ROUTE)
         meter = CpuMeter(await self._groups(server))
@@ -64,7 +92,7 @@ class Bench:
                 wrk_client.run_wrk,
                 server.url,
                 requests_file,
-                count,
+                len(callbacks),
                 seconds=seconds,
                 connections=self.args.connections,
                 threads=self.args.threads,
@@ -80,9 +108,6 @@ class Bench:
         spent = meter.read()
         spent["client (wrk)" if self.use_wrk else "client (python)"] = result.client_cpu_s
         run = Run(result, {k: v / max(1, result.requests) * 1e6 for k, v in spent.items()})
-        if not rate:
-            previous = self.expected_rate.get(server.name, 0.0)
-            self.expected_rate[server.name] = max(previous, result.rate)
         if drain:
             run.backlog_at_end = await srv.healthz_backlog(self.http, server.url)
             while await srv.healthz_backlog(self.http, server.url) > 0:
@@ -199,6 +224,8 @@ async def _one_process(
         for target in targets:
             drain = target.name in {"wxbot", IN_PROCESS}
             runs[target.name].append(await bench.load(target, args.seconds, drain=drain))
+    # Right after a wxbot run: its messages again, each a retry of a stored callback.
+    runs[RETRIES] = [await bench.retries(wxbot, args.seconds)]
     memory = {_role(wxbot, pid): memory_mb(pid) for pid in wxbot.pids}
     saturation = median(runs["wxbot"])
     paced = await _paced(bench, wxbot, 0.8 * saturation)

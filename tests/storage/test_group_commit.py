@@ -110,3 +110,15 @@ async def test_the_reply_is_stored_with_the_event(
     assert await writer.stored_reply("r1") is None
     await writer.append(Append(text_record("r1"), Decision(reply="<xml>hi</xml>")))
     assert await writer.stored_reply("r1") == "<xml>hi</xml>"
+
+
+async def test_concurrent_lookups_each_get_their_own_reply(
+    sessions: SessionFactory, writer: GroupCommitWriter
+) -> None:
+    for n in range(6):
+        await writer.append(Append(text_record(f"s{n}"), Decision(reply=f"<xml>{n}</xml>")))
+    await writer.append(Append(text_record("silent"), Decision()))  # no reply: ""
+    keys = ["s3", "missing", "s0", "s3", "silent", *(f"s{n}" for n in range(6))]
+    replies = await asyncio.gather(*(writer.stored_reply(key) for key in keys))
+    expected = ["<xml>3</xml>", None, "<xml>0</xml>", "<xml>3</xml>", ""]
+    assert replies == [*expected, *(f"<xml>{n}</xml>" for n in range(6))]
