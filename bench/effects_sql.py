@@ -6,12 +6,13 @@ the effects stage once (one consumer, as `wxbot worker` runs it) and prints the 
 the CPU per event of this process (the consumer) and of the database's backends, and
 per statement text how often it ran and its wall time per applied event (client side:
 PostgreSQL's execution plus the round trip). `--rounds` repeats append + drain on the
-same database (the later rounds meet known profiles). A scratch database on the given
-server is dropped at the end.
+same database (the later rounds meet known profiles). `--history N` first stores N
+events already applied, as a table in production keeps them, and analyzes the table.
+A scratch database on the given server is dropped at the end.
 
     python -m bench.effects_sql --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test \\
                                 --redis-url redis://127.0.0.1:6379/15 [--events 3000] \\
-                                [--users 6000] [--rounds 1] [--no-statements]
+                                [--users 6000] [--rounds 1] [--history 0] [--no-statements]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import event
@@ -72,10 +74,30 @@ async def measure(args: argparse.Namespace) -> None:
             config = servers.write_bot_config(Path(folder), 0, url, redis_url)
             settings = load_settings(config, os.environ)
         await asyncio.to_thread(upgrade_schema_blocking, settings.storage.database_url)
+        if args.history:
+            await _store_history(servers.asyncpg_dsn(url), args.history)
         app = create_app(settings, background=Background.nothing())
         await _drain_measured(app, args)
     finally:
         await servers.drop_scratch_database(database_url, SCRATCH)
+
+
+async def _store_history(dsn: str, count: int) -> None:
+    """`count` applied events from other followers, then the statistics autovacuum would
+    take after such an insert."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(_HISTORY, count)
+        await connection.execute("ANALYZE inbound_events")
+    finally:
+        await connection.close()
+
+
+_HISTORY = """INSERT INTO inbound_events (dedup_key, account, openid, msg_type, content,
+    sent_at, received_at, partition, effects_state, applied_at)
+SELECT 'history:' || n, 'main', 'o_history_' || (n % 50000), 'text', '价格', now(), now(),
+    n % 16, 'applied', now()
+FROM generate_series(1, $1::int) AS n"""
 
 
 async def _drain_measured(app: web.Application, args: argparse.Namespace) -> None:
@@ -151,6 +173,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3000, help="appended per round")
     parser.add_argument("--users", type=int, default=USERS, help="followers they come from")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--history", type=int, default=0, help="applied events stored first")
     parser.add_argument(
         "--no-statements", action="store_true", help="no per-statement clock (its own cost)"
     )

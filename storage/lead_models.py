@@ -83,6 +83,8 @@ class WeComEvent(AppliedLater, Base):
     """
 
     __tablename__ = "wecom_events"
+    # The effects stage's pending events, per partition and in order (as inbound_events').
+    __table_args__ = (Index("ix_wecom_events_unapplied", "effects_state", "partition", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(DEDUP_KEY_MAX), unique=True)

@@ -12,7 +12,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, SmallInteger, case, func, literal, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import update_rows
@@ -45,15 +46,43 @@ async def pending_ids(
     """The oldest pending events of these partitions, oldest first."""
     # Core on the session's connection: the ORM execution path costs more than the query.
     connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        return list(await connection.scalars(_oldest_per_partition(table, partitions, limit)))
     rows = await connection.scalars(
         select(table.id)
-        .where(
-            table.effects_state == PENDING, one_of(connection, table.partition, sorted(partitions))
-        )
+        .where(table.effects_state == PENDING, table.partition.in_(sorted(partitions)))
         .order_by(table.id)
         .limit(limit)
     )
     return list(rows)
+
+
+def _oldest_per_partition(
+    table: EventTable, partitions: Collection[int], limit: int
+) -> Select[tuple[int]]:
+    """The `limit` oldest pending ids of each partition, then the `limit` oldest of those.
+
+    The same ids as one query over all the partitions, at a cost bounded by partitions
+    x limit entries of the unapplied index. The one query's cost grew with the table:
+    PostgreSQL either walked the primary key from the oldest event, filtering every
+    applied one (19.6 ms a batch of 500 with 200 000 applied before 100 000 pending), or
+    read and sorted the whole backlog from the state index; this reads 16 x 500 index
+    entries (2.0 ms, the same table: `EXPLAIN ANALYZE`).
+    """
+    wanted = (
+        func.unnest(literal(sorted(partitions), ARRAY(SmallInteger)))
+        .table_valued("partition")
+        .render_derived(name="wanted")
+    )
+    oldest = (
+        select(table.id)
+        .where(table.effects_state == PENDING, table.partition == wanted.c.partition)
+        .order_by(table.id)
+        .limit(limit)
+        .lateral("oldest")
+    )
+    query = select(oldest.c.id).select_from(wanted).join(oldest, true())
+    return query.order_by(oldest.c.id).limit(limit)
 
 
 async def claim_pending(

@@ -72,11 +72,11 @@ fallback,default,contains,,抱歉没听懂，回复 价格 / 试驾 试试,,,,
 
 # The suite runs some 2 400 tests in one process, and what they leave for good
 # (SQLAlchemy's reflection caches keep each test's PostgreSQL dialect, and the like)
-# grows to ~1.4 million tracked objects. A full collection walked all of them: 1.4-1.8 s, at whatever
-# moment, inside whatever test was running; a 0.5 s bound in a hostile-input test
-# failed on it. Collected and frozen every few tests, as a serving process freezes
-# what its start-up built (`bot.runtime.heap`), full collections walk only what the
-# last few tests made.
+# grows to ~1.4 million tracked objects. A full collection walked all of them:
+# 1.4-1.8 s, at whatever moment, inside whatever test was running; a 0.5 s bound in a
+# hostile-input test failed on it. Collected and frozen every few tests, as a serving
+# process freezes what its start-up built (`bot.runtime.heap`), full collections walk
+# only what the last few tests made.
 _TESTS_PER_FREEZE = 10
 _finished_tests = itertools.count(1)
 
