@@ -34,10 +34,9 @@ class WeComPlayer:
         self._agent_id = agent_id
         self._clock = clock
         self._msg_ids = itertools.count(int(clock() * 1000) * 1000)
-        # WeChat's nonces are random digits; here they never repeat within a player. A
-        # plaintext callback's (timestamp, nonce) is remembered with its body, and two
-        # random draws in one second (1 in 10**9 a pair: a few in a thousand load tests
-        # at ~1 000 messages a second) were refused as a replay.
+        # Never repeated within a player: the WeCom edge remembers each (timestamp,
+        # nonce) with its body, so two random draws in one second were a "replay"
+        # (as in `WeChatPlayer`).
         self._nonces = itertools.count(secrets.randbelow(10**9))
 
     def _stamp(self) -> tuple[str, str]:
