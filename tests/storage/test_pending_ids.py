@@ -50,7 +50,7 @@ async def test_the_oldest_pending_events_of_the_partitions_asked_for(
         for n, (partition, state) in enumerate(stored)
     ]
     async with sessions.begin() as session:
-        append = insert(InboundEvent).returning(InboundEvent.id)
+        append = insert(InboundEvent).returning(InboundEvent.id, sort_by_parameter_order=True)
         ids = list(await session.scalars(append, rows)) if rows else []  # [] would insert one
         found = await pending_ids(session, InboundEvent, partitions, limit)
         await session.execute(delete(InboundEvent))
@@ -75,7 +75,11 @@ async def test_wecom_events_are_found_the_same_way(sessions: SessionFactory) -> 
         for n in range(12)
     ]
     async with sessions.begin() as session:
-        ids = list(await session.scalars(insert(WeComEvent).returning(WeComEvent.id), rows))
+        ids = list(
+            await session.scalars(
+                insert(WeComEvent).returning(WeComEvent.id, sort_by_parameter_order=True), rows
+            )
+        )
         found = await pending_ids(session, WeComEvent, {0, 2}, 5)
     # In partitions 0 and 2 (n % 3): 0, 2, 3, 5, 6, 8, 9, 11; 0 and 8 are applied (n % 4).
     assert found == [ids[2], ids[3], ids[5], ids[6], ids[9]]
